@@ -1,0 +1,170 @@
+//! Checking: one case's expectations × one exchange → every finding (not
+//! only the first). Pure: no I/O, no printing. The order of the checks is
+//! status, headers, media type, body (JSON, schema), catalogue rules.
+
+use serde_json::Value;
+
+use crate::case::{Case, ChallengeRule, MediaClass};
+use crate::client::Exchange;
+use crate::finding::{Finding, Place, SHOWN_CHARS, shorten};
+use crate::headers;
+use crate::rules;
+use crate::schema::Schemas;
+use crate::spec::DOCUMENTED_STATUSES;
+
+/// Every finding of `case` on `exchange`.
+pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding> {
+    let primary = case.reqs.first().copied().unwrap_or("REQ-REQ-1");
+    let resp = match &exchange.outcome {
+        Ok(r) => r,
+        Err(why) => {
+            return vec![Finding::must(
+                primary,
+                Place::Transport,
+                "no complete response",
+                "a complete HTTP response",
+                why.clone(),
+            )];
+        }
+    };
+    let expect = &case.expect;
+    if !expect.status.contains(&resp.status) {
+        let allowed: Vec<String> = expect.status.iter().map(u16::to_string).collect();
+        let mut message = "unexpected status".to_owned();
+        if !DOCUMENTED_STATUSES.contains(&resp.status) {
+            message.push_str(" (not one the documentation gives: REQ-STATUS-1)");
+        }
+        let excerpt = body_excerpt(&resp.body);
+        let actual = if excerpt.is_empty() {
+            resp.status.to_string()
+        } else {
+            format!("{} {excerpt}", resp.status)
+        };
+        return vec![Finding::must(
+            primary,
+            Place::Status,
+            message,
+            allowed.join(" or "),
+            actual,
+        )];
+    }
+
+    let mut out = Vec::new();
+    if resp.status == 401 && expect.www_authenticate == Some(ChallengeRule::Icws) {
+        out.extend(headers::check_icws_challenge(
+            &resp.header_values("www-authenticate"),
+        ));
+    }
+    for h in &expect.headers {
+        let values = resp.header_values(h.name.as_str());
+        let place = || Place::Header(h.name.to_string());
+        match (h.present, values.is_empty()) {
+            (true, true) => out.push(Finding::must(
+                h.req,
+                place(),
+                "required header is missing",
+                "present",
+                "(absent)",
+            )),
+            (false, false) => out.push(Finding::must(
+                h.req,
+                place(),
+                "header must not be sent",
+                "(absent)",
+                shorten(&values.join(" | "), SHOWN_CHARS),
+            )),
+            _ => {}
+        }
+        if let Some(re) = &h.matches {
+            for v in values.iter().filter(|v| !re.is_match(v)) {
+                out.push(Finding::must(
+                    h.req,
+                    place(),
+                    "header value does not match",
+                    format!("matches /{re}/"),
+                    shorten(v, SHOWN_CHARS),
+                ));
+            }
+        }
+    }
+
+    let schema = expect.schema.as_deref().and_then(|n| schemas.get(n));
+    let body_req = schema.map_or(primary, |s| s.root_req());
+    let wants_json =
+        expect.media_type == Some(MediaClass::Json) || schema.is_some() || has_rules(case);
+    if expect.media_type == Some(MediaClass::Json) {
+        let ct = resp.header_values("content-type").into_iter().next();
+        out.extend(headers::check_json_media_type(ct.as_deref()));
+    }
+    if !wants_json {
+        return out;
+    }
+    let body = match parse_json(&resp.body) {
+        Ok(v) => v,
+        Err(why) => {
+            out.push(Finding::must(
+                body_req,
+                Place::Body(String::new()),
+                "the body is not JSON",
+                "a JSON document",
+                why,
+            ));
+            return out;
+        }
+    };
+    if let Some(schema) = schema {
+        out.extend(schema.check(&body));
+    }
+    let r = &expect.rules;
+    if r.unique_status_ids {
+        out.extend(rules::unique_status_ids(&body));
+    }
+    if r.unique_system_ids {
+        out.extend(rules::unique_system_ids(&body));
+    }
+    if !r.status_ids_present.is_empty() {
+        out.extend(rules::status_ids_present(&body, &r.status_ids_present));
+    }
+    if let Some((id, min)) = &r.feature {
+        out.extend(rules::feature_advertised(&body, id, *min));
+    }
+    out
+}
+
+fn has_rules(case: &Case) -> bool {
+    let r = &case.expect.rules;
+    r.unique_status_ids
+        || r.unique_system_ids
+        || !r.status_ids_present.is_empty()
+        || r.feature.is_some()
+}
+
+/// Parses a body as JSON; the error says where and what.
+pub fn parse_json(body: &[u8]) -> Result<Value, String> {
+    if body.is_empty() {
+        return Err("an empty body".into());
+    }
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(format!("invalid UTF-8 at byte {}", e.valid_up_to()));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Eof => "truncated JSON",
+            _ => "invalid JSON",
+        };
+        format!("{what}: {e} ({} bytes: {})", body.len(), body_excerpt(body))
+    })
+}
+
+/// The start of a body, as text, for messages.
+pub fn body_excerpt(body: &[u8]) -> String {
+    let head = &body[..body.len().min(400)];
+    let text = String::from_utf8_lossy(head);
+    shorten(
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .as_str(),
+        80,
+    )
+}

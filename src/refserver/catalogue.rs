@@ -1,0 +1,144 @@
+//! The reference server's catalogue: twenty-one statuses as an Interaction
+//! Center ships them, quirks included (irregular casing such as
+//! `Do Not disturb`, icons as paths relative to the server root).
+
+use serde_json::{Value, json};
+
+/// The fourteen documented properties of a status message, in documentation order.
+pub const PROPERTIES: [&str; 14] = [
+    "statusId",
+    "messageText",
+    "iconUri",
+    "groupTag",
+    "canHaveDate",
+    "canHaveTime",
+    "isDoNotDisturbStatus",
+    "isSelectableStatus",
+    "isPersistentStatus",
+    "isForwardStatus",
+    "isAfterCallWorkStatus",
+    "isAcdStatus",
+    "isAllowFollowUpStatus",
+    "systemId",
+];
+
+// statusId, groupTag, systemId, flags: date time dnd selectable persistent forward acw acd followup
+type Row = (&'static str, &'static str, &'static str, [bool; 9]);
+
+const F: bool = false;
+const T: bool = true;
+
+const ROWS: &[Row] = &[
+    ("Available", "Available", "1", [F, F, F, T, F, F, F, T, T]),
+    (
+        "Available, Follow-up",
+        "Available",
+        "2",
+        [F, F, F, T, F, F, F, T, T],
+    ),
+    (
+        "Available, Forward",
+        "Available",
+        "3",
+        [F, F, F, T, F, T, F, F, F],
+    ),
+    (
+        "Available, No ACD",
+        "Available",
+        "4",
+        [F, F, F, T, F, F, F, F, F],
+    ),
+    ("Away from desk", "Away", "5", [F, T, F, T, F, F, F, F, F]),
+    ("At Lunch", "Break", "6", [F, T, F, T, F, F, F, F, F]),
+    (
+        "At a Training Session",
+        "Training",
+        "7",
+        [T, T, F, T, F, F, F, F, F],
+    ),
+    ("At Break", "Break", "8", [F, T, F, T, F, F, F, F, F]),
+    (
+        "Do Not disturb",
+        "Do Not Disturb",
+        "9",
+        [F, T, T, T, F, F, F, F, F],
+    ),
+    ("Follow Up", "Follow Up", "10", [F, F, F, F, F, F, T, F, F]),
+    ("Gone Home", "Gone Home", "11", [T, T, F, T, T, F, F, F, F]),
+    ("In a Meeting", "Meeting", "12", [F, T, F, T, F, F, F, F, F]),
+    ("On Vacation", "Vacation", "13", [T, F, F, T, T, F, F, F, F]),
+    (
+        "Out of the Office",
+        "Out of Office",
+        "14",
+        [T, T, F, T, T, F, F, F, F],
+    ),
+    (
+        "Out of Town",
+        "Out of Office",
+        "15",
+        [T, F, F, T, T, F, F, F, F],
+    ),
+    (
+        "Working at Home",
+        "Available",
+        "16",
+        [F, F, F, T, F, F, F, T, T],
+    ),
+    (
+        "ACD - Agent Not Answering",
+        "ACD",
+        "17",
+        [F, F, F, F, F, F, F, F, F],
+    ),
+    (
+        "Awaiting Callback",
+        "Away",
+        "18",
+        [F, T, F, T, F, F, F, F, F],
+    ),
+    ("Campaign Call", "Dialer", "19", [F, F, F, F, F, F, F, F, F]),
+    (
+        "Project Work",
+        "Project",
+        "120",
+        [F, T, F, T, F, F, F, F, F],
+    ),
+    ("Sick", "Out of Office", "1001", [T, F, F, T, T, F, F, F, F]),
+];
+
+/// The catalogue for session `session_id`: the JSON a conformant server sends.
+pub fn catalogue(session_id: &str) -> Value {
+    let list: Vec<Value> = ROWS
+        .iter()
+        .map(|(id, group, sys, f)| {
+            json!({
+                "__type": "urn:inin.com:status:statusMessage",
+                "statusId": id,
+                "messageText": id,
+                "iconUri": format!("/icws/{session_id}/status/status-message-icons/{}", crate::session::encode_segment(id)),
+                "groupTag": group,
+                "canHaveDate": f[0],
+                "canHaveTime": f[1],
+                "isDoNotDisturbStatus": f[2],
+                "isSelectableStatus": f[3],
+                "isPersistentStatus": f[4],
+                "isForwardStatus": f[5],
+                "isAfterCallWorkStatus": f[6],
+                "isAcdStatus": f[7],
+                "isAllowFollowUpStatus": f[8],
+                "systemId": sys,
+            })
+        })
+        .collect();
+    json!({ "__type": "urn:inin.com:status:statusMessages", "statusMessageList": list })
+}
+
+/// The features the server advertises.
+pub fn features() -> Value {
+    json!({ "featureInfoList": [
+        { "featureId": "connection", "version": 2 },
+        { "featureId": "status", "version": 3 },
+        { "featureId": "messaging", "version": 2 },
+    ]})
+}

@@ -1,0 +1,238 @@
+//! Fault modes of the reference server. Each fault breaks exactly one
+//! documented rule and nothing else, so that the harness's own tests can show
+//! that every check fails when (and only when) its rule is broken. A fault is
+//! chosen per server instance, by name (`--fault NAME` on `icws-refserver`).
+
+use std::fmt;
+
+use serde_json::{Value, json};
+
+use super::catalogue::PROPERTIES;
+
+/// One way to be wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// A documented property (index into [`PROPERTIES`]) left out of one message.
+    MissingProperty(usize),
+    /// A documented property sent with the wrong JSON type.
+    WrongType(usize),
+    /// A documented property sent as `null`.
+    NullValue(usize),
+    /// The list under the documentation's heading, `statusMessages`.
+    ListUnderHeadingName,
+    /// The list itself as the body, without the wrapping object.
+    BareArray,
+    /// One list element that is a string, not an object.
+    NonObjectElement,
+    /// Two statusIds that differ only in letter case.
+    CaseDuplicateStatusId,
+    /// Two identical statusIds.
+    ExactDuplicateStatusId,
+    /// A systemId with a non-digit.
+    NonDigitSystemId,
+    /// Two messages with one systemId.
+    DuplicateSystemId,
+    /// An iconUri that is not a URI reference.
+    BadIconUri,
+    /// A 200 whose body is not JSON.
+    BodyNotJson,
+    /// A 200 whose JSON body is cut short.
+    TruncatedBody,
+    /// A 200 whose body is not valid UTF-8.
+    InvalidUtf8,
+    /// The JSON body declared as `text/html`.
+    HtmlMediaType,
+    /// 500 on a valid request.
+    Status500,
+    /// 410 on a valid request.
+    Status410,
+    /// 401 without `WWW-Authenticate`.
+    NoChallenge,
+    /// 401 challenge with the Basic scheme.
+    OtherScheme,
+    /// 401 challenge without `realm`.
+    NoRealm,
+    /// 401 challenge without `location`.
+    NoLocation,
+    /// 403 where the documentation says 401.
+    Forbidden403,
+    /// Error bodies without `message`.
+    ErrorWithoutMessage,
+    /// Error bodies whose `message` is a number.
+    ErrorMessageNotString,
+    /// Error bodies as `text/plain` prose.
+    ErrorTextPlain,
+    /// The CSRF token is not checked.
+    TokenNotChecked,
+    /// The cookie is not checked.
+    CookieNotChecked,
+    /// Any session id is accepted.
+    AnySessionAccepted,
+    /// An ended session is still accepted.
+    EndedSessionAccepted,
+    /// Feature `status` missing from the feature list.
+    FeatureMissing,
+    /// The status-messages response never finishes.
+    NeverFinishes,
+    /// The connection is dropped in the middle of the body.
+    DropMidBody,
+}
+
+const SIMPLE: &[(Fault, &str)] = &[
+    (Fault::ListUnderHeadingName, "list-under-heading-name"),
+    (Fault::BareArray, "bare-array"),
+    (Fault::NonObjectElement, "non-object-element"),
+    (Fault::CaseDuplicateStatusId, "case-duplicate-status-id"),
+    (Fault::ExactDuplicateStatusId, "exact-duplicate-status-id"),
+    (Fault::NonDigitSystemId, "non-digit-system-id"),
+    (Fault::DuplicateSystemId, "duplicate-system-id"),
+    (Fault::BadIconUri, "bad-icon-uri"),
+    (Fault::BodyNotJson, "body-not-json"),
+    (Fault::TruncatedBody, "truncated-body"),
+    (Fault::InvalidUtf8, "invalid-utf8"),
+    (Fault::HtmlMediaType, "html-media-type"),
+    (Fault::Status500, "status-500"),
+    (Fault::Status410, "status-410"),
+    (Fault::NoChallenge, "no-challenge"),
+    (Fault::OtherScheme, "other-scheme"),
+    (Fault::NoRealm, "no-realm"),
+    (Fault::NoLocation, "no-location"),
+    (Fault::Forbidden403, "forbidden-403"),
+    (Fault::ErrorWithoutMessage, "error-without-message"),
+    (Fault::ErrorMessageNotString, "error-message-not-string"),
+    (Fault::ErrorTextPlain, "error-text-plain"),
+    (Fault::TokenNotChecked, "token-not-checked"),
+    (Fault::CookieNotChecked, "cookie-not-checked"),
+    (Fault::AnySessionAccepted, "any-session-accepted"),
+    (Fault::EndedSessionAccepted, "ended-session-accepted"),
+    (Fault::FeatureMissing, "feature-missing"),
+    (Fault::NeverFinishes, "never-finishes"),
+    (Fault::DropMidBody, "drop-mid-body"),
+];
+
+impl Fault {
+    /// Every fault, in a stable order.
+    pub fn all() -> Vec<Fault> {
+        let mut out = Vec::new();
+        for i in 0..PROPERTIES.len() {
+            out.extend([
+                Fault::MissingProperty(i),
+                Fault::WrongType(i),
+                Fault::NullValue(i),
+            ]);
+        }
+        out.extend(SIMPLE.iter().map(|(f, _)| *f));
+        out
+    }
+
+    /// The fault's name, e.g. `missing-canHaveDate`, `bare-array`.
+    pub fn name(&self) -> String {
+        match self {
+            Fault::MissingProperty(i) => format!("missing-{}", PROPERTIES[*i]),
+            Fault::WrongType(i) => format!("wrong-type-{}", PROPERTIES[*i]),
+            Fault::NullValue(i) => format!("null-{}", PROPERTIES[*i]),
+            other => SIMPLE
+                .iter()
+                .find(|(f, _)| f == other)
+                .map_or("?", |(_, n)| n)
+                .to_owned(),
+        }
+    }
+
+    /// Parses a fault name; the error lists the names.
+    pub fn parse(name: &str) -> Result<Fault, String> {
+        Fault::all()
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<String> = Fault::all().iter().map(Fault::name).collect();
+                format!("unknown fault {name:?}; known faults: {}", names.join(", "))
+            })
+    }
+
+    /// Applies a body fault to a conformant catalogue (other faults: no change).
+    pub fn mutate_catalogue(&self, body: &mut Value) {
+        let Some(list) = body
+            .get_mut("statusMessageList")
+            .and_then(Value::as_array_mut)
+        else {
+            return;
+        };
+        match *self {
+            Fault::MissingProperty(i) => {
+                if let Some(m) = list.get_mut(3).and_then(Value::as_object_mut) {
+                    m.remove(PROPERTIES[i]);
+                }
+            }
+            Fault::WrongType(i) => {
+                let prop = PROPERTIES[i];
+                if let Some(m) = list.get_mut(3).and_then(Value::as_object_mut) {
+                    let wrong = match m.get(prop) {
+                        Some(Value::Bool(b)) => json!(b.to_string()),
+                        Some(Value::String(s)) if prop == "systemId" => {
+                            json!(s.parse::<u64>().unwrap_or(4))
+                        }
+                        _ => json!(17),
+                    };
+                    m.insert(prop.into(), wrong);
+                }
+            }
+            Fault::NullValue(i) => {
+                if let Some(m) = list.get_mut(3).and_then(Value::as_object_mut) {
+                    m.insert(PROPERTIES[i].into(), Value::Null);
+                }
+            }
+            Fault::NonObjectElement => {
+                if let Some(e) = list.get_mut(2) {
+                    *e = json!("Available, Forward");
+                }
+            }
+            Fault::CaseDuplicateStatusId | Fault::ExactDuplicateStatusId => {
+                if let Some(mut copy) = list.first().cloned() {
+                    let id = copy["statusId"].as_str().unwrap_or_default();
+                    let id = if *self == Fault::CaseDuplicateStatusId {
+                        id.to_uppercase()
+                    } else {
+                        id.to_owned()
+                    };
+                    copy["statusId"] = json!(id);
+                    copy["systemId"] = json!("9001");
+                    list.push(copy);
+                }
+            }
+            Fault::NonDigitSystemId => {
+                if let Some(m) = list.get_mut(5) {
+                    m["systemId"] = json!("6a");
+                }
+            }
+            Fault::DuplicateSystemId => {
+                if let Some(m) = list.get_mut(6) {
+                    m["systemId"] = json!("1");
+                }
+            }
+            Fault::BadIconUri => {
+                if let Some(m) = list.get_mut(4) {
+                    m["iconUri"] = json!("http://[icons]/away from desk.png");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Replaces the whole catalogue body for the faults that change its shape.
+    pub fn reshape_catalogue(&self, body: Value) -> Value {
+        match self {
+            Fault::ListUnderHeadingName => {
+                json!({ "statusMessages": body.get("statusMessageList").cloned().unwrap_or_default() })
+            }
+            Fault::BareArray => body.get("statusMessageList").cloned().unwrap_or_default(),
+            _ => body,
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}

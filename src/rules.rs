@@ -1,0 +1,244 @@
+//! The catalogue rules a JSON Schema cannot state: statusIds unique under
+//! case-insensitive comparison (REQ-ID-1), expected statusIds matched
+//! case-insensitively (REQ-ID-2), systemIds unique (REQ-SYS-1), and a feature
+//! advertised at a minimum version (SES-FEAT-1). Elements of the wrong shape
+//! are skipped here: the schema reports them.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::finding::{Finding, Place, SHOWN_CHARS, shorten};
+
+/// Folds a string for case-insensitive comparison: Unicode simple case
+/// folding, char by char (`ẞ`→`ß`, `ς`→`σ`, `K` (Kelvin)→`k`), never
+/// changing the number of characters.
+pub fn fold(text: &str) -> String {
+    text.chars().map(fold_char).collect()
+}
+
+fn fold_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    // Upper-case first so that variants of one letter (final sigma, long s)
+    // meet, then lower-case; a step that would expand to several chars is
+    // skipped, as simple folding does.
+    let upper = single(c.to_uppercase()).unwrap_or(c);
+    single(upper.to_lowercase())
+        .or_else(|| single(c.to_lowercase()))
+        .unwrap_or(c)
+}
+
+fn single(mut it: impl Iterator<Item = char>) -> Option<char> {
+    let first = it.next()?;
+    it.next().is_none().then_some(first)
+}
+
+/// The message list of a 200 body, when it has the documented shape.
+pub fn message_list(body: &Value) -> Option<&Vec<Value>> {
+    body.get("statusMessageList")?.as_array()
+}
+
+fn string_members<'a>(
+    list: &'a [Value],
+    key: &'a str,
+) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+    list.iter()
+        .enumerate()
+        .filter_map(move |(i, m)| Some((i, m.get(key)?.as_str()?)))
+}
+
+fn pointer(i: usize, key: &str) -> Place {
+    Place::Body(format!("/statusMessageList/{i}/{key}"))
+}
+
+/// REQ-ID-1: no two statusIds are equal once case-folded.
+pub fn unique_status_ids(body: &Value) -> Vec<Finding> {
+    let Some(list) = message_list(body) else {
+        return Vec::new();
+    };
+    let mut seen: HashMap<String, (usize, &str)> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, id) in string_members(list, "statusId") {
+        if let Some(&(first, first_id)) = seen.get(&fold(id)) {
+            let how = if first_id == id {
+                "an exact duplicate"
+            } else {
+                "differs only in letter case"
+            };
+            out.push(Finding::must(
+                "REQ-ID-1",
+                pointer(i, "statusId"),
+                format!("statusId repeats /statusMessageList/{first}/statusId ({how})"),
+                "a statusId unique under case-insensitive comparison",
+                format!(
+                    "{:?} (already {:?} at /statusMessageList/{first})",
+                    shorten(id, SHOWN_CHARS),
+                    shorten(first_id, SHOWN_CHARS)
+                ),
+            ));
+        } else {
+            seen.insert(fold(id), (i, id));
+        }
+    }
+    out
+}
+
+/// REQ-SYS-1 (uniqueness; the digits are the schema's): no two systemIds equal.
+pub fn unique_system_ids(body: &Value) -> Vec<Finding> {
+    let Some(list) = message_list(body) else {
+        return Vec::new();
+    };
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, id) in string_members(list, "systemId") {
+        if let Some(&first) = seen.get(id) {
+            out.push(Finding::must(
+                "REQ-SYS-1",
+                pointer(i, "systemId"),
+                format!("systemId repeats /statusMessageList/{first}/systemId"),
+                "a systemId unique across the catalogue",
+                format!("{:?}", shorten(id, SHOWN_CHARS)),
+            ));
+        } else {
+            seen.insert(id, i);
+        }
+    }
+    out
+}
+
+/// REQ-ID-2: every expected statusId is present, in any letter case.
+pub fn status_ids_present(body: &Value, expected: &[String]) -> Vec<Finding> {
+    let Some(list) = message_list(body) else {
+        return Vec::new();
+    };
+    let present: std::collections::HashSet<String> = string_members(list, "statusId")
+        .map(|(_, id)| fold(id))
+        .collect();
+    expected
+        .iter()
+        .filter(|id| !present.contains(&fold(id)))
+        .map(|id| {
+            Finding::must(
+                "REQ-ID-2",
+                Place::Body("/statusMessageList".into()),
+                "an expected status message is missing",
+                format!("a message with statusId {id:?} (any letter case)"),
+                format!("no such statusId among {} messages", list.len()),
+            )
+        })
+        .collect()
+}
+
+/// SES-FEAT-1: `featureInfoList` lists `feature` at `min_version` or later.
+pub fn feature_advertised(body: &Value, feature: &str, min_version: u64) -> Vec<Finding> {
+    let Some(list) = body.get("featureInfoList").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let versions: Vec<&Value> = list
+        .iter()
+        .filter(|f| f.get("featureId").and_then(Value::as_str) == Some(feature))
+        .filter_map(|f| f.get("version"))
+        .collect();
+    if versions
+        .iter()
+        .any(|v| v.as_u64().is_some_and(|v| v >= min_version))
+    {
+        return Vec::new();
+    }
+    let actual = if versions.is_empty() {
+        format!("feature {feature:?} not listed")
+    } else {
+        format!(
+            "feature {feature:?} at version {}",
+            versions
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    vec![Finding::must(
+        "SES-FEAT-1",
+        Place::Body("/featureInfoList".into()),
+        format!("the server does not advertise feature {feature:?}"),
+        format!("feature {feature:?} at version {min_version} or later"),
+        actual,
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(ids: &[&str]) -> Value {
+        json!({"statusMessageList": ids.iter().enumerate()
+            .map(|(i, id)| json!({"statusId": id, "systemId": (i + 1).to_string()}))
+            .collect::<Vec<_>>()})
+    }
+
+    #[test]
+    fn fold_is_unicode_aware() {
+        assert_eq!(fold("Do Not disturb"), fold("DO NOT DISTURB"));
+        assert_eq!(fold("ΣΟΦΟΣ"), fold("σοφος"));
+        assert_eq!(fold("σοφος"), fold("σοφoς".replace('o', "ο").as_str()));
+        assert_eq!(fold("ΟΔΟΣ"), fold("οδος"));
+        assert_eq!(fold("ẞ"), fold("ß"));
+        assert_eq!(fold("\u{212A}elvin"), fold("kelvin"));
+        assert_eq!(fold("ÄRGER"), fold("ärger"));
+        assert_ne!(fold("Available"), fold("Available "));
+    }
+
+    #[test]
+    fn case_only_duplicates_fail() {
+        let f = unique_status_ids(&body(&["Available", "Gone Home", "AVAILABLE"]));
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].place,
+            Place::Body("/statusMessageList/2/statusId".into())
+        );
+        assert!(f[0].message.contains("letter case"));
+        let f = unique_status_ids(&body(&["Gone Home", "Gone Home"]));
+        assert!(f[0].message.contains("exact duplicate"));
+        let f = unique_status_ids(&body(&["ÄRGER", "ärger"]));
+        assert_eq!(f.len(), 1);
+        assert!(unique_status_ids(&body(&["Available", "Away", "Do Not disturb"])).is_empty());
+    }
+
+    #[test]
+    fn duplicate_system_ids_fail() {
+        let mut b = body(&["a", "b", "c"]);
+        b["statusMessageList"][2]["systemId"] = json!("1");
+        let f = unique_system_ids(&b);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].place,
+            Place::Body("/statusMessageList/2/systemId".into())
+        );
+        assert!(unique_system_ids(&body(&["a", "b"])).is_empty());
+    }
+
+    #[test]
+    fn expected_ids_match_case_insensitively() {
+        let b = body(&["Do Not disturb", "Available"]);
+        assert!(status_ids_present(&b, &["do not Disturb".into(), "AVAILABLE".into()]).is_empty());
+        let f = status_ids_present(&b, &["Gone Home".into()]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].req, "REQ-ID-2");
+    }
+
+    #[test]
+    fn feature_rule() {
+        let ok = json!({"featureInfoList": [{"featureId": "status", "version": 2}]});
+        assert!(feature_advertised(&ok, "status", 1).is_empty());
+        for bad in [
+            json!({"featureInfoList": []}),
+            json!({"featureInfoList": [{"featureId": "status", "version": 0}]}),
+            json!({"featureInfoList": [{"featureId": "Status", "version": 1}]}),
+        ] {
+            assert_eq!(feature_advertised(&bad, "status", 1).len(), 1, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! Running: settings → a prepared [`Context`] (target, run session, compiled
+//! schemas) → one [`Outcome`] per case → libtest-mimic trials. Preparing
+//! talks to the server once (login or reachability); each case then makes
+//! its own request(s) and hands the exchange to `check`. Nothing here prints
+//! except the trial results and the warning block after the run.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use libtest_mimic::{Completion, Failed, Trial};
+use reqwest::Method;
+
+use crate::case::{Case, Endpoint, HeaderUse, SessionUse};
+use crate::check;
+use crate::client::{CSRF_HEADER, Exchange, Request, Sent, Target};
+use crate::finding::{Finding, Level, Place};
+use crate::refserver;
+use crate::report;
+use crate::schema::Schemas;
+use crate::secret::{Redactor, Secret};
+use crate::session::{self, Credentials, Session, SessionError};
+
+/// What the user asked for (already parsed from flags and environment).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The target; `None` starts the embedded reference server.
+    pub base_url: Option<String>,
+    /// User name and password, for the run session and the cases that need their own.
+    pub credentials: Option<Credentials>,
+    /// A session the user already has: (id, token, cookie).
+    pub given_session: Option<(String, Secret, Secret)>,
+    /// `Accept-Language` of the login.
+    pub accept_language: String,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Extra case folders.
+    pub extra_cases: Vec<PathBuf>,
+    /// The embedded server's settings (used when `base_url` is `None`).
+    pub embedded: refserver::Config,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            credentials: None,
+            given_session: None,
+            accept_language: "en-US".into(),
+            timeout: Duration::from_secs(30),
+            extra_cases: Vec::new(),
+            embedded: refserver::Config::default(),
+        }
+    }
+}
+
+/// Why the run cannot start (exit 2, one line).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// Bad target URL or client.
+    #[error(transparent)]
+    Target(#[from] crate::client::TargetError),
+    /// Login refused or target unreachable.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The embedded server could not start.
+    #[error("cannot start the embedded reference server: {0}")]
+    Embedded(String),
+    /// Neither credentials nor a session for a remote target.
+    #[error(
+        "no way to open a session on {0}: set ICWS_USER and ICWS_PASSWORD (or --user/--password), \
+         or ICWS_SESSION_ID, ICWS_CSRF_TOKEN and ICWS_COOKIE"
+    )]
+    NoSession(String),
+    /// With only a given session: the target does not answer.
+    #[error("cannot reach {url}: {why}")]
+    Unreachable {
+        /// What was asked.
+        url: String,
+        /// The transport error.
+        why: String,
+    },
+}
+
+/// Everything the cases share during one run.
+pub struct Context {
+    /// The target.
+    pub target: Target,
+    /// Compiled schemas.
+    pub schemas: Schemas,
+    /// Scrubs every secret of the run.
+    pub redactor: Redactor,
+    /// Credentials, when the run has them.
+    pub credentials: Option<Credentials>,
+    /// The run session.
+    pub session: Session,
+    /// True when the run opened the session (and so must end it).
+    opened_session: bool,
+    accept_language: String,
+    warnings: Mutex<Vec<String>>,
+    _server: Option<refserver::Running>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("target", &self.target.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one case came to.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Not run, with the reason.
+    Ignored(String),
+    /// Run: the exchange that was checked and every finding.
+    Done {
+        /// The request and response.
+        exchange: Exchange,
+        /// All findings, `must` and `interop`.
+        findings: Vec<Finding>,
+    },
+}
+
+impl Outcome {
+    /// The `must` findings (empty when the case passed or was ignored).
+    pub fn failures(&self) -> Vec<&Finding> {
+        match self {
+            Outcome::Done { findings, .. } => {
+                findings.iter().filter(|f| f.level == Level::Must).collect()
+            }
+            Outcome::Ignored(_) => Vec::new(),
+        }
+    }
+}
+
+/// Connects to the target (starting the embedded server if there is none)
+/// and opens or adopts the run session.
+pub async fn prepare(settings: &Settings, schemas: Schemas) -> Result<Context, SetupError> {
+    let redactor = Redactor::default();
+    let (server, base_url, credentials) = match &settings.base_url {
+        Some(url) => (None, url.clone(), settings.credentials.clone()),
+        None => {
+            let cfg = settings.embedded.clone();
+            let creds = Credentials {
+                user: cfg.user.clone(),
+                password: Secret::new(cfg.password.clone()),
+            };
+            let running = refserver::spawn(cfg)
+                .await
+                .map_err(|e| SetupError::Embedded(e.to_string()))?;
+            let url = running.base_url();
+            (Some(running), url, Some(creds))
+        }
+    };
+    if let Some(c) = &credentials {
+        redactor.add(c.password.expose());
+    }
+    let target = Target::new(&base_url, settings.timeout)?;
+    let (session, opened_session) = match (&settings.given_session, &credentials) {
+        (Some((id, token, cookie)), _) if server.is_none() => {
+            let s = Session::given(id, token.expose(), cookie.expose(), &redactor);
+            let ex = target
+                .send(
+                    Request::new(Method::GET, "/icws/connection/features"),
+                    &redactor,
+                )
+                .await;
+            if let Err(why) = ex.outcome {
+                return Err(SetupError::Unreachable {
+                    url: target.url("/icws/connection/features"),
+                    why,
+                });
+            }
+            (s, false)
+        }
+        (_, Some(creds)) => (
+            session::connect(&target, creds, &settings.accept_language, &redactor).await?,
+            true,
+        ),
+        (_, None) => return Err(SetupError::NoSession(base_url)),
+    };
+    Ok(Context {
+        target,
+        schemas,
+        redactor,
+        credentials,
+        session,
+        opened_session,
+        accept_language: settings.accept_language.clone(),
+        warnings: Mutex::new(Vec::new()),
+        _server: server,
+    })
+}
+
+impl Context {
+    /// Ends the run session if the run opened it. Returns a warning on failure.
+    pub async fn finish(&self) -> Option<String> {
+        if !self.opened_session {
+            return None;
+        }
+        session::disconnect(&self.target, &self.session, &self.redactor)
+            .await
+            .err()
+            .map(|e| {
+                format!(
+                    "could not end the run's session: {}",
+                    self.redactor.scrub(&e.to_string())
+                )
+            })
+    }
+
+    /// The warnings collected so far (interop findings of passing cases).
+    pub fn take_warnings(&self) -> Vec<String> {
+        match self.warnings.lock() {
+            Ok(mut w) => std::mem::take(&mut *w),
+            Err(p) => std::mem::take(&mut *p.into_inner()),
+        }
+    }
+
+    fn warn(&self, text: String) {
+        match self.warnings.lock() {
+            Ok(mut w) => w.push(text),
+            Err(p) => p.into_inner().push(text),
+        }
+    }
+
+    /// Runs one case: opens what it needs, sends its request, checks.
+    pub async fn execute(&self, case: &Case) -> Outcome {
+        let primary = case.reqs.first().copied().unwrap_or("REQ-REQ-1");
+        if case.endpoint == Endpoint::Features {
+            let ex = self
+                .target
+                .send(
+                    Request::new(Method::GET, "/icws/connection/features"),
+                    &self.redactor,
+                )
+                .await;
+            let findings = check::check(case, &ex, &self.schemas);
+            return Outcome::Done {
+                exchange: ex,
+                findings,
+            };
+        }
+        let own = if case.session.needs_login() {
+            let Some(creds) = &self.credentials else {
+                return Outcome::Ignored(
+                    "needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given session is available)".into(),
+                );
+            };
+            match session::connect(&self.target, creds, &self.accept_language, &self.redactor).await
+            {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    return self.setup_failure(primary, "could not open a session for this case", e);
+                }
+            }
+        } else {
+            None
+        };
+        if case.session == SessionUse::Ended {
+            if let Some(s) = &own {
+                if let Err(e) = session::disconnect(&self.target, s, &self.redactor).await {
+                    return self.setup_failure(
+                        primary,
+                        "DELETE /icws/{sessionId}/connection did not end the session",
+                        e,
+                    );
+                }
+            }
+        }
+        let session = own.as_ref().unwrap_or(&self.session);
+        let path_id = match case.session {
+            SessionUse::Unknown => "0000000000".to_owned(),
+            _ => session.id.clone(),
+        };
+        let mut req = Request::new(
+            Method::GET,
+            format!(
+                "/icws/{}/status/status-messages",
+                session::encode_segment(&path_id)
+            ),
+        );
+        let send_headers = case.session != SessionUse::None;
+        match case.csrf_token {
+            HeaderUse::Send if send_headers => {
+                req = req.header(CSRF_HEADER, Sent::Secret(session.token.clone()))
+            }
+            HeaderUse::Wrong => req = req.header(CSRF_HEADER, Sent::Plain(WRONG_TOKEN.into())),
+            _ => {}
+        }
+        match case.cookie {
+            HeaderUse::Send if send_headers => {
+                req = req.header("Cookie", Sent::Secret(session.cookie.clone()))
+            }
+            HeaderUse::Wrong => {
+                req = req.header(
+                    "Cookie",
+                    Sent::Plain(format!("{}={WRONG_COOKIE}", session.cookie_name())),
+                );
+            }
+            _ => {}
+        }
+        let exchange = self.target.send(req, &self.redactor).await;
+        if case.session == SessionUse::Fresh {
+            if let Some(s) = &own {
+                if let Err(e) = session::disconnect(&self.target, s, &self.redactor).await {
+                    self.warn(format!(
+                        "{}: could not end its session: {}",
+                        case.name,
+                        self.redactor.scrub(&e.to_string())
+                    ));
+                }
+            }
+        }
+        let findings = check::check(case, &exchange, &self.schemas);
+        Outcome::Done { exchange, findings }
+    }
+
+    fn setup_failure(&self, req: &'static str, what: &str, e: SessionError) -> Outcome {
+        let exchange = Exchange {
+            request_line: "(session set-up)".into(),
+            request_headers: Vec::new(),
+            outcome: Err(e.to_string()),
+            elapsed: Duration::ZERO,
+        };
+        let f = Finding::must(
+            req,
+            Place::Transport,
+            what,
+            "the session step to succeed",
+            self.redactor.scrub(&e.to_string()),
+        );
+        Outcome::Done {
+            exchange,
+            findings: vec![f],
+        }
+    }
+
+    /// Turns an outcome into a trial result, recording interop warnings.
+    pub fn conclude(&self, case: &Case, outcome: Outcome) -> Result<Completion, Failed> {
+        match outcome {
+            Outcome::Ignored(reason) => Ok(Completion::ignored_with(reason)),
+            Outcome::Done { exchange, findings } => {
+                let must: Vec<&Finding> =
+                    findings.iter().filter(|f| f.level == Level::Must).collect();
+                let warn: Vec<&Finding> = findings
+                    .iter()
+                    .filter(|f| f.level == Level::Interop)
+                    .collect();
+                if !warn.is_empty() {
+                    self.warn(report::render(case, &exchange, &warn, &self.redactor));
+                }
+                if must.is_empty() {
+                    Ok(Completion::Completed)
+                } else {
+                    let mut all = must;
+                    all.extend(warn);
+                    Err(Failed::from(report::render(
+                        case,
+                        &exchange,
+                        &all,
+                        &self.redactor,
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// The CSRF token sent by `csrf-token = "wrong"` (belongs to no session).
+pub const WRONG_TOKEN: &str = "icws-conformance-wrong-token-0f3e9a7c";
+/// The cookie value sent by `cookie = "wrong"`.
+pub const WRONG_COOKIE: &str = "00000000-0000-4000-8000-000000000000";
+
+/// One trial per case, named after the case. Without a context (`--list`)
+/// the trials are never run.
+pub fn trials(
+    cases: Vec<Case>,
+    ctx: Option<(Arc<Context>, Arc<tokio::runtime::Runtime>)>,
+) -> Vec<Trial> {
+    cases
+        .into_iter()
+        .map(|case| {
+            let name = case.name.clone();
+            let ctx = ctx.clone();
+            Trial::ignorable_test(name, move || match ctx {
+                Some((ctx, rt)) => {
+                    let outcome = rt.block_on(ctx.execute(&case));
+                    ctx.conclude(&case, outcome)
+                }
+                None => Err(Failed::from(
+                    "internal: trial run without a prepared context",
+                )),
+            })
+        })
+        .collect()
+}
