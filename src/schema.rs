@@ -184,10 +184,23 @@ impl Schema {
                 let def = owner.get("properties").and_then(|p| p.get(prop));
                 let req = def.and_then(req_of).unwrap_or(node_req);
                 let ty = def.map(describe_type).unwrap_or_else(|| "a value".into());
+                let hint = match e.instance().as_object() {
+                    Some(obj) if prop == "statusMessageList" && obj.contains_key("statusMessages") => {
+                        "; the body has `statusMessages` instead: the documentation's heading is the type \
+                         name, the list property is `statusMessageList`, and real clients read only that"
+                            .to_owned()
+                    }
+                    Some(obj) => {
+                        let known = owner.get("properties");
+                        let unknown = obj.keys().map(String::as_str).filter(|k| known.and_then(|p| p.get(*k)).is_none());
+                        crate::case::did_you_mean(prop, unknown).replace(", did you mean", "; did the server mean")
+                    }
+                    None => String::new(),
+                };
                 Finding::must(
                     req,
                     Place::Body(format!("{ptr}/{}", pointer_token(prop))),
-                    format!("required property `{prop}` is missing"),
+                    format!("required property `{prop}` is missing{hint}"),
                     format!("`{prop}`: {ty}"),
                     "(absent)",
                 )

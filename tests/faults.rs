@@ -1,0 +1,216 @@
+//! Self-proof: for every fault mode of the reference server, the shipped
+//! suite fails, exactly the expected cases fail (no collateral noise), and a
+//! finding names the broken rule (requirement id) and the place. The failure
+//! report of each fault is kept as an insta snapshot in `snapshots/faults/`.
+//! The clean server must pass every case. One trial per fault.
+//!
+//! The expectations below are written from the documentation, not read from
+//! the harness: they are the oracle the harness is measured against.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use icws_conformance::case::{self, Case};
+use icws_conformance::finding::Level;
+use icws_conformance::refserver::catalogue::PROPERTIES;
+use icws_conformance::refserver::{Config, Fault};
+use icws_conformance::report;
+use icws_conformance::runner::{self, Outcome, Settings};
+use icws_conformance::schema::Schemas;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+const CATALOG: &str = "status-messages/catalog";
+const FRESH: &str = "session/fresh";
+/// Cases whose request the reference server answers with 401.
+const ANSWERED_401: &[&str] =
+    &["auth/missing-cookie", "auth/wrong-cookie", "auth/wrong-token", "session/ended", "session/unknown-id"];
+/// Every case whose request gets an error answer.
+const ERROR_CASES: &[&str] = &[
+    "auth/missing-cookie",
+    "auth/missing-token",
+    "auth/wrong-cookie",
+    "auth/wrong-token",
+    "session/ended",
+    "session/no-session",
+    "session/unknown-id",
+];
+
+/// What a fault must make the suite say.
+struct Expected {
+    /// Exactly these cases fail.
+    cases: Vec<&'static str>,
+    /// Each failing case has a finding citing this rule...
+    req: Option<&'static str>,
+    /// ...at a place whose text contains this.
+    place: &'static str,
+}
+
+fn exp(cases: &[&'static str], req: &'static str, place: &'static str) -> Expected {
+    Expected { cases: cases.to_vec(), req: Some(req), place }
+}
+
+fn msg_req(i: usize) -> &'static str {
+    // The requirement of each documented message property.
+    const REQS: [&str; 14] = [
+        "REQ-MSG-statusId",
+        "REQ-MSG-messageText",
+        "REQ-MSG-iconUri",
+        "REQ-MSG-groupTag",
+        "REQ-MSG-canHaveDate",
+        "REQ-MSG-canHaveTime",
+        "REQ-MSG-isDoNotDisturbStatus",
+        "REQ-MSG-isSelectableStatus",
+        "REQ-MSG-isPersistentStatus",
+        "REQ-MSG-isForwardStatus",
+        "REQ-MSG-isAfterCallWorkStatus",
+        "REQ-MSG-isAcdStatus",
+        "REQ-MSG-isAllowFollowUpStatus",
+        "REQ-MSG-systemId",
+    ];
+    REQS[i]
+}
+
+fn expected(f: Fault) -> Expected {
+    use Fault::*;
+    match f {
+        MissingProperty(i) | WrongType(i) | NullValue(i) => Expected {
+            cases: vec![CATALOG],
+            req: Some(msg_req(i)),
+            place: Box::leak(format!("body /statusMessageList/3/{}", PROPERTIES[i]).into_boxed_str()),
+        },
+        ListUnderHeadingName => exp(&[CATALOG], "REQ-200-1", "body /statusMessageList"),
+        BareArray => exp(&[CATALOG], "REQ-200-1", "body"),
+        NonObjectElement => exp(&[CATALOG], "REQ-200-1", "body /statusMessageList/2"),
+        CaseDuplicateStatusId | ExactDuplicateStatusId => exp(&[CATALOG], "REQ-ID-1", "body /statusMessageList/21/statusId"),
+        NonDigitSystemId => exp(&[CATALOG], "REQ-SYS-1", "body /statusMessageList/5/systemId"),
+        DuplicateSystemId => exp(&[CATALOG], "REQ-SYS-1", "body /statusMessageList/6/systemId"),
+        BadIconUri => exp(&[CATALOG], "REQ-MSG-iconUri", "body /statusMessageList/4/iconUri"),
+        BodyNotJson | TruncatedBody | InvalidUtf8 => Expected { cases: vec![CATALOG, FRESH], req: None, place: "body" },
+        HtmlMediaType => exp(&[CATALOG, FRESH], "POL-MEDIA-1", "header Content-Type"),
+        Status500 | Status410 => Expected { cases: vec![CATALOG, FRESH], req: None, place: "status" },
+        NoChallenge | OtherScheme | NoRealm | NoLocation => exp(ANSWERED_401, "REQ-401-2", "header WWW-Authenticate"),
+        Forbidden403 => Expected { cases: ANSWERED_401.to_vec(), req: None, place: "status" },
+        ErrorWithoutMessage | ErrorMessageNotString => exp(ERROR_CASES, "REQ-ERR-1", "body /message"),
+        ErrorTextPlain => exp(ERROR_CASES, "POL-MEDIA-1", "header Content-Type"),
+        TokenNotChecked => Expected { cases: vec!["auth/missing-token", "auth/wrong-token"], req: None, place: "status" },
+        CookieNotChecked => Expected { cases: vec!["auth/missing-cookie", "auth/wrong-cookie"], req: None, place: "status" },
+        AnySessionAccepted => exp(&["session/unknown-id"], "REQ-REQ-2", "status"),
+        EndedSessionAccepted => exp(&["session/ended"], "REQ-401-1", "status"),
+        FeatureMissing => exp(&["connection/features"], "SES-FEAT-1", "body /featureInfoList"),
+        NeverFinishes | DropMidBody => Expected { cases: vec![CATALOG, FRESH], req: None, place: "transport" },
+    }
+}
+
+/// Runs every shipped case against a reference server with `fault`.
+async fn run(cases: &[Case], schemas: &Schemas, fault: Option<Fault>) -> Result<Vec<(String, Outcome)>, String> {
+    let settings = Settings {
+        timeout: Duration::from_millis(1500),
+        embedded: Config { fault, ..Config::default() },
+        ..Settings::default()
+    };
+    let ctx = runner::prepare(&settings, schemas.clone()).await.map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for case in cases {
+        out.push((case.name.clone(), ctx.execute(case).await));
+    }
+    ctx.finish().await;
+    Ok(out)
+}
+
+/// Replaces what varies between runs (session ids, ports, timings).
+fn normalize(text: &str) -> String {
+    let session = regex::Regex::new(r"/icws/[0-9]{6,}/").unwrap();
+    let cookie = regex::Regex::new(r"icws_[0-9]{6,}=").unwrap();
+    let ms = regex::Regex::new(r"in [0-9]+ ms").unwrap();
+    let port = regex::Regex::new(r"127\.0\.0\.1:[0-9]+").unwrap();
+    let text = session.replace_all(text, "/icws/[session]/");
+    let text = cookie.replace_all(&text, "icws_[session]=");
+    let text = ms.replace_all(&text, "in [t] ms");
+    port.replace_all(&text, "127.0.0.1:[port]").into_owned()
+}
+
+fn prove(fault: Fault, cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    let outcomes = rt.block_on(run(cases, schemas, Some(fault)))?;
+    let want = expected(fault);
+    let failed: Vec<&str> =
+        outcomes.iter().filter(|(_, o)| !o.failures().is_empty()).map(|(n, _)| n.as_str()).collect();
+    let mut want_cases = want.cases.clone();
+    want_cases.sort_unstable();
+    if failed != want_cases {
+        return Err(format!("fault {fault}: expected exactly {want_cases:?} to fail, but {failed:?} failed").into());
+    }
+    let mut snapshot = String::new();
+    for (name, outcome) in &outcomes {
+        let findings = outcome.failures();
+        if findings.is_empty() {
+            continue;
+        }
+        let hit = findings
+            .iter()
+            .any(|f| want.req.is_none_or(|r| f.req == r) && f.place.to_string().contains(want.place));
+        if !hit {
+            return Err(format!(
+                "fault {fault}: case {name} failed, but no finding names {:?} at {:?}: {findings:#?}",
+                want.req, want.place
+            )
+            .into());
+        }
+        let case = cases.iter().find(|c| &c.name == name).ok_or("case vanished")?;
+        if let Outcome::Done { exchange, findings } = outcome {
+            let all: Vec<_> = findings.iter().collect();
+            snapshot.push_str(&format!("---- {name} ----\n"));
+            snapshot.push_str(&report::render(case, exchange, &all, &icws_conformance::secret::Redactor::default()));
+            snapshot.push('\n');
+        }
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/faults"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_description(format!("icws-conformance report against icws-refserver --fault {fault}"));
+    settings.bind(|| insta::assert_snapshot!(fault.name(), normalize(&snapshot)));
+    Ok(())
+}
+
+fn clean(cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    let outcomes = rt.block_on(run(cases, schemas, None))?;
+    for (name, outcome) in &outcomes {
+        match outcome {
+            Outcome::Ignored(why) => return Err(format!("{name} was ignored: {why}").into()),
+            Outcome::Done { findings, .. } if !findings.is_empty() => {
+                return Err(format!("{name}: the clean server got findings: {findings:#?}").into());
+            }
+            Outcome::Done { .. } => {}
+        }
+    }
+    if outcomes.iter().any(|(_, o)| matches!(o, Outcome::Done { findings, .. } if findings.iter().any(|f| f.level == Level::Interop))) {
+        return Err("the clean server got interop warnings".into());
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let schemas = match Schemas::shipped() {
+        Ok(s) => s,
+        Err(e) => panic!("shipped schemas do not compile: {e:?}"),
+    };
+    let cases = match case::load_all(&[], &schemas) {
+        Ok(c) => Arc::new(c),
+        Err(e) => panic!("shipped cases do not load: {e:?}"),
+    };
+    let schemas = Arc::new(schemas);
+    let rt = Arc::new(tokio::runtime::Runtime::new().unwrap());
+    let mut trials = Vec::new();
+    {
+        let (cases, schemas, rt) = (cases.clone(), schemas.clone(), rt.clone());
+        trials.push(Trial::test("clean-server-passes-every-case", move || clean(&cases, &schemas, &rt)));
+    }
+    for fault in Fault::all() {
+        let (cases, schemas, rt) = (cases.clone(), schemas.clone(), rt.clone());
+        trials.push(Trial::test(format!("fault/{fault}"), move || prove(fault, &cases, &schemas, &rt)));
+    }
+    libtest_mimic::run(&args, trials).exit_code()
+}
