@@ -127,12 +127,12 @@ impl Target {
             Err(e) => Err(describe_transport(&e, self.timeout, redactor)),
             Ok(resp) => {
                 let status = resp.status().as_u16();
-                let headers = resp.headers().clone();
+                let headers = scrub_headers(resp.headers(), redactor);
                 match read_body(resp, self.max_body).await {
                     Ok(body) => Ok(Response {
                         status,
                         headers,
-                        body,
+                        body: redactor.scrub_bytes(&body).unwrap_or(body),
                     }),
                     Err(BodyError::TooLarge) => Err(format!(
                         "the body is larger than {} bytes; stopped reading",
@@ -152,6 +152,20 @@ impl Target {
             elapsed: started.elapsed(),
         }
     }
+}
+
+/// The response headers with every secret replaced (a server may echo them).
+fn scrub_headers(headers: &HeaderMap, redactor: &Redactor) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let value = match redactor.scrub_bytes(value.as_bytes()) {
+            Some(clean) => HeaderValue::from_bytes(&clean)
+                .unwrap_or_else(|_| HeaderValue::from_static("<redacted>")),
+            None => value.clone(),
+        };
+        out.append(name.clone(), value);
+    }
+    out
 }
 
 fn authority(u: &url::Url) -> String {

@@ -253,7 +253,11 @@ impl Context {
             {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    return self.setup_failure(primary, "could not open a session for this case", e);
+                    return self.setup_failure(
+                        primary,
+                        "could not open a session for this case",
+                        e,
+                    );
                 }
             }
         } else {

@@ -78,6 +78,31 @@ impl Redactor {
     }
 }
 
+impl Redactor {
+    /// Replaces every registered secret inside raw bytes (a response body),
+    /// so that no later stage — excerpts, shortened values — can show even a
+    /// part of one. Returns `None` when there was nothing to replace.
+    pub fn scrub_bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let list = match self.secrets.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if list.is_empty() {
+            return None;
+        }
+        let pattern = list
+            .iter()
+            .map(|s| regex::escape(s))
+            .collect::<Vec<_>>()
+            .join("|");
+        let re = regex::bytes::Regex::new(&pattern).ok()?;
+        if !re.is_match(bytes) {
+            return None;
+        }
+        Some(re.replace_all(bytes, REDACTED.as_bytes()).into_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +120,10 @@ mod tests {
         r.add("abcdef");
         r.add("");
         assert_eq!(r.scrub("x abcdef y abc"), "x <redacted> y <redacted>");
+        assert_eq!(
+            r.scrub_bytes(b"\xffabcdef!"),
+            Some(b"\xff<redacted>!".to_vec())
+        );
+        assert_eq!(r.scrub_bytes(b"nothing"), None);
     }
 }

@@ -24,8 +24,13 @@ use libtest_mimic::{Arguments, Failed, Trial};
 const CATALOG: &str = "status-messages/catalog";
 const FRESH: &str = "session/fresh";
 /// Cases whose request the reference server answers with 401.
-const ANSWERED_401: &[&str] =
-    &["auth/missing-cookie", "auth/wrong-cookie", "auth/wrong-token", "session/ended", "session/unknown-id"];
+const ANSWERED_401: &[&str] = &[
+    "auth/missing-cookie",
+    "auth/wrong-cookie",
+    "auth/wrong-token",
+    "session/ended",
+    "session/unknown-id",
+];
 /// Every case whose request gets an error answer.
 const ERROR_CASES: &[&str] = &[
     "auth/missing-cookie",
@@ -48,7 +53,11 @@ struct Expected {
 }
 
 fn exp(cases: &[&'static str], req: &'static str, place: &'static str) -> Expected {
-    Expected { cases: cases.to_vec(), req: Some(req), place }
+    Expected {
+        cases: cases.to_vec(),
+        req: Some(req),
+        place,
+    }
 }
 
 fn msg_req(i: usize) -> &'static str {
@@ -78,39 +87,98 @@ fn expected(f: Fault) -> Expected {
         MissingProperty(i) | WrongType(i) | NullValue(i) => Expected {
             cases: vec![CATALOG],
             req: Some(msg_req(i)),
-            place: Box::leak(format!("body /statusMessageList/3/{}", PROPERTIES[i]).into_boxed_str()),
+            place: Box::leak(
+                format!("body /statusMessageList/3/{}", PROPERTIES[i]).into_boxed_str(),
+            ),
         },
         ListUnderHeadingName => exp(&[CATALOG], "REQ-200-1", "body /statusMessageList"),
         BareArray => exp(&[CATALOG], "REQ-200-1", "body"),
         NonObjectElement => exp(&[CATALOG], "REQ-200-1", "body /statusMessageList/2"),
-        CaseDuplicateStatusId | ExactDuplicateStatusId => exp(&[CATALOG], "REQ-ID-1", "body /statusMessageList/21/statusId"),
-        NonDigitSystemId => exp(&[CATALOG], "REQ-SYS-1", "body /statusMessageList/5/systemId"),
-        DuplicateSystemId => exp(&[CATALOG], "REQ-SYS-1", "body /statusMessageList/6/systemId"),
-        BadIconUri => exp(&[CATALOG], "REQ-MSG-iconUri", "body /statusMessageList/4/iconUri"),
-        BodyNotJson | TruncatedBody | InvalidUtf8 => Expected { cases: vec![CATALOG, FRESH], req: None, place: "body" },
+        CaseDuplicateStatusId | ExactDuplicateStatusId => exp(
+            &[CATALOG],
+            "REQ-ID-1",
+            "body /statusMessageList/21/statusId",
+        ),
+        NonDigitSystemId => exp(
+            &[CATALOG],
+            "REQ-SYS-1",
+            "body /statusMessageList/5/systemId",
+        ),
+        DuplicateSystemId => exp(
+            &[CATALOG],
+            "REQ-SYS-1",
+            "body /statusMessageList/6/systemId",
+        ),
+        BadIconUri => exp(
+            &[CATALOG],
+            "REQ-MSG-iconUri",
+            "body /statusMessageList/4/iconUri",
+        ),
+        BodyNotJson | TruncatedBody | InvalidUtf8 => Expected {
+            cases: vec![CATALOG, FRESH],
+            req: None,
+            place: "body",
+        },
         HtmlMediaType => exp(&[CATALOG, FRESH], "POL-MEDIA-1", "header Content-Type"),
-        Status500 | Status410 => Expected { cases: vec![CATALOG, FRESH], req: None, place: "status" },
-        NoChallenge | OtherScheme | NoRealm | NoLocation => exp(ANSWERED_401, "REQ-401-2", "header WWW-Authenticate"),
-        Forbidden403 => Expected { cases: ANSWERED_401.to_vec(), req: None, place: "status" },
-        ErrorWithoutMessage | ErrorMessageNotString => exp(ERROR_CASES, "REQ-ERR-1", "body /message"),
+        Status500 | Status410 => Expected {
+            cases: vec![CATALOG, FRESH],
+            req: None,
+            place: "status",
+        },
+        NoChallenge | OtherScheme | NoRealm | NoLocation => {
+            exp(ANSWERED_401, "REQ-401-2", "header WWW-Authenticate")
+        }
+        Forbidden403 => Expected {
+            cases: ANSWERED_401.to_vec(),
+            req: None,
+            place: "status",
+        },
+        ErrorWithoutMessage | ErrorMessageNotString => {
+            exp(ERROR_CASES, "REQ-ERR-1", "body /message")
+        }
         ErrorTextPlain => exp(ERROR_CASES, "POL-MEDIA-1", "header Content-Type"),
-        TokenNotChecked => Expected { cases: vec!["auth/missing-token", "auth/wrong-token"], req: None, place: "status" },
-        CookieNotChecked => Expected { cases: vec!["auth/missing-cookie", "auth/wrong-cookie"], req: None, place: "status" },
+        TokenNotChecked => Expected {
+            cases: vec!["auth/missing-token", "auth/wrong-token"],
+            req: None,
+            place: "status",
+        },
+        CookieNotChecked => Expected {
+            cases: vec!["auth/missing-cookie", "auth/wrong-cookie"],
+            req: None,
+            place: "status",
+        },
         AnySessionAccepted => exp(&["session/unknown-id"], "REQ-REQ-2", "status"),
         EndedSessionAccepted => exp(&["session/ended"], "REQ-401-1", "status"),
-        FeatureMissing => exp(&["connection/features"], "SES-FEAT-1", "body /featureInfoList"),
-        NeverFinishes | DropMidBody => Expected { cases: vec![CATALOG, FRESH], req: None, place: "transport" },
+        FeatureMissing => exp(
+            &["connection/features"],
+            "SES-FEAT-1",
+            "body /featureInfoList",
+        ),
+        NeverFinishes | DropMidBody => Expected {
+            cases: vec![CATALOG, FRESH],
+            req: None,
+            place: "transport",
+        },
     }
 }
 
 /// Runs every shipped case against a reference server with `fault`.
-async fn run(cases: &[Case], schemas: &Schemas, fault: Option<Fault>) -> Result<Vec<(String, Outcome)>, String> {
+async fn run(
+    cases: &[Case],
+    schemas: &Schemas,
+    fault: Option<Fault>,
+) -> Result<Vec<(String, Outcome)>, String> {
     let settings = Settings {
         timeout: Duration::from_millis(1500),
-        embedded: Config { fault, ..Config::default() },
+        embedded: Config {
+            fault,
+            ..Config::default()
+        },
         ..Settings::default()
     };
-    let ctx = runner::prepare(&settings, schemas.clone()).await.map_err(|e| e.to_string())?;
+    let ctx = runner::prepare(&settings, schemas.clone())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for case in cases {
         out.push((case.name.clone(), ctx.execute(case).await));
@@ -131,15 +199,26 @@ fn normalize(text: &str) -> String {
     port.replace_all(&text, "127.0.0.1:[port]").into_owned()
 }
 
-fn prove(fault: Fault, cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
+fn prove(
+    fault: Fault,
+    cases: &[Case],
+    schemas: &Schemas,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(), Failed> {
     let outcomes = rt.block_on(run(cases, schemas, Some(fault)))?;
     let want = expected(fault);
-    let failed: Vec<&str> =
-        outcomes.iter().filter(|(_, o)| !o.failures().is_empty()).map(|(n, _)| n.as_str()).collect();
+    let failed: Vec<&str> = outcomes
+        .iter()
+        .filter(|(_, o)| !o.failures().is_empty())
+        .map(|(n, _)| n.as_str())
+        .collect();
     let mut want_cases = want.cases.clone();
     want_cases.sort_unstable();
     if failed != want_cases {
-        return Err(format!("fault {fault}: expected exactly {want_cases:?} to fail, but {failed:?} failed").into());
+        return Err(format!(
+            "fault {fault}: expected exactly {want_cases:?} to fail, but {failed:?} failed"
+        )
+        .into());
     }
     let mut snapshot = String::new();
     for (name, outcome) in &outcomes {
@@ -147,9 +226,9 @@ fn prove(fault: Fault, cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::R
         if findings.is_empty() {
             continue;
         }
-        let hit = findings
-            .iter()
-            .any(|f| want.req.is_none_or(|r| f.req == r) && f.place.to_string().contains(want.place));
+        let hit = findings.iter().any(|f| {
+            want.req.is_none_or(|r| f.req == r) && f.place.to_string().contains(want.place)
+        });
         if !hit {
             return Err(format!(
                 "fault {fault}: case {name} failed, but no finding names {:?} at {:?}: {findings:#?}",
@@ -157,11 +236,19 @@ fn prove(fault: Fault, cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::R
             )
             .into());
         }
-        let case = cases.iter().find(|c| &c.name == name).ok_or("case vanished")?;
+        let case = cases
+            .iter()
+            .find(|c| &c.name == name)
+            .ok_or("case vanished")?;
         if let Outcome::Done { exchange, findings } = outcome {
             let all: Vec<_> = findings.iter().collect();
             snapshot.push_str(&format!("---- {name} ----\n"));
-            snapshot.push_str(&report::render(case, exchange, &all, &icws_conformance::secret::Redactor::default()));
+            snapshot.push_str(&report::render(
+                case,
+                exchange,
+                &all,
+                &icws_conformance::secret::Redactor::default(),
+            ));
             snapshot.push('\n');
         }
     }
@@ -169,7 +256,9 @@ fn prove(fault: Fault, cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::R
     settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/faults"));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
-    settings.set_description(format!("icws-conformance report against icws-refserver --fault {fault}"));
+    settings.set_description(format!(
+        "icws-conformance report against icws-refserver --fault {fault}"
+    ));
     settings.bind(|| insta::assert_snapshot!(fault.name(), normalize(&snapshot)));
     Ok(())
 }
@@ -206,11 +295,15 @@ fn main() -> std::process::ExitCode {
     let mut trials = Vec::new();
     {
         let (cases, schemas, rt) = (cases.clone(), schemas.clone(), rt.clone());
-        trials.push(Trial::test("clean-server-passes-every-case", move || clean(&cases, &schemas, &rt)));
+        trials.push(Trial::test("clean-server-passes-every-case", move || {
+            clean(&cases, &schemas, &rt)
+        }));
     }
     for fault in Fault::all() {
         let (cases, schemas, rt) = (cases.clone(), schemas.clone(), rt.clone());
-        trials.push(Trial::test(format!("fault/{fault}"), move || prove(fault, &cases, &schemas, &rt)));
+        trials.push(Trial::test(format!("fault/{fault}"), move || {
+            prove(fault, &cases, &schemas, &rt)
+        }));
     }
     libtest_mimic::run(&args, trials).exit_code()
 }

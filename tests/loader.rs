@@ -62,17 +62,34 @@ fn shipped_cases_load_and_every_requirement_id_is_known() {
 fn unknown_key_names_line_col_and_suggests() {
     let e = one_error(&GOOD.replace("session = \"valid\"", "sesion = \"valid\""));
     assert_eq!((e.line, e.col), (6, 1), "{e}");
-    assert!(e.message.contains("unknown field `sesion`"), "{}", e.message);
-    assert!(e.message.contains("did you mean \"session\"?"), "{}", e.message);
+    assert!(
+        e.message.contains("unknown field `sesion`"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("did you mean \"session\"?"),
+        "{}",
+        e.message
+    );
     let rendered = e.render();
-    assert!(rendered.contains("--> ") && rendered.contains(":6:1") && rendered.contains("sesion = \"valid\""), "{rendered}");
+    assert!(
+        rendered.contains("--> ")
+            && rendered.contains(":6:1")
+            && rendered.contains("sesion = \"valid\""),
+        "{rendered}"
+    );
 }
 
 #[test]
 fn wrong_type_names_the_place() {
     let e = one_error(&GOOD.replace("status = [401]", "status = \"401\""));
     assert_eq!(e.line, 10, "{e}");
-    assert!(e.message.contains("invalid type") || e.message.contains("expected"), "{}", e.message);
+    assert!(
+        e.message.contains("invalid type") || e.message.contains("expected"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -91,9 +108,21 @@ fn unknown_schema_requirement_and_bad_status_are_all_reported() {
     let errors = load_one(&text).expect_err("must not load");
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert_eq!(errors.len(), 3, "{text:#?}");
-    assert!(text.iter().any(|e| e.contains(":2:9:") && e.contains("REQ-401-9")), "{text:#?}");
-    assert!(text.iter().any(|e| e.contains(":10:16:") && e.contains("999")), "{text:#?}");
-    assert!(text.iter().any(|e| e.contains(":11:10:") && e.contains("unknown schema \"eror\"")), "{text:#?}");
+    assert!(
+        text.iter()
+            .any(|e| e.contains(":2:9:") && e.contains("REQ-401-9")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.contains(":10:16:") && e.contains("999")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|e| e.contains(":11:10:") && e.contains("unknown schema \"eror\"")),
+        "{text:#?}"
+    );
 }
 
 #[test]
@@ -106,21 +135,34 @@ fn syntax_error_has_a_location() {
 fn empty_lists_and_bad_regex_are_errors() {
     let e = one_error(&GOOD.replace("[\"REQ-401-1\"]", "[]"));
     assert!(e.message.contains("`reqs` is empty"), "{e}");
-    let e = one_error(&format!("{GOOD}\n[[expect.headers]]\nname = \"X\"\nmatches = \"(\"\nreq = \"REQ-401-1\"\n"));
-    assert!(e.message.contains("not a regular expression") && e.line == 15, "{e}");
+    let e = one_error(&format!(
+        "{GOOD}\n[[expect.headers]]\nname = \"X\"\nmatches = \"(\"\nreq = \"REQ-401-1\"\n"
+    ));
+    assert!(
+        e.message.contains("not a regular expression") && e.line == 15,
+        "{e}"
+    );
 }
 
 #[test]
 fn features_endpoint_takes_no_session() {
     let e = one_error(&GOOD.replace("endpoint = \"status-messages\"", "endpoint = \"features\""));
-    assert!(e.message.contains("features endpoint takes no session"), "{e}");
+    assert!(
+        e.message.contains("features endpoint takes no session"),
+        "{e}"
+    );
 }
 
 #[test]
 fn non_utf8_file_is_an_error_at_the_bad_byte() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("c.toml"), b"description = \"ok\"\nreqs = [\"\xff\"]\n").unwrap();
-    let errors = case::load_all(&[dir.path().to_path_buf()], &Schemas::shipped().unwrap()).unwrap_err();
+    std::fs::write(
+        dir.path().join("c.toml"),
+        b"description = \"ok\"\nreqs = [\"\xff\"]\n",
+    )
+    .unwrap();
+    let errors =
+        case::load_all(&[dir.path().to_path_buf()], &Schemas::shipped().unwrap()).unwrap_err();
     assert_eq!((errors[0].line, errors[0].col), (2, 10), "{}", errors[0]);
     assert!(errors[0].message.contains("UTF-8"));
 }
@@ -136,14 +178,30 @@ fn empty_folder_missing_folder_and_duplicates_are_errors() {
     std::fs::create_dir_all(dir.path().join("status-messages")).unwrap();
     std::fs::write(dir.path().join("status-messages/catalog.toml"), GOOD).unwrap();
     let errors = case::load_all(&[dir.path().to_path_buf()], &schemas).unwrap_err();
-    assert!(errors[0].message.contains("duplicate case name \"status-messages/catalog\""), "{}", errors[0]);
+    assert!(
+        errors[0]
+            .message
+            .contains("duplicate case name \"status-messages/catalog\""),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
 fn requirement_table_matches_the_spec() {
-    let ours: Vec<&str> = spec::REQUIREMENTS.iter().map(|r| r.id).filter(|id| id.starts_with("REQ-")).collect();
-    let copy: Vec<String> = include_str!("data/requirement-ids.txt").lines().map(str::to_owned).collect();
-    assert_eq!(ours, copy, "src/spec.rs and tests/data/requirement-ids.txt differ");
+    let ours: Vec<&str> = spec::REQUIREMENTS
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| id.starts_with("REQ-"))
+        .collect();
+    let copy: Vec<String> = include_str!("data/requirement-ids.txt")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        ours, copy,
+        "src/spec.rs and tests/data/requirement-ids.txt differ"
+    );
     // When the project's shared spec is beside the checkout (as in CI), compare with it too.
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/status-messages.md");
     if let Ok(text) = std::fs::read_to_string(&shared) {
@@ -153,6 +211,11 @@ fn requirement_table_matches_the_spec() {
             .filter_map(|l| l.split_whitespace().next())
             .filter(|id| id.starts_with("REQ-"))
             .collect();
-        assert_eq!(ours, ids, "src/spec.rs is out of date with {}", shared.display());
+        assert_eq!(
+            ours,
+            ids,
+            "src/spec.rs is out of date with {}",
+            shared.display()
+        );
     }
 }

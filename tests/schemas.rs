@@ -24,7 +24,14 @@ fn documented() -> BTreeMap<(String, String), Row> {
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
             assert_eq!(f.len(), 5, "bad row {l:?}");
-            ((f[0].into(), f[1].into()), Row { ty: f[2].into(), required: f[3] == "yes", req: f[4].into() })
+            (
+                (f[0].into(), f[1].into()),
+                Row {
+                    ty: f[2].into(),
+                    required: f[3] == "yes",
+                    req: f[4].into(),
+                },
+            )
         })
         .collect()
 }
@@ -61,23 +68,54 @@ fn schemas_list_exactly_the_documented_properties() {
     for repr in ["statusMessages", "statusMessage", "error"] {
         let obj = object(&schemas, repr);
         let props = obj["properties"].as_object().unwrap();
-        let required: Vec<&str> = obj["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let required: Vec<&str> = obj["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         let listed: Vec<&String> = props.keys().filter(|k| *k != "__type").collect();
-        let expected: Vec<&String> = doc.keys().filter(|(r, _)| r == repr).map(|(_, p)| p).collect();
+        let expected: Vec<&String> = doc
+            .keys()
+            .filter(|(r, _)| r == repr)
+            .map(|(_, p)| p)
+            .collect();
         let mut listed_sorted = listed.clone();
         listed_sorted.sort();
-        assert_eq!(listed_sorted, expected, "{repr}: properties differ from the documentation");
+        assert_eq!(
+            listed_sorted, expected,
+            "{repr}: properties differ from the documentation"
+        );
         for name in listed {
             let row = &doc[&(repr.to_owned(), name.clone())];
             let p = &props[name];
             assert_eq!(schema_type(p), row.ty, "{repr}.{name}: type");
-            assert_eq!(required.contains(&name.as_str()), row.required, "{repr}.{name}: required");
-            assert_eq!(p["x-req"].as_str(), Some(row.req.as_str()), "{repr}.{name}: x-req");
-            assert!(p["description"].as_str().is_some_and(|d| d.len() > 10), "{repr}.{name}: description");
+            assert_eq!(
+                required.contains(&name.as_str()),
+                row.required,
+                "{repr}.{name}: required"
+            );
+            assert_eq!(
+                p["x-req"].as_str(),
+                Some(row.req.as_str()),
+                "{repr}.{name}: x-req"
+            );
+            assert!(
+                p["description"].as_str().is_some_and(|d| d.len() > 10),
+                "{repr}.{name}: description"
+            );
         }
-        assert_eq!(required.len(), doc.iter().filter(|((r, _), row)| r == repr && row.required).count());
+        assert_eq!(
+            required.len(),
+            doc.iter()
+                .filter(|((r, _), row)| r == repr && row.required)
+                .count()
+        );
         // Extra members are tolerated: nothing forbids them.
-        assert!(obj.get("additionalProperties").is_none() && obj.get("unevaluatedProperties").is_none(), "{repr}");
+        assert!(
+            obj.get("additionalProperties").is_none() && obj.get("unevaluatedProperties").is_none(),
+            "{repr}"
+        );
     }
 }
 
@@ -85,11 +123,18 @@ fn schemas_list_exactly_the_documented_properties() {
 fn statusmessagelist_items_use_the_message_definition() {
     let s = schemas();
     let doc = &s.get("status-messages").unwrap().doc;
-    assert_eq!(doc["properties"]["statusMessageList"]["items"]["$ref"], "#/$defs/statusMessage");
+    assert_eq!(
+        doc["properties"]["statusMessageList"]["items"]["$ref"],
+        "#/$defs/statusMessage"
+    );
 }
 
 fn check(schema: &Schema, body: &Value) -> Vec<(String, String)> {
-    schema.check(body).into_iter().map(|f| (f.req.to_owned(), f.place.to_string())).collect()
+    schema
+        .check(body)
+        .into_iter()
+        .map(|f| (f.req.to_owned(), f.place.to_string()))
+        .collect()
 }
 
 #[test]
@@ -100,7 +145,10 @@ fn the_reference_catalogue_and_tolerated_extras_pass() {
     assert!(check(sm, &body).is_empty());
     body["statusMessageList"][0]["vendorExtra"] = json!({"x": 1});
     body["extra"] = json!(true);
-    assert!(check(sm, &body).is_empty(), "extra members must be tolerated");
+    assert!(
+        check(sm, &body).is_empty(),
+        "extra members must be tolerated"
+    );
     let err = s.get("error").unwrap();
     let e = json!({"errorId": "error.request.accessDenied", "errorCode": -2147221503i64, "message": "x", "alternateHostList": []});
     assert!(check(err, &e).is_empty());
@@ -114,22 +162,70 @@ fn each_schema_rule_fails_on_a_body_that_breaks_it() {
     let base = catalogue::catalogue("123");
     let at = |i: usize, p: &str| format!("body /statusMessageList/{i}/{p}");
     let cases: Vec<(Box<dyn Fn(&mut Value)>, &str, String)> = vec![
-        (Box::new(|b| b["statusMessageList"][1]["iconUri"] = json!("a b")), "REQ-MSG-iconUri", at(1, "iconUri")),
-        (Box::new(|b| b["statusMessageList"][1]["systemId"] = json!("12 ")), "REQ-SYS-1", at(1, "systemId")),
-        (Box::new(|b| b["statusMessageList"][1]["systemId"] = json!("")), "REQ-SYS-1", at(1, "systemId")),
-        (Box::new(|b| b["statusMessageList"][1]["systemId"] = json!("١٢")), "REQ-SYS-1", at(1, "systemId")),
-        (Box::new(|b| b["statusMessageList"][0]["isAcdStatus"] = json!(1)), "REQ-MSG-isAcdStatus", at(0, "isAcdStatus")),
-        (Box::new(|b| b["statusMessageList"][0]["statusId"] = Value::Null), "REQ-MSG-statusId", at(0, "statusId")),
-        (Box::new(|b| { b["statusMessageList"][0].as_object_mut().unwrap().remove("groupTag"); }), "REQ-MSG-groupTag", at(0, "groupTag")),
-        (Box::new(|b| b["statusMessageList"] = json!({})), "REQ-200-1", "body /statusMessageList".into()),
-        (Box::new(|b| *b = json!({"statusMessages": []})), "REQ-200-1", "body /statusMessageList".into()),
-        (Box::new(|b| b["statusMessageList"][2] = json!(7)), "REQ-200-1", "body /statusMessageList/2".into()),
+        (
+            Box::new(|b| b["statusMessageList"][1]["iconUri"] = json!("a b")),
+            "REQ-MSG-iconUri",
+            at(1, "iconUri"),
+        ),
+        (
+            Box::new(|b| b["statusMessageList"][1]["systemId"] = json!("12 ")),
+            "REQ-SYS-1",
+            at(1, "systemId"),
+        ),
+        (
+            Box::new(|b| b["statusMessageList"][1]["systemId"] = json!("")),
+            "REQ-SYS-1",
+            at(1, "systemId"),
+        ),
+        (
+            Box::new(|b| b["statusMessageList"][1]["systemId"] = json!("١٢")),
+            "REQ-SYS-1",
+            at(1, "systemId"),
+        ),
+        (
+            Box::new(|b| b["statusMessageList"][0]["isAcdStatus"] = json!(1)),
+            "REQ-MSG-isAcdStatus",
+            at(0, "isAcdStatus"),
+        ),
+        (
+            Box::new(|b| b["statusMessageList"][0]["statusId"] = Value::Null),
+            "REQ-MSG-statusId",
+            at(0, "statusId"),
+        ),
+        (
+            Box::new(|b| {
+                b["statusMessageList"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("groupTag");
+            }),
+            "REQ-MSG-groupTag",
+            at(0, "groupTag"),
+        ),
+        (
+            Box::new(|b| b["statusMessageList"] = json!({})),
+            "REQ-200-1",
+            "body /statusMessageList".into(),
+        ),
+        (
+            Box::new(|b| *b = json!({"statusMessages": []})),
+            "REQ-200-1",
+            "body /statusMessageList".into(),
+        ),
+        (
+            Box::new(|b| b["statusMessageList"][2] = json!(7)),
+            "REQ-200-1",
+            "body /statusMessageList/2".into(),
+        ),
     ];
     for (break_it, req, place) in cases {
         let mut body = base.clone();
         break_it(&mut body);
         let found = check(sm, &body);
-        assert!(found.contains(&(req.to_owned(), place.clone())), "expected {req} at {place}, got {found:?}");
+        assert!(
+            found.contains(&(req.to_owned(), place.clone())),
+            "expected {req} at {place}, got {found:?}"
+        );
     }
     let err = s.get("error").unwrap();
     for (body, place) in [
@@ -139,7 +235,10 @@ fn each_schema_rule_fails_on_a_body_that_breaks_it() {
         (json!("text"), "body"),
     ] {
         let found = check(err, &body);
-        assert!(found.contains(&("REQ-ERR-1".to_owned(), place.to_owned())), "{body}: {found:?}");
+        assert!(
+            found.contains(&("REQ-ERR-1".to_owned(), place.to_owned())),
+            "{body}: {found:?}"
+        );
     }
 }
 
@@ -151,6 +250,12 @@ fn every_x_req_names_a_known_requirement() {
     )]);
     let errors = bad.unwrap_err();
     assert!(errors[0].to_string().contains("REQ-NOPE"), "{}", errors[0]);
-    let not_json = Schemas::from_files([("schemas/x.json".to_owned(), "{\n  \"a\": ,\n}".to_owned())]).unwrap_err();
-    assert!(not_json[0].to_string().starts_with("schemas/x.json:2:"), "{}", not_json[0]);
+    let not_json =
+        Schemas::from_files([("schemas/x.json".to_owned(), "{\n  \"a\": ,\n}".to_owned())])
+            .unwrap_err();
+    assert!(
+        not_json[0].to_string().starts_with("schemas/x.json:2:"),
+        "{}",
+        not_json[0]
+    );
 }

@@ -1,0 +1,254 @@
+//! The binary's contract: exit 0 when every case passes, 101 when one fails
+//! (naming the rule and the place), 2 with a one-line reason when the run
+//! cannot start (bad flag, invalid case file, unreachable target, refused
+//! login) — and no secret in any output, even from a server that echoes them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+use axum::Router;
+use axum::http::HeaderMap;
+use icws_conformance::refserver::{self, Config, Fault};
+
+const BIN: &str = env!("CARGO_BIN_EXE_icws-conformance");
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(BIN);
+    for var in [
+        "ICWS_BASE_URL",
+        "ICWS_USER",
+        "ICWS_PASSWORD",
+        "ICWS_SESSION_ID",
+        "ICWS_CSRF_TOKEN",
+        "ICWS_COOKIE",
+        "ICWS_TIMEOUT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).envs(env.iter().copied());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+#[test]
+fn embedded_server_run_is_green() {
+    let (code, out, err) = run(&[], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("test status-messages/catalog ... ok"), "{out}");
+    assert!(out.contains(" 0 failed"), "{out}");
+}
+
+#[test]
+fn list_needs_no_target() {
+    let (code, out, _) = run(&["--list"], &[("ICWS_BASE_URL", "http://127.0.0.1:1")]);
+    assert_eq!(code, 0);
+    assert!(out.contains("status-messages/catalog: test"), "{out}");
+}
+
+#[test]
+fn broken_server_exits_101_naming_rule_and_place() {
+    let rt = runtime();
+    let server = rt
+        .block_on(refserver::spawn(Config {
+            fault: Some(Fault::parse("wrong-type-isAcdStatus").unwrap()),
+            ..Config::default()
+        }))
+        .unwrap();
+    let url = server.base_url();
+    let env = [
+        ("ICWS_BASE_URL", url.as_str()),
+        ("ICWS_USER", refserver::DEMO_USER),
+        ("ICWS_PASSWORD", refserver::DEMO_PASSWORD),
+    ];
+    let (code, out, err) = run(&[], &env);
+    assert_eq!(code, 101, "{out}\n{err}");
+    assert!(
+        out.contains("test status-messages/catalog ... FAILED"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error[REQ-MSG-isAcdStatus]: wrong JSON type"),
+        "{out}"
+    );
+    assert!(
+        out.contains("body /statusMessageList/3/isAcdStatus"),
+        "{out}"
+    );
+    // A filter runs only the matching cases.
+    let (code, out, _) = run(&["auth/"], &env);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("catalog"), "{out}");
+}
+
+#[test]
+fn base_url_may_carry_a_path_prefix() {
+    let rt = runtime();
+    let (addr, _guard) = rt.block_on(async {
+        let app = Router::new().nest("/gw/cic", refserver::app(Config::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        (
+            addr,
+            tokio::spawn(async move { axum::serve(listener, app).await }),
+        )
+    });
+    let url = format!("http://{addr}/gw/cic/");
+    let env = [
+        ("ICWS_BASE_URL", url.as_str()),
+        ("ICWS_USER", refserver::DEMO_USER),
+        ("ICWS_PASSWORD", refserver::DEMO_PASSWORD),
+    ];
+    let (code, out, err) = run(&[], &env);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+#[test]
+fn cannot_start_exits_2_with_one_reason_and_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.toml"), "description = 1\n").unwrap();
+    let bad_case = dir.path().to_str().unwrap();
+    let rt = runtime();
+    let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
+    let url = server.base_url();
+    let checks: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+        (vec!["--bogus"], vec![], "unexpected argument"),
+        (vec!["--cases", bad_case], vec![], "x.toml:1:15"),
+        (
+            vec![],
+            vec![
+                ("ICWS_BASE_URL", "http://127.0.0.1:1"),
+                ("ICWS_USER", "u"),
+                ("ICWS_PASSWORD", "p"),
+            ],
+            "cannot reach",
+        ),
+        (vec![], vec![("ICWS_BASE_URL", "ftp://x")], "not an http"),
+        (
+            vec![],
+            vec![("ICWS_BASE_URL", url.as_str())],
+            "no way to open a session",
+        ),
+        (
+            vec![],
+            vec![
+                ("ICWS_BASE_URL", url.as_str()),
+                ("ICWS_USER", "agent1"),
+                ("ICWS_PASSWORD", "nope"),
+            ],
+            "login refused",
+        ),
+        (
+            vec![],
+            vec![("ICWS_USER", "agent1")],
+            "ICWS_PASSWORD is not",
+        ),
+        (vec![], vec![("ICWS_SESSION_ID", "1")], "needs all three"),
+        (
+            vec![],
+            vec![("ICWS_TIMEOUT", "soon")],
+            "not a positive number",
+        ),
+    ];
+    for (args, env, needle) in checks {
+        let (code, out, err) = run(&args, &env);
+        assert_eq!(code, 2, "{args:?} {env:?}: {out}\n{err}");
+        assert!(
+            err.contains(needle),
+            "{args:?} {env:?}: expected {needle:?} in {err}"
+        );
+        assert!(!out.contains("running"), "{args:?}: a case ran: {out}");
+    }
+}
+
+/// A hostile server: every answer is a 500 whose message echoes the request's
+/// headers and body, secrets included.
+async fn echo_server() -> (String, tokio::task::JoinHandle<()>) {
+    async fn echo(headers: HeaderMap, body: String) -> axum::response::Response {
+        let mut seen = String::new();
+        for (n, v) in &headers {
+            seen.push_str(&format!("{n}={} ", v.to_str().unwrap_or("")));
+        }
+        let text = serde_json::json!({"message": format!("{seen} {body}")}).to_string();
+        (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            [("content-type", "application/json")],
+            text,
+        )
+            .into_response()
+    }
+    use axum::response::IntoResponse;
+    let app = Router::new().fallback(echo);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    (
+        format!("http://{addr}"),
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }),
+    )
+}
+
+#[test]
+fn secrets_never_appear_in_any_output() {
+    let rt = runtime();
+    let (url, _h) = rt.block_on(echo_server());
+    let token = "tok-S3CRET-aaaa";
+    let cookie = "cookie-S3CRET-bbbb";
+    let password = "pw-S3CRET-cccc";
+    // A given session against the echo server: every case fails and shows the echoed body.
+    let (code, out, err) = run(
+        &[],
+        &[
+            ("ICWS_BASE_URL", &url),
+            ("ICWS_SESSION_ID", "123"),
+            ("ICWS_CSRF_TOKEN", token),
+            ("ICWS_COOKIE", cookie),
+        ],
+    );
+    assert_eq!(code, 101, "{out}\n{err}");
+    assert!(
+        out.contains("<redacted>"),
+        "the echoed secrets should show as redacted: {out}"
+    );
+    // A login against the echo server: refused, with the echoed password in the message.
+    let (code2, out2, err2) = run(
+        &[],
+        &[
+            ("ICWS_BASE_URL", &url),
+            ("ICWS_USER", "agent1"),
+            ("ICWS_PASSWORD", password),
+        ],
+    );
+    assert_eq!(code2, 2, "{out2}\n{err2}");
+    assert!(err2.contains("login refused"), "{err2}");
+    // The help text must not show the values of secret variables.
+    let (_, help, _) = run(
+        &["--help"],
+        &[
+            ("ICWS_PASSWORD", password),
+            ("ICWS_CSRF_TOKEN", token),
+            ("ICWS_COOKIE", cookie),
+        ],
+    );
+    assert!(help.contains("ICWS_PASSWORD"), "{help}");
+    for text in [&out, &err, &out2, &err2, &help] {
+        // Every secret shares this fragment: not even part of one may show.
+        assert!(
+            !text.contains("S3CRET"),
+            "a secret (or part of one) leaked:\n{text}"
+        );
+    }
+}
