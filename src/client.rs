@@ -199,7 +199,12 @@ fn describe_transport(e: &reqwest::Error, timeout: Duration, redactor: &Redactor
             timeout.as_secs_f64()
         )
     } else {
-        crate::report::error_chain(e)
+        let text = crate::report::error_chain(e);
+        // Every message around this one already names the URL.
+        match e.url() {
+            Some(url) => text.replace(&format!(" for url ({url})"), ""),
+            None => text,
+        }
     };
     redactor.scrub(&text)
 }

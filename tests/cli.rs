@@ -123,7 +123,8 @@ fn cannot_start_exits_2_with_one_reason_and_runs_nothing() {
     let rt = runtime();
     let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
     let url = server.base_url();
-    let checks: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    type Check<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let checks: Vec<Check> = vec![
         (vec!["--bogus"], vec![], "unexpected argument"),
         (vec!["--cases", bad_case], vec![], "x.toml:1:15"),
         (

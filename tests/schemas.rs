@@ -161,7 +161,8 @@ fn each_schema_rule_fails_on_a_body_that_breaks_it() {
     let sm = s.get("status-messages").unwrap();
     let base = catalogue::catalogue("123");
     let at = |i: usize, p: &str| format!("body /statusMessageList/{i}/{p}");
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str, String)> = vec![
+    type Breaker = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Breaker, &str, String)> = vec![
         (
             Box::new(|b| b["statusMessageList"][1]["iconUri"] = json!("a b")),
             "REQ-MSG-iconUri",

@@ -310,7 +310,7 @@ async fn features(State(state): State<AppState>) -> Response {
 }
 
 /// Checks token, cookie and session id; `Err` is the error response.
-fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Response> {
+fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let token = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     let cookies: Vec<(String, String)> = headers
         .get_all(header::COOKIE)
@@ -326,19 +326,19 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Respon
     let token_checked = !state.fault(Fault::TokenNotChecked);
     let cookie_checked = !state.fault(Fault::CookieNotChecked);
     if token.is_none() && token_checked {
-        return Err(error(
+        return Err(Box::new(error(
             state,
             StatusCode::BAD_REQUEST,
             "error.request.missingHeader",
             "The ININ-ICWS-CSRF-Token header is required.",
-        ));
+        )));
     }
     let unauthorized = |id: &str, msg: &str| error(state, StatusCode::UNAUTHORIZED, id, msg);
     if cookies.is_empty() && cookie_checked {
-        return Err(unauthorized(
+        return Err(Box::new(unauthorized(
             "error.request.accessDenied.cookie.invalid",
             "The session cookie is missing.",
-        ));
+        )));
     }
     let sessions = state.sessions();
     let rec = match sessions.get(sid) {
@@ -350,26 +350,26 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Respon
         None => None,
     };
     let Some(rec) = rec else {
-        return Err(unauthorized(
+        return Err(Box::new(unauthorized(
             "error.request.accessDenied",
             "The session is not valid or has expired.",
-        ));
+        )));
     };
     if token_checked && token != Some(rec.token.as_str()) {
-        return Err(unauthorized(
+        return Err(Box::new(unauthorized(
             "error.request.accessDenied",
             "The session token is not valid.",
-        ));
+        )));
     }
     if cookie_checked
         && !cookies
             .iter()
             .any(|(n, v)| *n == rec.cookie_name && *v == rec.cookie_value)
     {
-        return Err(unauthorized(
+        return Err(Box::new(unauthorized(
             "error.request.accessDenied.cookie.invalid",
             "The session cookie is not valid.",
-        ));
+        )));
     }
     Ok(())
 }
@@ -380,7 +380,7 @@ async fn status_messages(
     headers: HeaderMap,
 ) -> Response {
     if let Err(resp) = authorize(&state, &sid, &headers) {
-        return resp;
+        return *resp;
     }
     if state.fault(Fault::Status500) {
         return error(
@@ -460,7 +460,7 @@ async fn disconnect(
     headers: HeaderMap,
 ) -> Response {
     if let Err(resp) = authorize(&state, &sid, &headers) {
-        return resp;
+        return *resp;
     }
     if let Some(rec) = state.sessions().get_mut(&sid) {
         rec.ended = true;
