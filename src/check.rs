@@ -40,13 +40,15 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
         } else {
             format!("{} {excerpt}", resp.status)
         };
-        return vec![Finding::must(
+        let mut out = vec![Finding::must(
             primary,
             Place::Status,
             message,
             allowed.join(" or "),
             actual,
         )];
+        out.extend(unexpected_error_shape(resp, schemas));
+        return out;
     }
 
     let mut out = Vec::new();
@@ -129,6 +131,45 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
         out.extend(rules::feature_advertised(&body, id, *min));
     }
     out
+}
+
+/// An unexpected but documented error status must still carry the error
+/// object the documentation gives for it (REQ-400-1, REQ-401-1, REQ-410-1,
+/// REQ-500-1): the finding names that status's requirement.
+fn unexpected_error_shape(resp: &crate::client::Response, schemas: &Schemas) -> Vec<Finding> {
+    let req = match resp.status {
+        400 => "REQ-400-1",
+        401 => "REQ-401-1",
+        410 => "REQ-410-1",
+        500 => "REQ-500-1",
+        _ => return Vec::new(),
+    };
+    let Some(schema) = schemas.get("error") else {
+        return Vec::new();
+    };
+    let status = resp.status;
+    let findings = match parse_json(&resp.body) {
+        Ok(body) => schema.check(&body),
+        Err(why) => vec![Finding::must(req, Place::Body(String::new()), "", "", why)],
+    };
+    findings
+        .into_iter()
+        .map(|f| Finding {
+            req,
+            message: format!(
+                "the {status} answer lacks the documented error object: {}",
+                f.message
+            )
+            .trim_end_matches(": ")
+            .to_owned(),
+            expected: if f.expected.is_empty() {
+                "a JSON error object with a String message".into()
+            } else {
+                f.expected
+            },
+            ..f
+        })
+        .collect()
 }
 
 fn has_rules(case: &Case) -> bool {

@@ -67,6 +67,10 @@ pub struct Cli {
     /// An extra case folder (repeatable); the shipped cases are built in.
     #[arg(long = "cases", value_name = "DIR")]
     pub cases: Vec<PathBuf>,
+    /// Print, for each requirement, the cases that check it and the fault
+    /// modes that prove the check, then exit.
+    #[arg(long)]
+    pub coverage: bool,
     /// libtest options.
     #[command(flatten)]
     pub test: libtest_mimic::Arguments,
@@ -170,7 +174,29 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(s) => s,
         Err(e) => return setup_error(e),
     };
+    if cli.coverage {
+        return print_coverage(&settings);
+    }
     run(settings, &cli.test)
+}
+
+fn print_coverage(settings: &Settings) -> ExitCode {
+    let cases = Schemas::shipped()
+        .map_err(|e| format!("{} invalid schema file(s)", e.len()))
+        .and_then(|s| {
+            case::load_all(&settings.extra_cases, &s)
+                .map_err(|e| format!("{} problem(s) in case files", e.len()))
+        });
+    match cases {
+        Ok(cases) => {
+            print!(
+                "{}",
+                crate::coverage::render(&crate::coverage::matrix(&cases))
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => setup_error(e),
+    }
 }
 
 /// Loads, prepares and runs; prints the libtest report and the warnings.

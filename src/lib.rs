@@ -16,6 +16,7 @@ pub mod case;
 pub mod check;
 pub mod cli;
 pub mod client;
+pub mod coverage;
 pub mod finding;
 pub mod headers;
 pub mod refserver;

@@ -57,7 +57,7 @@ pub fn render(
     }
     let status = match &exchange.outcome {
         Ok(r) => format!("{}", r.status),
-        Err(_) => "no response".into(),
+        Err(_) => "no complete response".into(),
     };
     let _ = writeln!(
         out,

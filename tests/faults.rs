@@ -120,11 +120,22 @@ fn expected(f: Fault) -> Expected {
             place: "body",
         },
         HtmlMediaType => exp(&[CATALOG, FRESH], "POL-MEDIA-1", "header Content-Type"),
+        WrongPath => {
+            let mut all = ERROR_CASES.to_vec();
+            all.extend([CATALOG, FRESH]);
+            Expected {
+                cases: all,
+                req: None,
+                place: "status",
+            }
+        }
         Status500 | Status410 => Expected {
             cases: vec![CATALOG, FRESH],
             req: None,
             place: "status",
         },
+        Status500Bare => exp(&[CATALOG, FRESH], "REQ-500-1", "body"),
+        Status410Bare => exp(&[CATALOG, FRESH], "REQ-410-1", "body"),
         NoChallenge | OtherScheme | NoRealm | NoLocation => {
             exp(ANSWERED_401, "REQ-401-2", "header WWW-Authenticate")
         }
@@ -220,6 +231,19 @@ fn prove(
         )
         .into());
     }
+    // Each rule the fault breaks is one that a failing case says it checks.
+    for req in fault.breaks() {
+        let caught = failed.iter().any(|name| {
+            cases
+                .iter()
+                .any(|c| c.name == *name && c.reqs.contains(&req))
+        });
+        if !caught {
+            return Err(
+                format!("fault {fault} breaks {req}, but no failing case checks {req}").into(),
+            );
+        }
+    }
     let mut snapshot = String::new();
     for (name, outcome) in &outcomes {
         let findings = outcome.failures();
@@ -280,6 +304,20 @@ fn clean(cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Res
     Ok(())
 }
 
+/// Every requirement has a case that checks it and a fault that proves it.
+fn coverage(cases: &[Case]) -> Result<(), Failed> {
+    let gaps: Vec<String> = icws_conformance::coverage::matrix(cases)
+        .iter()
+        .filter(|r| r.is_gap())
+        .map(|r| format!("{} (cases {:?}, faults {:?})", r.req.id, r.cases, r.faults))
+        .collect();
+    if gaps.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("coverage gaps: {gaps:#?}").into())
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let schemas = match Schemas::shipped() {
@@ -297,6 +335,12 @@ fn main() -> std::process::ExitCode {
         let (cases, schemas, rt) = (cases.clone(), schemas.clone(), rt.clone());
         trials.push(Trial::test("clean-server-passes-every-case", move || {
             clean(&cases, &schemas, &rt)
+        }));
+    }
+    {
+        let cases = cases.clone();
+        trials.push(Trial::test("coverage-matrix-has-no-empty-row", move || {
+            coverage(&cases)
         }));
     }
     for fault in Fault::all() {

@@ -46,6 +46,12 @@ pub enum Fault {
     Status500,
     /// 410 on a valid request.
     Status410,
+    /// 500 on a valid request, with a plain-text body instead of the error object.
+    Status500Bare,
+    /// 410 on a valid request, with an empty body.
+    Status410Bare,
+    /// The endpoint served at another path; the documented one answers 404.
+    WrongPath,
     /// 401 without `WWW-Authenticate`.
     NoChallenge,
     /// 401 challenge with the Basic scheme.
@@ -78,6 +84,24 @@ pub enum Fault {
     DropMidBody,
 }
 
+/// The requirement of each documented message property, in [`PROPERTIES`] order.
+pub const MSG_REQS: [&str; 14] = [
+    "REQ-MSG-statusId",
+    "REQ-MSG-messageText",
+    "REQ-MSG-iconUri",
+    "REQ-MSG-groupTag",
+    "REQ-MSG-canHaveDate",
+    "REQ-MSG-canHaveTime",
+    "REQ-MSG-isDoNotDisturbStatus",
+    "REQ-MSG-isSelectableStatus",
+    "REQ-MSG-isPersistentStatus",
+    "REQ-MSG-isForwardStatus",
+    "REQ-MSG-isAfterCallWorkStatus",
+    "REQ-MSG-isAcdStatus",
+    "REQ-MSG-isAllowFollowUpStatus",
+    "REQ-MSG-systemId",
+];
+
 const SIMPLE: &[(Fault, &str)] = &[
     (Fault::ListUnderHeadingName, "list-under-heading-name"),
     (Fault::BareArray, "bare-array"),
@@ -93,6 +117,9 @@ const SIMPLE: &[(Fault, &str)] = &[
     (Fault::HtmlMediaType, "html-media-type"),
     (Fault::Status500, "status-500"),
     (Fault::Status410, "status-410"),
+    (Fault::Status500Bare, "status-500-bare"),
+    (Fault::Status410Bare, "status-410-bare"),
+    (Fault::WrongPath, "wrong-path"),
     (Fault::NoChallenge, "no-challenge"),
     (Fault::OtherScheme, "other-scheme"),
     (Fault::NoRealm, "no-realm"),
@@ -136,6 +163,36 @@ impl Fault {
                 .find(|(f, _)| f == other)
                 .map_or("?", |(_, n)| n)
                 .to_owned(),
+        }
+    }
+
+    /// The requirement ids this fault breaks. The coverage matrix lists a
+    /// fault under each of them, and the self-proof tests check that some
+    /// case checking each of them fails when the fault is on.
+    pub fn breaks(&self) -> Vec<&'static str> {
+        use Fault::*;
+        match self {
+            MissingProperty(i) | WrongType(i) | NullValue(i) => vec![MSG_REQS[*i]],
+            ListUnderHeadingName | BareArray | NonObjectElement => vec!["REQ-200-1"],
+            CaseDuplicateStatusId => vec!["REQ-ID-1", "REQ-ID-2"],
+            ExactDuplicateStatusId => vec!["REQ-ID-1"],
+            NonDigitSystemId | DuplicateSystemId => vec!["REQ-SYS-1"],
+            BadIconUri => vec!["REQ-MSG-iconUri"],
+            BodyNotJson | TruncatedBody | InvalidUtf8 => vec!["REQ-200-1"],
+            HtmlMediaType | ErrorTextPlain => vec!["POL-MEDIA-1"],
+            Status500 | Status410 => vec!["REQ-200-1"],
+            Status500Bare => vec!["REQ-200-1", "REQ-500-1"],
+            Status410Bare => vec!["REQ-200-1", "REQ-410-1"],
+            WrongPath => vec!["REQ-REQ-1", "REQ-STATUS-1"],
+            NoChallenge | OtherScheme | NoRealm | NoLocation => vec!["REQ-401-2"],
+            Forbidden403 => vec!["REQ-401-1"],
+            ErrorWithoutMessage | ErrorMessageNotString => vec!["REQ-ERR-1"],
+            TokenNotChecked => vec!["REQ-REQ-3", "REQ-400-1", "REQ-401-1"],
+            CookieNotChecked => vec!["REQ-REQ-4"],
+            AnySessionAccepted => vec!["REQ-REQ-2"],
+            EndedSessionAccepted => vec!["REQ-401-1"],
+            FeatureMissing => vec!["SES-FEAT-1"],
+            NeverFinishes | DropMidBody => vec!["REQ-200-1"],
         }
     }
 

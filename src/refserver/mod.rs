@@ -104,7 +104,7 @@ pub fn app(config: Config) -> Router {
     Router::new()
         .route("/icws/connection", post(connect))
         .route("/icws/connection/features", get(features))
-        .route("/icws/{sid}/status/status-messages", get(status_messages))
+        .route("/icws/{sid}/status/{resource}", get(status_resource))
         .route("/icws/{sid}/connection", delete(disconnect))
         .with_state(state)
 }
@@ -374,11 +374,30 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     Ok(())
 }
 
-async fn status_messages(
+/// `/icws/{sid}/status/status-messages` — or, under fault `wrong-path`,
+/// `/icws/{sid}/status/statusmessages`; anything else is 404.
+async fn status_resource(
     State(state): State<AppState>,
-    Path(sid): Path<String>,
+    Path((sid, resource)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
+    let served = if state.fault(Fault::WrongPath) {
+        "statusmessages"
+    } else {
+        "status-messages"
+    };
+    if resource != served {
+        return error(
+            &state,
+            StatusCode::NOT_FOUND,
+            "error.request.notFound",
+            "No such resource.",
+        );
+    }
+    status_messages(state, sid, headers).await
+}
+
+async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Response {
     if let Err(resp) = authorize(&state, &sid, &headers) {
         return *resp;
     }
@@ -389,6 +408,15 @@ async fn status_messages(
             "error.server.unexpected",
             "An unexpected error occurred.",
         );
+    }
+    if state.fault(Fault::Status500Bare) {
+        let mut r = (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        return r;
+    }
+    if state.fault(Fault::Status410Bare) {
+        return StatusCode::GONE.into_response();
     }
     if state.fault(Fault::Status410) {
         return error(
@@ -438,7 +466,9 @@ async fn status_messages(
                     futures_util::stream::pending(),
                 ))
             } else {
+                // Give the head and the first half time to reach the client.
                 let broken = futures_util::stream::once(async {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     Err(std::io::Error::other("dropped by fault drop-mid-body"))
                 });
                 Body::from_stream(futures_util::StreamExt::chain(first, broken))

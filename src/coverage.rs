@@ -1,0 +1,77 @@
+//! The coverage matrix: for each requirement, the cases that check it and
+//! the reference server's fault modes that break it (each proven, by the
+//! self-proof tests, to make one of those cases fail). `--coverage` prints it.
+
+use std::fmt::Write as _;
+
+use crate::case::Case;
+use crate::refserver::Fault;
+use crate::spec::{REQUIREMENTS, Requirement};
+
+/// One requirement's row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The requirement.
+    pub req: &'static Requirement,
+    /// Cases listing it in `reqs`.
+    pub cases: Vec<String>,
+    /// Faults that break it.
+    pub faults: Vec<String>,
+}
+
+impl Row {
+    /// True when no case checks it or no fault proves the check.
+    pub fn is_gap(&self) -> bool {
+        self.cases.is_empty() || self.faults.is_empty()
+    }
+}
+
+/// The matrix over every known requirement, in specification order.
+pub fn matrix(cases: &[Case]) -> Vec<Row> {
+    let faults = Fault::all();
+    REQUIREMENTS
+        .iter()
+        .map(|req| Row {
+            req,
+            cases: cases
+                .iter()
+                .filter(|c| c.reqs.contains(&req.id))
+                .map(|c| c.name.clone())
+                .collect(),
+            faults: faults
+                .iter()
+                .filter(|f| f.breaks().contains(&req.id))
+                .map(Fault::name)
+                .collect(),
+        })
+        .collect()
+}
+
+/// The matrix as a Markdown table.
+pub fn render(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| requirement | cases that check it | faults that prove it |\n|---|---|---|\n",
+    );
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "**none**".to_owned()
+        } else {
+            items
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "| `{}` {} | {} | {} |",
+            row.req.id,
+            row.req.title,
+            list(&row.cases),
+            list(&row.faults)
+        );
+    }
+    out
+}
