@@ -47,7 +47,11 @@ fn runtime() -> tokio::runtime::Runtime {
 fn embedded_server_run_is_green() {
     let (code, out, err) = run(&[], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("test status-messages/catalog ... ok"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("test status-messages/catalog ") && l.ends_with("... ok")),
+        "{out}"
+    );
     assert!(out.contains(" 0 failed"), "{out}");
 }
 
@@ -252,4 +256,47 @@ fn secrets_never_appear_in_any_output() {
             "a secret (or part of one) leaked:\n{text}"
         );
     }
+}
+
+#[test]
+fn a_given_session_runs_and_cases_needing_a_login_are_ignored_with_the_reason() {
+    use icws_conformance::client::Target;
+    use icws_conformance::secret::{Redactor, Secret};
+    use icws_conformance::session::{self, Credentials};
+    let rt = runtime();
+    let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
+    let url = server.base_url();
+    let target = Target::new(&url, std::time::Duration::from_secs(5)).unwrap();
+    let creds = Credentials {
+        user: refserver::DEMO_USER.into(),
+        password: Secret::new(refserver::DEMO_PASSWORD),
+    };
+    let s = rt
+        .block_on(session::connect(
+            &target,
+            &creds,
+            "en-US",
+            &Redactor::default(),
+        ))
+        .unwrap();
+    let env = [
+        ("ICWS_BASE_URL", url.as_str()),
+        ("ICWS_SESSION_ID", s.id.as_str()),
+        ("ICWS_CSRF_TOKEN", s.token.expose()),
+        ("ICWS_COOKIE", s.cookie.expose()),
+    ];
+    let (code, out, err) = run(&[], &env);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("test {name} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("session/ended").ends_with("ignored (needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given session is available))"), "{out}");
+    assert!(line("status-messages/catalog").ends_with("... ok"), "{out}");
+    assert!(!out.contains(s.token.expose()) && !err.contains(s.token.expose()));
+    // The given session was not ended by the run: it still gets the catalogue.
+    let (code, out, _) = run(&["status-messages/catalog"], &env);
+    assert_eq!(code, 0, "{out}");
 }
