@@ -61,24 +61,8 @@ fn exp(cases: &[&'static str], req: &'static str, place: &'static str) -> Expect
 }
 
 fn msg_req(i: usize) -> &'static str {
-    // The requirement of each documented message property.
-    const REQS: [&str; 14] = [
-        "REQ-MSG-statusId",
-        "REQ-MSG-messageText",
-        "REQ-MSG-iconUri",
-        "REQ-MSG-groupTag",
-        "REQ-MSG-canHaveDate",
-        "REQ-MSG-canHaveTime",
-        "REQ-MSG-isDoNotDisturbStatus",
-        "REQ-MSG-isSelectableStatus",
-        "REQ-MSG-isPersistentStatus",
-        "REQ-MSG-isForwardStatus",
-        "REQ-MSG-isAfterCallWorkStatus",
-        "REQ-MSG-isAcdStatus",
-        "REQ-MSG-isAllowFollowUpStatus",
-        "REQ-MSG-systemId",
-    ];
-    REQS[i]
+    // The requirement of a documented message property is named after it.
+    Box::leak(format!("REQ-MSG-{}", PROPERTIES[i]).into_boxed_str())
 }
 
 fn expected(f: Fault) -> Expected {
