@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::finding::Level;
 use crate::schema::Schemas;
 use crate::spec;
 
@@ -29,7 +30,8 @@ pub struct LoadError {
 }
 
 impl LoadError {
-    fn at(file: &str, text: &str, offset: usize, message: impl Into<String>) -> Self {
+    /// An error at byte `offset` of `text` (line and column are computed).
+    pub fn at(file: &str, text: &str, offset: usize, message: impl Into<String>) -> Self {
         let offset = offset.min(text.len());
         let before = text.get(..offset).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
@@ -144,6 +146,8 @@ struct RawCase {
     reqs: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     tags: Vec<String>,
+    #[serde(default)]
+    level: Level,
     request: RawRequest,
     expect: RawExpect,
 }
@@ -259,8 +263,11 @@ pub struct Case {
     pub description: String,
     /// The requirement ids it checks; the first is the one a wrong status breaks.
     pub reqs: Vec<&'static str>,
-    /// Free tags.
+    /// Tags (`auth`, `schema`, `rules`, …), for `--tag` / `--skip-tag`.
     pub tags: Vec<String>,
+    /// `must` (the default) or `interop`: every finding of an `interop` case
+    /// is a warning unless the run is `--strict`.
+    pub level: Level,
     /// The request.
     pub endpoint: Endpoint,
     /// The session it uses.
@@ -418,6 +425,7 @@ pub fn parse_case(
         file: file.to_owned(),
         description: raw.description,
         reqs,
+        level: raw.level,
         tags: raw.tags,
         endpoint: raw.request.endpoint,
         session: raw.request.session.into_inner(),

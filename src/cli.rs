@@ -8,9 +8,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::builder::FalseyValueParser;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::case;
+use crate::baseline::{self, Baseline};
+use crate::case::{self, Case};
+use crate::client::Transport;
+use crate::record::{RunRecord, Verdict};
+use crate::reports;
 use crate::runner::{self, Settings};
 use crate::schema::Schemas;
 use crate::secret::Secret;
@@ -67,6 +72,59 @@ pub struct Cli {
     /// An extra case folder (repeatable); the shipped cases are built in.
     #[arg(long = "cases", value_name = "DIR")]
     pub cases: Vec<PathBuf>,
+    /// Run only cases with one of these tags (repeatable, or comma-separated).
+    #[arg(long = "tag", env = "ICWS_TAGS", value_name = "TAG", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Leave out cases with any of these tags (repeatable, or comma-separated).
+    #[arg(
+        long = "skip-tag",
+        env = "ICWS_SKIP_TAGS",
+        value_name = "TAG",
+        value_delimiter = ','
+    )]
+    pub skip_tags: Vec<String>,
+    /// Interop findings fail the run (by default they are warnings).
+    #[arg(long, env = "ICWS_STRICT", value_parser = FalseyValueParser::new())]
+    pub strict: bool,
+    /// Known failures (TOML: `[expected-failures]`, case name = reason):
+    /// reported as expected, not failing the run.
+    #[arg(long, env = "ICWS_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// A baseline entry whose case now passes fails the run.
+    #[arg(long, env = "ICWS_STRICT_BASELINE", value_parser = FalseyValueParser::new())]
+    pub strict_baseline: bool,
+    /// Write the run's failures as a baseline file (keeping known reasons).
+    #[arg(long, env = "ICWS_WRITE_BASELINE", value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Write a JUnit XML report.
+    #[arg(long, env = "ICWS_JUNIT", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON report (shape: schemas/report/report.schema.json).
+    #[arg(long, env = "ICWS_REPORT_JSON", value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Retry a request up to N times on transport failures before any
+    /// response byte (refused, reset, timeout); never on a finding.
+    #[arg(long, env = "ICWS_RETRIES", value_name = "N", default_value = "0")]
+    pub retries: u32,
+    /// The most body bytes read from one response (e.g. 16MiB, 512KiB, 1000000).
+    #[arg(long, env = "ICWS_MAX_BODY", value_name = "BYTES", default_value = "16MiB")]
+    pub max_body: String,
+    /// Do not verify the server's TLS certificate (prints a warning).
+    #[arg(long, env = "ICWS_INSECURE", value_parser = FalseyValueParser::new())]
+    pub insecure: bool,
+    /// Trust the CA certificate(s) in this PEM file as well.
+    #[arg(long, env = "ICWS_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS; needs --client-key.
+    #[arg(long, env = "ICWS_CLIENT_CERT", value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// Private key (PEM) of --client-cert.
+    #[arg(long, env = "ICWS_CLIENT_KEY", value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
+    /// Send every request through this proxy (NO_PROXY still applies).
+    /// Without it HTTP_PROXY / HTTPS_PROXY / NO_PROXY are honoured.
+    #[arg(long, env = "ICWS_PROXY", value_name = "URL", hide_env_values = true)]
+    pub proxy: Option<String>,
     /// Print, for each requirement, the cases that check it and the fault
     /// modes that prove the check, then exit.
     #[arg(long)]
@@ -146,15 +204,103 @@ pub fn settings(cli: &Cli) -> Result<Settings, String> {
             "note: no --base-url / ICWS_BASE_URL: running against the embedded reference server; the given login or session is not used"
         );
     }
+    let max_body = parse_size(&cli.max_body).ok_or_else(|| {
+        format!(
+            "--max-body / ICWS_MAX_BODY: {:?} is not a size (a number of bytes, or with KiB, MiB or GiB)",
+            cli.max_body
+        )
+    })?;
+    let baseline = match &cli.baseline {
+        Some(path) => Some(Baseline::load(path).map_err(|e| {
+            e.render()
+                .trim_end()
+                .trim_start_matches("error: ")
+                .to_owned()
+        })?),
+        None => None,
+    };
+    if cli.strict_baseline && baseline.is_none() {
+        return Err("--strict-baseline needs --baseline FILE".into());
+    }
+    if cli.insecure {
+        eprintln!(
+            "warning: --insecure: the server's TLS certificate is NOT verified; anyone on the \
+             path can impersonate it and read the password and session. Use --ca-cert instead."
+        );
+    }
     Ok(Settings {
         base_url,
         credentials,
         given_session,
         accept_language: cli.accept_language.clone(),
-        timeout: Duration::from_secs_f64(timeout),
+        transport: Transport {
+            timeout: Duration::from_secs_f64(timeout),
+            max_body,
+            retries: cli.retries,
+            insecure: cli.insecure,
+            ca_cert: cli.ca_cert.clone(),
+            client_cert: cli.client_cert.clone(),
+            client_key: cli.client_key.clone(),
+            proxy: nonempty(&cli.proxy).map(Secret::new),
+        },
+        strict: cli.strict,
+        baseline,
+        strict_baseline: cli.strict_baseline,
         extra_cases: cli.cases.clone(),
         ..Settings::default()
     })
+}
+
+/// `16MiB`, `512KiB`, `1GiB`, `1000000` (bytes), `10MB`, `10kB` → bytes.
+pub fn parse_size(text: &str) -> Option<usize> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits.parse().ok()?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "kb" => 1000,
+        "m" | "mib" => 1 << 20,
+        "mb" => 1_000_000,
+        "g" | "gib" => 1 << 30,
+        "gb" => 1_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(factor).filter(|n| *n > 0)
+}
+
+/// Keeps the cases `--tag` / `--skip-tag` select; a tag no case has is an
+/// error (a typo would otherwise run nothing, or skip nothing, silently).
+pub fn select_by_tags(
+    cases: Vec<Case>,
+    tags: &[String],
+    skip: &[String],
+) -> Result<Vec<Case>, String> {
+    let mut known: Vec<&str> = cases
+        .iter()
+        .flat_map(|c| c.tags.iter().map(String::as_str))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    for (flag, list) in [("--tag", tags), ("--skip-tag", skip)] {
+        for t in list {
+            if !known.contains(&t.as_str()) {
+                return Err(format!(
+                    "{flag} {t:?}: no case has this tag{} (tags: {})",
+                    case::did_you_mean(t, known.iter().copied()),
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(cases
+        .into_iter()
+        .filter(|c| tags.is_empty() || c.tags.iter().any(|t| tags.contains(t)))
+        .filter(|c| !c.tags.iter().any(|t| skip.contains(t)))
+        .collect())
 }
 
 /// The whole program, for the binary and for the test harness.
@@ -177,7 +323,7 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     if cli.coverage {
         return print_coverage(&settings);
     }
-    run(settings, &cli.test)
+    run(settings, &cli)
 }
 
 fn print_coverage(settings: &Settings) -> ExitCode {
@@ -199,8 +345,10 @@ fn print_coverage(settings: &Settings) -> ExitCode {
     }
 }
 
-/// Loads, prepares and runs; prints the libtest report and the warnings.
-pub fn run(settings: Settings, args: &libtest_mimic::Arguments) -> ExitCode {
+/// Loads, prepares and runs; prints the libtest report, the summary block
+/// and writes the reports.
+pub fn run(settings: Settings, cli: &Cli) -> ExitCode {
+    let args = &cli.test;
     let schemas = match Schemas::shipped() {
         Ok(s) => s,
         Err(errors) => {
@@ -225,6 +373,19 @@ pub fn run(settings: Settings, args: &libtest_mimic::Arguments) -> ExitCode {
             ));
         }
     };
+    if let Some(b) = &settings.baseline {
+        let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
+        for (at, name) in b.unknown(&names) {
+            eprintln!(
+                "warning: {at}: the baseline names {name:?}, which is not a case{}",
+                case::did_you_mean(name, names.iter().map(String::as_str))
+            );
+        }
+    }
+    let cases = match select_by_tags(cases, &cli.tags, &cli.skip_tags) {
+        Ok(c) => c,
+        Err(e) => return setup_error(e),
+    };
     if args.list {
         return libtest_mimic::run(args, runner::trials(cases, None)).exit_code();
     }
@@ -244,15 +405,81 @@ pub fn run(settings: Settings, args: &libtest_mimic::Arguments) -> ExitCode {
     if let Some(w) = rt.block_on(ctx.finish()) {
         eprintln!("warning: {w}");
     }
-    let warnings = ctx.take_warnings();
-    if !warnings.is_empty() {
-        eprintln!(
-            "\n{} interop warning(s) (not failing the run):\n",
-            warnings.len()
-        );
-        for w in warnings {
-            eprintln!("{w}");
+    for w in ctx.take_warnings() {
+        eprintln!("warning: {w}");
+    }
+    let record = ctx.record();
+    let scrub = |text: String| ctx.redactor.scrub(&text);
+    eprint!("{}", scrub(reports::console_summary(&record)));
+    let mut code = conclusion.exit_code();
+    if let Err(e) = write_reports(&record, cli, &settings, &scrub) {
+        eprintln!("error: {}", scrub(e));
+        code = ExitCode::from(EXIT_SETUP);
+    }
+    code
+}
+
+fn write_file(flag: &str, path: &std::path::Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("{flag} {}: cannot create the folder: {e}", path.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{flag} {}: cannot write: {e}", path.display()))
+}
+
+/// Writes every report the user asked for; every text passes `scrub`.
+fn write_reports(
+    record: &RunRecord,
+    cli: &Cli,
+    settings: &Settings,
+    scrub: &dyn Fn(String) -> String,
+) -> Result<(), String> {
+    if let Some(path) = &cli.junit {
+        let xml = reports::junit(record).map_err(|e| format!("--junit: {e}"))?;
+        write_file("--junit", path, &scrub(xml))?;
+    }
+    if let Some(path) = &cli.report_json {
+        write_file("--report-json", path, &scrub(reports::json(record)))?;
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        print!("{}", scrub(reports::github_annotations(record)));
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            use std::io::Write as _;
+            let path = PathBuf::from(path);
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(scrub(reports::step_summary(record)).as_bytes()))
+                .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: cannot append: {e}", path.display()))?;
         }
     }
-    conclusion.exit_code()
+    if let Some(path) = &cli.write_baseline {
+        let entries = record
+            .cases
+            .iter()
+            .filter(|c| matches!(c.verdict, Verdict::Failed | Verdict::ExpectedFailure))
+            .map(|c| {
+                let reason = settings
+                    .baseline
+                    .as_ref()
+                    .and_then(|b| b.reason(&c.name))
+                    .map(str::to_owned)
+                    .or_else(|| c.headline())
+                    .unwrap_or_default();
+                (c.name.clone(), reason)
+            })
+            .collect();
+        write_file(
+            "--write-baseline",
+            path,
+            &scrub(baseline::render(&entries)),
+        )?;
+        eprintln!(
+            "wrote {} known failure(s) to {}",
+            entries.len(),
+            path.display()
+        );
+    }
+    Ok(())
 }

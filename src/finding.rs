@@ -4,10 +4,14 @@
 
 use std::fmt;
 
-/// How much a finding weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// How much a finding (or a whole case) weighs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Level {
     /// The documentation requires it: the case fails.
+    #[default]
     Must,
     /// Real clients depend on it but the documentation does not say it: a
     /// warning, shown and counted but not failing the run.
@@ -82,6 +86,16 @@ impl Finding {
             expected: expected.into(),
             actual: actual.into(),
         }
+    }
+
+    /// The finding in one line, for a JUnit failure message or an annotation:
+    /// `[REQ-…] place: message (expected …, actual …)`.
+    pub fn one_line(&self) -> String {
+        let line = format!(
+            "[{}] {}: {} (expected {}, actual {})",
+            self.req, self.place, self.message, self.expected, self.actual
+        );
+        line.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// The same finding at the `interop` level.

@@ -12,6 +12,7 @@
 //! [`refserver`] is the embedded reference server (the default target, and
 //! with a fault the broken server the harness's own tests must catch).
 
+pub mod baseline;
 pub mod case;
 pub mod check;
 pub mod cli;
@@ -19,7 +20,9 @@ pub mod client;
 pub mod coverage;
 pub mod finding;
 pub mod headers;
+pub mod record;
 pub mod refserver;
+pub mod reports;
 pub mod report;
 pub mod rules;
 pub mod runner;

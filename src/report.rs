@@ -26,7 +26,8 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// The text of a failing (or warned) case: one block per finding.
+/// The text of a failing (or warned) case: one block per finding. Under
+/// `strict`, interop findings are errors too.
 ///
 /// ```text
 /// error[REQ-MSG-canHaveDate]: wrong JSON type
@@ -38,13 +39,15 @@ pub fn render(
     case: &Case,
     exchange: &Exchange,
     findings: &[&Finding],
+    strict: bool,
     redactor: &Redactor,
 ) -> String {
     let mut out = String::new();
     for f in findings {
-        let kind = match f.level {
-            Level::Must => "error",
-            Level::Interop => "warning",
+        let kind = match (f.level, strict) {
+            (Level::Must, _) => "error",
+            (Level::Interop, true) => "error(interop, --strict)",
+            (Level::Interop, false) => "warning(interop)",
         };
         let _ = writeln!(out, "{kind}[{}]: {}", f.req, f.message);
         let _ = writeln!(out, "  --> {}: {}", case.name, f.place);
@@ -69,7 +72,10 @@ pub fn render(
     if !exchange.request_headers.is_empty() {
         let _ = writeln!(out, "  sent: {}", exchange.request_headers.join("; "));
     }
-    let count = findings.iter().filter(|f| f.level == Level::Must).count();
+    let count = findings
+        .iter()
+        .filter(|f| f.level == Level::Must || strict)
+        .count();
     if count > 0 {
         let _ = writeln!(out, "{count} finding(s)");
     }

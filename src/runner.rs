@@ -6,15 +6,17 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use libtest_mimic::{Completion, Failed, Trial};
 use reqwest::Method;
 
+use crate::baseline::Baseline;
 use crate::case::{Case, Endpoint, HeaderUse, SessionUse};
 use crate::check;
-use crate::client::{CSRF_HEADER, Exchange, Request, Sent, Target};
+use crate::client::{CSRF_HEADER, Exchange, Request, Sent, Target, Transport};
 use crate::finding::{Finding, Level, Place};
+use crate::record::{CaseRecord, RunRecord, Verdict};
 use crate::refserver;
 use crate::report;
 use crate::schema::Schemas;
@@ -32,8 +34,14 @@ pub struct Settings {
     pub given_session: Option<(String, Secret, Secret)>,
     /// `Accept-Language` of the login.
     pub accept_language: String,
-    /// Per-request timeout.
-    pub timeout: Duration,
+    /// Timeouts, limits, retries, TLS and proxy.
+    pub transport: Transport,
+    /// `--strict`: interop findings fail the run.
+    pub strict: bool,
+    /// Known failures.
+    pub baseline: Option<Baseline>,
+    /// `--strict-baseline`: a baseline entry that passes fails the run.
+    pub strict_baseline: bool,
     /// Extra case folders.
     pub extra_cases: Vec<PathBuf>,
     /// The embedded server's settings (used when `base_url` is `None`).
@@ -47,7 +55,10 @@ impl Default for Settings {
             credentials: None,
             given_session: None,
             accept_language: "en-US".into(),
-            timeout: Duration::from_secs(30),
+            transport: Transport::default(),
+            strict: false,
+            baseline: None,
+            strict_baseline: false,
             extra_cases: Vec::new(),
             embedded: refserver::Config::default(),
         }
@@ -97,7 +108,14 @@ pub struct Context {
     /// True when the run opened the session (and so must end it).
     opened_session: bool,
     accept_language: String,
+    strict: bool,
+    strict_baseline: bool,
+    baseline: Option<Baseline>,
+    embedded: bool,
+    started: chrono::DateTime<chrono::Utc>,
+    clock: Instant,
     warnings: Mutex<Vec<String>>,
+    records: Mutex<Vec<CaseRecord>>,
     _server: Option<refserver::Running>,
 }
 
@@ -157,7 +175,7 @@ pub async fn prepare(settings: &Settings, schemas: Schemas) -> Result<Context, S
     if let Some(c) = &credentials {
         redactor.add(c.password.expose());
     }
-    let target = Target::new(&base_url, settings.timeout)?;
+    let target = Target::with(&base_url, &settings.transport)?;
     let (session, opened_session) = match (&settings.given_session, &credentials) {
         (Some((id, token, cookie)), _) if server.is_none() => {
             let s = Session::given(id, token.expose(), cookie.expose(), &redactor);
@@ -189,7 +207,14 @@ pub async fn prepare(settings: &Settings, schemas: Schemas) -> Result<Context, S
         session,
         opened_session,
         accept_language: settings.accept_language.clone(),
+        strict: settings.strict,
+        strict_baseline: settings.strict_baseline,
+        baseline: settings.baseline.clone(),
+        embedded: server.is_some(),
+        started: chrono::Utc::now(),
+        clock: Instant::now(),
         warnings: Mutex::new(Vec::new()),
+        records: Mutex::new(Vec::new()),
         _server: server,
     })
 }
@@ -211,11 +236,29 @@ impl Context {
             })
     }
 
-    /// The warnings collected so far (interop findings of passing cases).
+    /// The warnings about session steps collected so far.
     pub fn take_warnings(&self) -> Vec<String> {
         match self.warnings.lock() {
             Ok(mut w) => std::mem::take(&mut *w),
             Err(p) => std::mem::take(&mut *p.into_inner()),
+        }
+    }
+
+    /// The run so far as a record: every concluded case, sorted by name.
+    pub fn record(&self) -> RunRecord {
+        let mut cases = match self.records.lock() {
+            Ok(r) => r.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        cases.sort_by(|a, b| a.name.cmp(&b.name));
+        RunRecord {
+            base_url: crate::client::display_url(self.target.base_url()),
+            embedded: self.embedded,
+            started: self.started,
+            duration: self.clock.elapsed(),
+            strict: self.strict,
+            strict_baseline: self.strict_baseline,
+            cases,
         }
     }
 
@@ -328,6 +371,7 @@ impl Context {
             request_headers: Vec::new(),
             outcome: Err(e.to_string()),
             elapsed: Duration::ZERO,
+            attempts: Vec::new(),
         };
         let f = Finding::must(
             req,
@@ -342,34 +386,87 @@ impl Context {
         }
     }
 
-    /// Turns an outcome into a trial result, recording interop warnings.
-    pub fn conclude(&self, case: &Case, outcome: Outcome) -> Result<Completion, Failed> {
-        match outcome {
-            Outcome::Ignored(reason) => Ok(Completion::ignored_with(reason)),
+    /// Turns an outcome into a verdict (levels, `--strict`, the baseline),
+    /// records it, and returns the trial result libtest prints.
+    pub fn conclude(
+        &self,
+        case: &Case,
+        outcome: Outcome,
+        duration: Duration,
+    ) -> Result<Completion, Failed> {
+        let mut record = CaseRecord {
+            name: case.name.clone(),
+            file: case.file.clone(),
+            level: case.level,
+            tags: case.tags.clone(),
+            reqs: case.reqs.clone(),
+            verdict: Verdict::Ignored,
+            reason: None,
+            duration,
+            request: String::new(),
+            attempts: Vec::new(),
+            findings: Vec::new(),
+            failing: Vec::new(),
+            text: String::new(),
+            flaky: false,
+        };
+        let result = match outcome {
+            Outcome::Ignored(reason) => {
+                record.reason = Some(reason.clone());
+                Ok(Completion::ignored_with(reason))
+            }
             Outcome::Done { exchange, findings } => {
-                let must: Vec<&Finding> =
-                    findings.iter().filter(|f| f.level == Level::Must).collect();
-                let warn: Vec<&Finding> = findings
+                let mut findings: Vec<Finding> = match case.level {
+                    Level::Must => findings,
+                    Level::Interop => findings.into_iter().map(Finding::interop).collect(),
+                };
+                // Failing findings first, in the text and in every report.
+                findings.sort_by_key(|f| f.level);
+                let failing: Vec<bool> = findings
                     .iter()
-                    .filter(|f| f.level == Level::Interop)
+                    .map(|f| f.level == Level::Must || self.strict)
                     .collect();
-                if !warn.is_empty() {
-                    self.warn(report::render(case, &exchange, &warn, &self.redactor));
+                let fails = failing.iter().any(|f| *f);
+                if !findings.is_empty() {
+                    let all: Vec<&Finding> = findings.iter().collect();
+                    record.text =
+                        report::render(case, &exchange, &all, self.strict, &self.redactor);
                 }
-                if must.is_empty() {
-                    Ok(Completion::Completed)
-                } else {
-                    let mut all = must;
-                    all.extend(warn);
-                    Err(Failed::from(report::render(
-                        case,
-                        &exchange,
-                        &all,
-                        &self.redactor,
-                    )))
+                let expected = self
+                    .baseline
+                    .as_ref()
+                    .and_then(|b| b.reason(&case.name))
+                    .map(str::to_owned);
+                record.verdict = match (fails, &expected) {
+                    (true, None) => Verdict::Failed,
+                    (true, Some(_)) => Verdict::ExpectedFailure,
+                    (false, None) => Verdict::Passed,
+                    (false, Some(_)) => Verdict::UnexpectedPass,
+                };
+                record.flaky = record.verdict == Verdict::Passed && exchange.attempts.len() > 1;
+                record.reason = expected;
+                record.request = exchange.request_line.clone();
+                record.attempts = exchange.attempts.clone();
+                record.findings = findings;
+                record.failing = failing;
+                match record.verdict {
+                    Verdict::Failed => Err(Failed::from(record.text.clone())),
+                    Verdict::UnexpectedPass if self.strict_baseline => Err(Failed::from(format!(
+                        "{} passes, but {} lists it as an expected failure ({:?}): \
+                         remove it from the baseline\n",
+                        case.name,
+                        self.baseline.as_ref().map_or("", |b| b.file.as_str()),
+                        record.reason.as_deref().unwrap_or_default()
+                    ))),
+                    _ => Ok(Completion::Completed),
                 }
             }
+        };
+        match self.records.lock() {
+            Ok(mut r) => r.push(record),
+            Err(p) => p.into_inner().push(record),
         }
+        result
     }
 }
 
@@ -391,8 +488,9 @@ pub fn trials(
             let ctx = ctx.clone();
             Trial::ignorable_test(name, move || match ctx {
                 Some((ctx, rt)) => {
+                    let started = Instant::now();
                     let outcome = rt.block_on(ctx.execute(&case));
-                    ctx.conclude(&case, outcome)
+                    ctx.conclude(&case, outcome, started.elapsed())
                 }
                 None => Err(Failed::from(
                     "internal: trial run without a prepared context",

@@ -52,9 +52,12 @@ pub struct Schemas {
 impl Schemas {
     /// Compiles the shipped schemas (embedded in the binary).
     pub fn shipped() -> Result<Self, Vec<SchemaError>> {
+        // Response schemas sit directly in `schemas/`; sub-folders hold the
+        // schemas of the tool's own outputs (e.g. `schemas/report/`).
         Self::from_files(
             crate::embedded::SCHEMAS
                 .iter()
+                .filter(|(p, _)| p.matches('/').count() == 1)
                 .map(|(p, s)| ((*p).to_owned(), (*s).to_owned())),
         )
     }

@@ -5,43 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+mod common;
 
 use axum::Router;
 use axum::http::HeaderMap;
+use common::{run, runtime};
 use icws_conformance::refserver::{self, Config, Fault};
-
-const BIN: &str = env!("CARGO_BIN_EXE_icws-conformance");
-
-fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(BIN);
-    for var in [
-        "ICWS_BASE_URL",
-        "ICWS_USER",
-        "ICWS_PASSWORD",
-        "ICWS_SESSION_ID",
-        "ICWS_CSRF_TOKEN",
-        "ICWS_COOKIE",
-        "ICWS_TIMEOUT",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.args(args).envs(env.iter().copied());
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().unwrap();
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().unwrap()
-}
 
 #[test]
 fn embedded_server_run_is_green() {

@@ -164,7 +164,10 @@ async fn run(
     fault: Option<Fault>,
 ) -> Result<Vec<(String, Outcome)>, String> {
     let settings = Settings {
-        timeout: Duration::from_millis(1500),
+        transport: icws_conformance::client::Transport {
+            timeout: Duration::from_millis(1500),
+            ..Default::default()
+        },
         embedded: Config {
             fault,
             ..Config::default()
@@ -255,6 +258,7 @@ fn prove(
                 case,
                 exchange,
                 &all,
+                false,
                 &icws_conformance::secret::Redactor::default(),
             ));
             snapshot.push('\n');

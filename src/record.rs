@@ -1,0 +1,178 @@
+//! The results of a run as data: one [`CaseRecord`] per case that ran (its
+//! verdict after levels and the baseline are applied, its attempts and
+//! findings) and the [`RunRecord`] around them. The runner fills it; every
+//! report (console summary, JUnit, JSON, GitHub) reads it and nothing else.
+
+use std::time::Duration;
+
+use crate::client::Attempt;
+use crate::finding::{Finding, Level};
+
+/// What a case came to, after `--strict` and the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    /// No failing finding.
+    Passed,
+    /// A failing finding, and the case is not in the baseline.
+    Failed,
+    /// Not run, with a reason.
+    Ignored,
+    /// A failing finding, and the baseline expects it: does not fail the run.
+    ExpectedFailure,
+    /// In the baseline but passed: fails the run under `--strict-baseline`.
+    UnexpectedPass,
+}
+
+impl Verdict {
+    /// The name reports use: `passed`, `failed`, `ignored`,
+    /// `expected-failure`, `unexpected-pass`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Ignored => "ignored",
+            Verdict::ExpectedFailure => "expected-failure",
+            Verdict::UnexpectedPass => "unexpected-pass",
+        }
+    }
+}
+
+/// One case's result.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    /// `<folder>/<name>`.
+    pub name: String,
+    /// The case file, as errors name it.
+    pub file: String,
+    /// The case's level.
+    pub level: Level,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// The requirement ids it checks.
+    pub reqs: Vec<&'static str>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why it was ignored, or the baseline's reason.
+    pub reason: Option<String>,
+    /// Wall time of the whole case (session steps included).
+    pub duration: Duration,
+    /// `GET /icws/…` of the checked request (empty when ignored).
+    pub request: String,
+    /// Every attempt of the checked request.
+    pub attempts: Vec<Attempt>,
+    /// Every finding, must and interop (secrets already scrubbed).
+    pub findings: Vec<Finding>,
+    /// True when the run fails on these findings' level (`must`, or any under `--strict`).
+    pub failing: Vec<bool>,
+    /// The console rendering of the findings (empty without findings).
+    pub text: String,
+    /// Passed, but only after a retried attempt.
+    pub flaky: bool,
+}
+
+impl CaseRecord {
+    /// The folder part of the name (`auth` for `auth/missing-token`).
+    pub fn folder(&self) -> &str {
+        self.name.rsplit_once('/').map_or("", |(f, _)| f)
+    }
+
+    /// The findings that fail the case.
+    pub fn failing_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .zip(&self.failing)
+            .filter(|(_, f)| **f)
+            .map(|(x, _)| x)
+    }
+
+    /// The findings that are only warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .zip(&self.failing)
+            .filter(|(_, f)| !**f)
+            .map(|(x, _)| x)
+    }
+
+    /// The first failing finding in one line (for messages and annotations).
+    pub fn headline(&self) -> Option<String> {
+        match self.verdict {
+            Verdict::UnexpectedPass => Some(
+                "passes, but the baseline lists it as an expected failure: remove it from the baseline"
+                    .into(),
+            ),
+            _ => self.failing_findings().next().map(Finding::one_line),
+        }
+    }
+
+    /// True when this case fails the run.
+    pub fn fails_run(&self, strict_baseline: bool) -> bool {
+        match self.verdict {
+            Verdict::Failed => true,
+            Verdict::UnexpectedPass => strict_baseline,
+            _ => false,
+        }
+    }
+}
+
+/// Counts over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Cases that passed (flaky ones included).
+    pub passed: usize,
+    /// Cases that failed.
+    pub failed: usize,
+    /// Cases not run.
+    pub ignored: usize,
+    /// Failures the baseline expects.
+    pub expected_failures: usize,
+    /// Baseline entries that now pass.
+    pub unexpected_passes: usize,
+    /// Cases that passed only after a retry.
+    pub flaky: usize,
+    /// Findings that are only warnings.
+    pub warnings: usize,
+}
+
+/// The whole run.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    /// The target's base URL (without user info).
+    pub base_url: String,
+    /// True when the target was the embedded reference server.
+    pub embedded: bool,
+    /// When the cases started.
+    pub started: chrono::DateTime<chrono::Utc>,
+    /// Wall time of the run.
+    pub duration: Duration,
+    /// `--strict`: interop findings fail.
+    pub strict: bool,
+    /// `--strict-baseline`: baseline entries that pass fail.
+    pub strict_baseline: bool,
+    /// The cases that ran (or were ignored), sorted by name.
+    pub cases: Vec<CaseRecord>,
+}
+
+impl RunRecord {
+    /// Counts.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.cases {
+            match c.verdict {
+                Verdict::Passed => s.passed += 1,
+                Verdict::Failed => s.failed += 1,
+                Verdict::Ignored => s.ignored += 1,
+                Verdict::ExpectedFailure => s.expected_failures += 1,
+                Verdict::UnexpectedPass => s.unexpected_passes += 1,
+            }
+            s.flaky += usize::from(c.flaky);
+            s.warnings += c.warnings().count();
+        }
+        s
+    }
+
+    /// True when the run fails.
+    pub fn failed(&self) -> bool {
+        self.cases.iter().any(|c| c.fails_run(self.strict_baseline))
+    }
+}

@@ -1,0 +1,76 @@
+//! Helpers shared by the binary-level tests: run the installed binary with a
+//! clean environment, and serve a router (the reference server, possibly
+//! wrapped to misbehave) on a free loopback port.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+use axum::Router;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_icws-conformance");
+
+/// Runs the binary with `args` and `env` on top of an environment without
+/// any `ICWS_*`, `GITHUB_*` or proxy variable. Returns (exit code, stdout, stderr).
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(BIN);
+    for (var, _) in std::env::vars_os() {
+        let name = var.to_string_lossy().to_ascii_uppercase();
+        if name.starts_with("ICWS_") || name.starts_with("GITHUB_") || name.ends_with("_PROXY") {
+            cmd.env_remove(&var);
+        }
+    }
+    cmd.args(args).envs(env.iter().copied());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// A multi-threaded runtime for servers the tests start.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+/// Serves `app` on 127.0.0.1 (any port); returns `http://127.0.0.1:PORT`.
+/// The server stops when the runtime is dropped.
+pub async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+/// The environment that logs in to a reference server at `url`.
+pub fn login_env(url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("ICWS_BASE_URL", url.to_owned()),
+        ("ICWS_USER", icws_conformance::refserver::DEMO_USER.to_owned()),
+        (
+            "ICWS_PASSWORD",
+            icws_conformance::refserver::DEMO_PASSWORD.to_owned(),
+        ),
+    ]
+}
+
+/// `login_env` as the `&str` pairs `run` takes.
+pub fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The line libtest printed for case `name` (empty when none).
+pub fn line_of(out: &str, name: &str) -> String {
+    out.lines()
+        .find(|l| l.starts_with(&format!("test {name} ")))
+        .unwrap_or_default()
+        .to_owned()
+}
