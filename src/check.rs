@@ -34,7 +34,14 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
         if !DOCUMENTED_STATUSES.contains(&resp.status) {
             message.push_str(" (not one the documentation gives: REQ-STATUS-1)");
         }
-        let excerpt = body_excerpt(&resp.body);
+        let location = resp.header_values("location");
+        let excerpt = match location.first() {
+            Some(to) if (300..400).contains(&resp.status) => format!(
+                "redirect to {} (not followed: the token and cookie stay with the target)",
+                crate::finding::shorten(to, crate::finding::SHOWN_CHARS)
+            ),
+            _ => body_excerpt(&resp.body),
+        };
         let actual = if excerpt.is_empty() {
             resp.status.to_string()
         } else {

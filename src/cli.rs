@@ -25,7 +25,7 @@ use crate::session::Credentials;
 pub const EXIT_SETUP: u8 = 2;
 
 /// Conformance suite for GET /icws/{sessionId}/status/status-messages.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "icws-conformance")]
 pub struct Cli {
     /// The target, e.g. https://cic.example:8019 (may carry a path prefix).
@@ -132,6 +132,29 @@ pub struct Cli {
     /// libtest options.
     #[command(flatten)]
     pub test: libtest_mimic::Arguments,
+}
+
+/// Shows the options without the password, CSRF token, cookie or proxy URL
+/// (only whether they are set).
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| crate::secret::REDACTED);
+        f.debug_struct("Cli")
+            .field(
+                "base_url",
+                &self.base_url.as_deref().map(crate::client::display_url),
+            )
+            .field("user", &self.user)
+            .field("password", &hidden(&self.password))
+            .field("session_id", &self.session_id)
+            .field("csrf_token", &hidden(&self.csrf_token))
+            .field("cookie", &hidden(&self.cookie))
+            .field("proxy", &hidden(&self.proxy))
+            .field("cases", &self.cases)
+            .field("tags", &self.tags)
+            .field("skip_tags", &self.skip_tags)
+            .finish_non_exhaustive()
+    }
 }
 
 fn command() -> clap::Command {

@@ -401,7 +401,12 @@ fn describe_transport(e: &reqwest::Error, timeout: Duration, redactor: &Redactor
             None => text,
         }
     };
-    redactor.scrub(&text)
+    let hint = if text.contains("invalid peer certificate") {
+        " (a private CA? trust it with --ca-cert FILE)"
+    } else {
+        ""
+    };
+    redactor.scrub(&format!("{text}{hint}"))
 }
 
 /// A header value to send: plain, or a secret that reports never show.

@@ -175,6 +175,18 @@ pub async fn prepare(settings: &Settings, schemas: Schemas) -> Result<Context, S
     if let Some(c) = &credentials {
         redactor.add(c.password.expose());
     }
+    // A proxy URL, or a base URL with user info, may carry a password.
+    let proxy = settings.transport.proxy.as_ref().map(|p| p.expose());
+    for url in proxy.into_iter().chain([base_url.as_str()]) {
+        if let Ok(u) = url::Url::parse(url) {
+            if let Some(pw) = u.password() {
+                redactor.add(pw);
+            }
+        }
+    }
+    if let Some(p) = proxy {
+        redactor.add(p);
+    }
     let target = Target::with(&base_url, &settings.transport)?;
     let (session, opened_session) = match (&settings.given_session, &credentials) {
         (Some((id, token, cookie)), _) if server.is_none() => {

@@ -1,0 +1,212 @@
+//! The guarantee that the password, the CSRF token and the session cookie
+//! never appear in console output, report files, error messages or `Debug`
+//! output: runs with known secret values against a clean server, against
+//! failing ones, and against a server that echoes every header back, with
+//! every report switched on, then searches everything written for them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use common::{run, runtime, serve};
+use icws_conformance::refserver::{self, Config, Fault};
+
+const PASSWORD: &str = "pw-S3CRET-7f1c";
+
+/// The reference server (with `fault`) logging in with [`PASSWORD`], and
+/// recording every CSRF token and cookie value it hands out.
+fn recording(fault: Option<Fault>, seen: Arc<Mutex<Vec<String>>>) -> Router {
+    refserver::app(Config {
+        password: PASSWORD.into(),
+        fault,
+        ..Config::default()
+    })
+    .layer(axum::middleware::map_response(move |r: Response| {
+        let seen = seen.clone();
+        async move {
+            let mut seen = seen.lock().unwrap();
+            if let Some(t) = r.headers().get("ININ-ICWS-CSRF-Token") {
+                seen.push(t.to_str().unwrap().to_owned());
+            }
+            for c in r.headers().get_all(header::SET_COOKIE) {
+                let pair = c.to_str().unwrap().split(';').next().unwrap();
+                seen.push(pair.split_once('=').unwrap().1.to_owned());
+            }
+            r
+        }
+    }))
+}
+
+/// A hostile server: every answer is a 500 whose message echoes the
+/// request's headers and body, secrets included.
+async fn echo_server() -> String {
+    async fn echo(headers: HeaderMap, body: String) -> Response {
+        let mut seen = String::new();
+        for (n, v) in &headers {
+            seen.push_str(&format!("{n}={} ", v.to_str().unwrap_or("")));
+        }
+        let text = serde_json::json!({"message": format!("{seen} {body}")}).to_string();
+        (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            [("content-type", "application/json")],
+            text,
+        )
+            .into_response()
+    }
+    serve(Router::new().fallback(echo)).await
+}
+
+/// Runs the binary with every report on; returns everything it wrote.
+fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(String, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (json, xml, base, summary) = (p("r.json"), p("j.xml"), p("base.toml"), p("summary.md"));
+    let mut all_args = vec![
+        "--report-json",
+        &json,
+        "--junit",
+        &xml,
+        "--write-baseline",
+        &base,
+    ];
+    all_args.extend(args);
+    let mut all_env = vec![("GITHUB_ACTIONS", "true"), ("GITHUB_STEP_SUMMARY", summary.as_str())];
+    all_env.extend(env);
+    let (code, out, err) = run(&all_args, &all_env);
+    let mut texts = vec![("stdout".to_owned(), out), ("stderr".to_owned(), err)];
+    for f in [json, xml, base, summary] {
+        if let Ok(t) = std::fs::read_to_string(&f) {
+            texts.push((f, t));
+        }
+    }
+    (code, texts)
+}
+
+fn assert_clean(what: &str, texts: &[(String, String)], secrets: &[String]) {
+    for (name, text) in texts {
+        for s in secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "{what}: a secret leaked into {name}:\n{text}"
+            );
+        }
+        // Every secret the test chose shares this fragment: not even part may show.
+        assert!(!text.contains("S3CRET"), "{what}: part of a secret leaked into {name}:\n{text}");
+    }
+}
+
+#[test]
+fn no_secret_in_any_output_or_report_clean_or_failing() {
+    let rt = runtime();
+    let faults = [
+        None,
+        Some("wrong-type-isAcdStatus"),
+        Some("status-500"),
+        Some("no-challenge"),
+        Some("error-without-message"),
+        Some("token-not-checked"),
+        Some("cookie-not-checked"),
+        Some("html-media-type"),
+        Some("drop-mid-body"),
+    ];
+    for fault in faults {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let app = recording(fault.map(|f| Fault::parse(f).unwrap()), seen.clone());
+        let url = rt.block_on(serve(app));
+        let env = [
+            ("ICWS_BASE_URL", url.as_str()),
+            ("ICWS_USER", refserver::DEMO_USER),
+            ("ICWS_PASSWORD", PASSWORD),
+        ];
+        for strict in [&[][..], &["--strict"][..]] {
+            let (code, texts) = run_with_reports(strict, &env);
+            let what = format!("fault {fault:?} {strict:?}");
+            assert!(code == 0 || code == 101, "{what}: {texts:?}");
+            assert_eq!(code == 0, fault.is_none(), "{what}: {texts:?}");
+            let mut secrets = seen.lock().unwrap().clone();
+            // The test is only as good as what it searches for.
+            assert!(secrets.len() >= 4, "{what}: too few tokens/cookies seen: {secrets:?}");
+            assert!(secrets.iter().all(|s| s.len() >= 16), "{secrets:?}");
+            secrets.push(PASSWORD.to_owned());
+            assert_clean(&what, &texts, &secrets);
+        }
+    }
+}
+
+#[test]
+fn no_secret_from_a_server_that_echoes_them() {
+    let rt = runtime();
+    let url = rt.block_on(echo_server());
+    let token = "tok-S3CRET-aaaa";
+    let cookie = "cookie-S3CRET-bbbb";
+    // A given session: every case fails and shows the echoed body.
+    let (code, texts) = run_with_reports(
+        &[],
+        &[
+            ("ICWS_BASE_URL", &url),
+            ("ICWS_SESSION_ID", "123"),
+            ("ICWS_CSRF_TOKEN", token),
+            ("ICWS_COOKIE", cookie),
+        ],
+    );
+    assert_eq!(code, 101, "{texts:?}");
+    let stdout = &texts[0].1;
+    assert!(stdout.contains("<redacted>"), "the echoed secrets should show as redacted: {stdout}");
+    assert!(texts.len() == 6, "every report was written: {texts:?}");
+    assert_clean("given session", &texts, &[token.into(), cookie.into()]);
+    // A login: refused, with the echoed password in the server's message.
+    let (code, texts) = run_with_reports(
+        &[],
+        &[
+            ("ICWS_BASE_URL", &url),
+            ("ICWS_USER", "agent1"),
+            ("ICWS_PASSWORD", PASSWORD),
+        ],
+    );
+    assert_eq!(code, 2, "{texts:?}");
+    assert!(texts[1].1.contains("login refused"), "{texts:?}");
+    assert_clean("login", &texts, &[PASSWORD.into()]);
+    // Help never shows the values of secret variables.
+    let (_, help, _) = run(
+        &["--help"],
+        &[
+            ("ICWS_PASSWORD", PASSWORD),
+            ("ICWS_CSRF_TOKEN", token),
+            ("ICWS_COOKIE", cookie),
+            ("ICWS_PROXY", "http://u:proxy-S3CRET@127.0.0.1:1"),
+        ],
+    );
+    assert!(help.contains("ICWS_PASSWORD"), "{help}");
+    assert_clean("help", &[("help".into(), help)], &[]);
+}
+
+#[test]
+fn debug_output_of_secret_holders_hides_them() {
+    use clap::Parser;
+    use icws_conformance::cli::{Cli, settings};
+    use icws_conformance::secret::Redactor;
+    use icws_conformance::session::Session;
+    let cli = Cli::try_parse_from([
+        "icws-conformance",
+        "--base-url",
+        "https://cic.example",
+        "--user",
+        "agent1",
+        "--password",
+        "pw-S3CRET-1",
+        "--proxy",
+        "http://u:proxy-S3CRET@proxy.example:3128",
+    ])
+    .unwrap();
+    let s = settings(&cli).unwrap();
+    let session = Session::given("123", "tok-S3CRET-2", "cookie-S3CRET-3", &Redactor::default());
+    for text in [format!("{cli:?}"), format!("{s:?}"), format!("{session:?}")] {
+        assert!(!text.contains("S3CRET"), "{text}");
+        assert!(text.contains("redacted"), "{text}");
+    }
+}

@@ -1,0 +1,256 @@
+//! Transport options through the binary: `--retries` (only on transport
+//! failures, every attempt recorded, flaky marking), `--proxy` and the usual
+//! proxy variables, redirects never followed, `--max-body`, and clear errors
+//! for unusable TLS files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+use common::{line_of, login_env, pairs, run, runtime, serve};
+use icws_conformance::refserver::{self, Config, Fault};
+use serde_json::Value;
+
+/// The reference server, except that the first `slow` status-messages
+/// requests get no answer for 3 s (a timeout before any byte).
+fn slow_first(slow: usize) -> axum::Router {
+    let seen = Arc::new(AtomicUsize::new(0));
+    refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| {
+            let seen = seen.clone();
+            async move {
+                if req.uri().path().ends_with("/status/status-messages")
+                    && seen.fetch_add(1, Ordering::SeqCst) < slow
+                {
+                    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                }
+                next.run(req).await
+            }
+        },
+    ))
+}
+
+fn report(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_retry_cures_a_timeout_and_the_case_is_marked_flaky() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let xml = dir.path().join("j.xml");
+    let url = rt.block_on(serve(slow_first(1)));
+    let mut env = login_env(&url);
+    env.push(("ICWS_TIMEOUT", "0.5".into()));
+    let args = [
+        "status-messages/catalog",
+        "--exact",
+        "--retries",
+        "1",
+        "--report-json",
+        json.to_str().unwrap(),
+        "--junit",
+        xml.to_str().unwrap(),
+    ];
+    let (code, out, err) = run(&args, &pairs(&env));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(err.contains("1 flaky case(s) (passed only after a retry)"), "{err}");
+    assert!(err.contains("status-messages/catalog: no complete answer within the timeout of 0.5s → status 200"), "{err}");
+    let r = report(&json);
+    let case = &r["cases"][0];
+    assert_eq!(case["flaky"], true);
+    assert_eq!(case["status"], "passed");
+    assert_eq!(case["attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(r["summary"]["flaky"], 1);
+    let xml = std::fs::read_to_string(&xml).unwrap();
+    assert!(xml.contains("<flakyError "), "{xml}");
+    assert!(xml.contains("message=\"no complete answer within the timeout"), "{xml}");
+
+    // Without a retry the same server fails the case on the transport.
+    let url = rt.block_on(serve(slow_first(1)));
+    let mut env = login_env(&url);
+    env.push(("ICWS_TIMEOUT", "0.5".into()));
+    let (code, out, _) = run(&["status-messages/catalog", "--exact"], &pairs(&env));
+    assert_eq!(code, 101, "{out}");
+    assert!(out.contains("status-messages/catalog: transport"), "{out}");
+}
+
+#[test]
+fn findings_are_never_retried() {
+    let rt = runtime();
+    let server = rt
+        .block_on(refserver::spawn(Config {
+            fault: Some(Fault::parse("status-500").unwrap()),
+            ..Config::default()
+        }))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let env = login_env(&server.base_url());
+    let (code, out, _) = run(
+        &["--retries", "3", "--report-json", json.to_str().unwrap()],
+        &pairs(&env),
+    );
+    assert_eq!(code, 101, "{out}");
+    let r = report(&json);
+    for case in r["cases"].as_array().unwrap() {
+        assert_eq!(case["attempts"].as_array().unwrap().len(), 1, "{case}");
+        assert_eq!(case["flaky"], false);
+    }
+}
+
+/// A forward proxy that counts connections and sends every byte to `backend`
+/// whatever host the request names. Returns its URL.
+async fn counting_proxy(backend: String, hits: Arc<AtomicUsize>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            hits.fetch_add(1, Ordering::SeqCst);
+            let backend = backend.clone();
+            tokio::spawn(async move {
+                if let Ok(mut out) = tokio::net::TcpStream::connect(&backend).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn requests_go_through_the_proxy_and_no_proxy_is_honoured() {
+    let rt = runtime();
+    let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let proxy = rt.block_on(counting_proxy(server.addr.to_string(), hits.clone()));
+    // A host name only the proxy "resolves": the run can only pass through it.
+    let staging = "http://icws-staging.invalid:8018";
+    let with_password = proxy.replace("http://", "http://ci:pw-S3CRET@");
+    let env = login_env(staging);
+    let (code, out, err) = run(&["--proxy", &with_password], &pairs(&env));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(hits.load(Ordering::SeqCst) > 0);
+    assert!(!out.contains("S3CRET") && !err.contains("S3CRET"));
+    for var in ["ICWS_PROXY", "HTTP_PROXY", "http_proxy"] {
+        let before = hits.load(Ordering::SeqCst);
+        let mut env = login_env(staging);
+        env.push((var, proxy.clone()));
+        let (code, out, err) = run(&[], &pairs(&env));
+        assert_eq!(code, 0, "{var}: {out}\n{err}");
+        assert!(hits.load(Ordering::SeqCst) > before, "{var}");
+    }
+    // NO_PROXY applies to --proxy as well: the host is then unreachable.
+    let mut env = login_env(staging);
+    env.push(("NO_PROXY", "icws-staging.invalid".into()));
+    let (code, _, err) = run(&["--proxy", &proxy], &pairs(&env));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot reach"), "{err}");
+    // An unusable proxy URL is refused without echoing it.
+    let (code, _, err) = run(&["--proxy", "::pw-S3CRET::"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a usable proxy URL") && !err.contains("S3CRET"), "{err}");
+}
+
+#[test]
+fn redirects_are_reported_not_followed() {
+    let rt = runtime();
+    let elsewhere_hits = Arc::new(AtomicUsize::new(0));
+    let hits = elsewhere_hits.clone();
+    let elsewhere = rt.block_on(serve(axum::Router::new().fallback(move || {
+        hits.fetch_add(1, Ordering::SeqCst);
+        async { "captured" }
+    })));
+    let to = elsewhere.clone();
+    let app = refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| {
+            let to = to.clone();
+            async move {
+                if req.uri().path().ends_with("/status/status-messages") {
+                    let target = format!("{to}{}", req.uri().path());
+                    return (
+                        axum::http::StatusCode::FOUND,
+                        [(axum::http::header::LOCATION, target)],
+                    )
+                        .into_response();
+                }
+                next.run(req).await
+            }
+        },
+    ));
+    let url = rt.block_on(serve(app));
+    let (code, out, _) = run(&["status-messages/catalog", "--exact"], &pairs(&login_env(&url)));
+    assert_eq!(code, 101, "{out}");
+    assert!(out.contains(&format!("= actual:   302 redirect to {elsewhere}/icws/")), "{out}");
+    assert!(out.contains("(not followed"), "{out}");
+    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "the session went elsewhere");
+    // A redirect loop (to itself) is one finding as well, and ends.
+    let looping = refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        |req: Request, next: Next| async move {
+            if req.uri().path().ends_with("/status/status-messages") {
+                let again = req.uri().to_string();
+                return (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [(axum::http::header::LOCATION, again)],
+                )
+                    .into_response();
+            }
+            next.run(req).await
+        },
+    ));
+    let url = rt.block_on(serve(looping));
+    let (code, out, _) = run(&["status-messages/catalog", "--exact"], &pairs(&login_env(&url)));
+    assert_eq!(code, 101, "{out}");
+    assert!(out.contains("= actual:   307 redirect to /icws/"), "{out}");
+}
+
+#[test]
+fn max_body_stops_reading_and_reports_it() {
+    let (code, out, _) = run(&["status-messages/catalog", "--exact", "--max-body", "1KiB"], &[]);
+    assert_eq!(code, 101, "{out}");
+    assert!(out.contains("the body passed the limit of 1024 bytes (--max-body); stopped reading"), "{out}");
+    let (code, _, err) = run(&["--max-body", "lots"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--max-body / ICWS_MAX_BODY: \"lots\" is not a size"), "{err}");
+}
+
+#[test]
+fn unusable_tls_files_are_named_and_insecure_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("ca.txt");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let missing = dir.path().join("missing.pem");
+    let bad_pem = dir.path().join("bad.pem");
+    std::fs::write(&bad_pem, "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n").unwrap();
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let checks: Vec<(Vec<String>, String)> = vec![
+        (vec!["--ca-cert".into(), s(&missing)], format!("--ca-cert {}: cannot read it", s(&missing))),
+        (vec!["--ca-cert".into(), s(&not_pem)], format!("--ca-cert {}: not a PEM file", s(&not_pem))),
+        (vec!["--ca-cert".into(), s(&bad_pem)], format!("--ca-cert {}:", s(&bad_pem))),
+        (
+            vec!["--client-cert".into(), s(&bad_pem)],
+            "mutual TLS needs both the certificate and its key".into(),
+        ),
+        (
+            vec!["--client-cert".into(), s(&bad_pem), "--client-key".into(), s(&not_pem)],
+            format!("--client-key {}: not a PEM file", s(&not_pem)),
+        ),
+    ];
+    for (args, needle) in checks {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = run(&args, &[]);
+        assert_eq!(code, 2, "{args:?}: {out}\n{err}");
+        assert!(err.contains(&needle), "{args:?}: expected {needle:?} in {err}");
+    }
+    let (code, out, err) = run(&["--insecure"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(err.contains("warning: --insecure: the server's TLS certificate is NOT verified"), "{err}");
+    assert!(line_of(&out, "status-messages/catalog").ends_with("ok"));
+}
