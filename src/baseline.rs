@@ -51,7 +51,9 @@ impl Baseline {
                     file,
                     text,
                     span.start,
-                    format!("`expected-failures.\"{name}\"`: give the reason this failure is expected"),
+                    format!(
+                        "`expected-failures.\"{name}\"`: give the reason this failure is expected"
+                    ),
                 ));
             }
             let line = LoadError::at(file, text, span.start, "").line;
@@ -125,7 +127,10 @@ mod tests {
     #[test]
     fn round_trip_and_errors() {
         let mut e = BTreeMap::new();
-        e.insert("auth/wrong-token".to_owned(), "says \"403\"\nTICKET-1".to_owned());
+        e.insert(
+            "auth/wrong-token".to_owned(),
+            "says \"403\"\nTICKET-1".to_owned(),
+        );
         let text = render(&e);
         let b = Baseline::parse("b.toml", &text).unwrap();
         assert_eq!(b.reason("auth/wrong-token"), Some("says \"403\"\nTICKET-1"));

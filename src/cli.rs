@@ -73,7 +73,12 @@ pub struct Cli {
     #[arg(long = "cases", value_name = "DIR")]
     pub cases: Vec<PathBuf>,
     /// Run only cases with one of these tags (repeatable, or comma-separated).
-    #[arg(long = "tag", env = "ICWS_TAGS", value_name = "TAG", value_delimiter = ',')]
+    #[arg(
+        long = "tag",
+        env = "ICWS_TAGS",
+        value_name = "TAG",
+        value_delimiter = ','
+    )]
     pub tags: Vec<String>,
     /// Leave out cases with any of these tags (repeatable, or comma-separated).
     #[arg(
@@ -107,7 +112,12 @@ pub struct Cli {
     #[arg(long, env = "ICWS_RETRIES", value_name = "N", default_value = "0")]
     pub retries: u32,
     /// The most body bytes read from one response (e.g. 16MiB, 512KiB, 1000000).
-    #[arg(long, env = "ICWS_MAX_BODY", value_name = "BYTES", default_value = "16MiB")]
+    #[arg(
+        long,
+        env = "ICWS_MAX_BODY",
+        value_name = "BYTES",
+        default_value = "16MiB"
+    )]
     pub max_body: String,
     /// Do not verify the server's TLS certificate (prints a warning).
     #[arg(long, env = "ICWS_INSECURE", value_parser = FalseyValueParser::new())]
@@ -277,9 +287,7 @@ pub fn settings(cli: &Cli) -> Result<Settings, String> {
 /// `16MiB`, `512KiB`, `1GiB`, `1000000` (bytes), `10MB`, `10kB` → bytes.
 pub fn parse_size(text: &str) -> Option<usize> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
     let n: usize = digits.parse().ok()?;
     let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
@@ -474,7 +482,9 @@ fn write_reports(
                 .append(true)
                 .open(&path)
                 .and_then(|mut f| f.write_all(scrub(reports::step_summary(record)).as_bytes()))
-                .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: cannot append: {e}", path.display()))?;
+                .map_err(|e| {
+                    format!("GITHUB_STEP_SUMMARY {}: cannot append: {e}", path.display())
+                })?;
         }
     }
     if let Some(path) = &cli.write_baseline {
@@ -493,11 +503,7 @@ fn write_reports(
                 (c.name.clone(), reason)
             })
             .collect();
-        write_file(
-            "--write-baseline",
-            path,
-            &scrub(baseline::render(&entries)),
-        )?;
+        write_file("--write-baseline", path, &scrub(baseline::render(&entries)))?;
         eprintln!(
             "wrote {} known failure(s) to {}",
             entries.len(),

@@ -360,7 +360,11 @@ fn retryable(e: &reqwest::Error) -> bool {
 
 /// The pause before retry number `n` (1-based): 100 ms, 200 ms, 400 ms, … up to 2 s.
 fn backoff(n: usize) -> Duration {
-    Duration::from_millis(100u64.saturating_mul(1 << n.saturating_sub(1).min(5)).min(2000))
+    Duration::from_millis(
+        100u64
+            .saturating_mul(1 << n.saturating_sub(1).min(5))
+            .min(2000),
+    )
 }
 
 fn authority(u: &url::Url) -> String {

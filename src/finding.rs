@@ -5,9 +5,7 @@
 use std::fmt;
 
 /// How much a finding (or a whole case) weighs.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
     /// The documentation requires it: the case fails.

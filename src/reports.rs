@@ -239,7 +239,11 @@ fn md_cell(text: &str) -> String {
 pub fn step_summary(run: &RunRecord) -> String {
     let s = run.summary();
     let mut out = String::new();
-    let verdict = if run.failed() { "❌ failed" } else { "✅ passed" };
+    let verdict = if run.failed() {
+        "❌ failed"
+    } else {
+        "✅ passed"
+    };
     let _ = writeln!(out, "### icws-conformance: {verdict}\n");
     let _ = writeln!(
         out,
@@ -269,7 +273,11 @@ pub fn step_summary(run: &RunRecord) -> String {
             Verdict::Ignored => c.reason.clone().unwrap_or_default(),
             _ => c
                 .headline()
-                .or_else(|| c.warnings().next().map(|w| format!("warning: {}", w.one_line())))
+                .or_else(|| {
+                    c.warnings()
+                        .next()
+                        .map(|w| format!("warning: {}", w.one_line()))
+                })
                 .unwrap_or_default(),
         };
         let _ = writeln!(

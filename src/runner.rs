@@ -128,6 +128,8 @@ impl std::fmt::Debug for Context {
 }
 
 /// What one case came to.
+// One value per case, moved once: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Outcome {
     /// Not run, with the reason.

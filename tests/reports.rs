@@ -33,7 +33,10 @@ fn assert_valid_report(report: &Value) {
         .iter_errors(report)
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "report does not match its schema: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "report does not match its schema: {errors:#?}"
+    );
 }
 
 fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -92,8 +95,8 @@ fn json_and_junit_reports_of_a_failing_run() {
     assert_eq!(catalog["attempts"][0]["outcome"], "status 200");
     assert_eq!(case(&report, "auth/missing-token")["status"], "passed");
 
-    let junit = quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&xml).unwrap())
-        .unwrap();
+    let junit =
+        quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&xml).unwrap()).unwrap();
     assert_eq!(junit.tests, 10);
     assert_eq!(junit.failures, 1);
     let suite = &junit.test_suites[0];
@@ -141,13 +144,23 @@ fn ignored_cases_are_skipped_with_the_reason_in_junit_and_json() {
         password: Secret::new(refserver::DEMO_PASSWORD),
     };
     let s = rt
-        .block_on(session::connect(&target, &creds, "en-US", &Redactor::default()))
+        .block_on(session::connect(
+            &target,
+            &creds,
+            "en-US",
+            &Redactor::default(),
+        ))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let xml = dir.path().join("j.xml");
     let (code, out, err) = run(
-        &["--report-json", json.to_str().unwrap(), "--junit", xml.to_str().unwrap()],
+        &[
+            "--report-json",
+            json.to_str().unwrap(),
+            "--junit",
+            xml.to_str().unwrap(),
+        ],
         &[
             ("ICWS_BASE_URL", url.as_str()),
             ("ICWS_SESSION_ID", s.id.as_str()),
@@ -160,9 +173,14 @@ fn ignored_cases_are_skipped_with_the_reason_in_junit_and_json() {
     assert_valid_report(&report);
     let ended = case(&report, "session/ended");
     assert_eq!(ended["status"], "ignored");
-    assert!(ended["reason"].as_str().unwrap().contains("needs a session of its own"));
-    let junit = quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&xml).unwrap())
-        .unwrap();
+    assert!(
+        ended["reason"]
+            .as_str()
+            .unwrap()
+            .contains("needs a session of its own")
+    );
+    let junit =
+        quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&xml).unwrap()).unwrap();
     assert_eq!(junit.failures, 0);
     let tc = junit.test_suites[0]
         .test_cases
@@ -171,7 +189,11 @@ fn ignored_cases_are_skipped_with_the_reason_in_junit_and_json() {
         .unwrap();
     match &tc.status {
         quick_junit::TestCaseStatus::Skipped { message, .. } => assert!(
-            message.as_ref().unwrap().as_str().contains("needs a session of its own")
+            message
+                .as_ref()
+                .unwrap()
+                .as_str()
+                .contains("needs a session of its own")
         ),
         other => panic!("should be skipped: {other:?}"),
     }
@@ -195,16 +217,30 @@ fn github_annotations_and_step_summary() {
     assert!(failed >= 2, "{out}");
     assert_eq!(errors.len(), failed, "{out}");
     assert!(
-        errors.iter().any(|l| l.contains("title=auth/missing-cookie::[REQ-401-2] header WWW-Authenticate")),
+        errors
+            .iter()
+            .any(|l| l.contains("title=auth/missing-cookie::[REQ-401-2] header WWW-Authenticate")),
         "{errors:#?}"
     );
     // Commas and colons in properties, newlines in messages are escaped.
-    assert!(errors.iter().all(|l| l.matches("::").count() == 2), "{errors:#?}");
+    assert!(
+        errors.iter().all(|l| l.matches("::").count() == 2),
+        "{errors:#?}"
+    );
     let md = std::fs::read_to_string(&summary).unwrap();
-    assert!(md.starts_with("earlier step\n"), "appended, not overwritten: {md}");
+    assert!(
+        md.starts_with("earlier step\n"),
+        "appended, not overwritten: {md}"
+    );
     assert!(md.contains("### icws-conformance: ❌ failed"), "{md}");
-    assert!(md.contains("| `auth/missing-cookie` | ❌ failed | [REQ-401-2]"), "{md}");
-    assert!(md.contains("| `status-messages/catalog` | ✅ passed |"), "{md}");
+    assert!(
+        md.contains("| `auth/missing-cookie` | ❌ failed | [REQ-401-2]"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `status-messages/catalog` | ✅ passed |"),
+        "{md}"
+    );
     // Without GITHUB_ACTIONS, no workflow command is printed.
     let (_, out, _) = run(&[], &pairs(&login_env(&server.base_url())));
     assert!(!out.contains("::error"), "{out}");
@@ -224,22 +260,36 @@ fn a_baseline_turns_known_failures_into_expected_ones_and_gates_on_new_ones() {
     assert!(err.contains("wrote 1 known failure(s)"), "{err}");
     let text = std::fs::read_to_string(&base).unwrap();
     assert!(text.contains("\"status-messages/catalog\" = "), "{text}");
-    assert!(text.contains("REQ-MSG-isAcdStatus"), "the reason is the first finding: {text}");
+    assert!(
+        text.contains("REQ-MSG-isAcdStatus"),
+        "the reason is the first finding: {text}"
+    );
     // 2. Gate: the known failure is expected, the run passes.
     let json = dir.path().join("r.json");
     let (code, out, err) = run(
-        &["--baseline", base_s, "--report-json", json.to_str().unwrap()],
+        &[
+            "--baseline",
+            base_s,
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
         &pairs(&env),
     );
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(err.contains("1 expected failure(s)"), "{err}");
     let report = read_json(&json);
     assert_valid_report(&report);
-    assert_eq!(case(&report, "status-messages/catalog")["status"], "expected-failure");
+    assert_eq!(
+        case(&report, "status-messages/catalog")["status"],
+        "expected-failure"
+    );
     assert_eq!(report["summary"]["expectedFailures"], 1);
     // 3. A new failure on another server still fails the run.
     let other = faulty("no-challenge", &rt);
-    let (code, out, _) = run(&["--baseline", base_s], &pairs(&login_env(&other.base_url())));
+    let (code, out, _) = run(
+        &["--baseline", base_s],
+        &pairs(&login_env(&other.base_url())),
+    );
     assert_eq!(code, 101, "{out}");
     // 4. Fixed: a baseline entry that passes is reported, and fails under --strict-baseline.
     let clean = rt.block_on(refserver::spawn(Config::default())).unwrap();
@@ -247,9 +297,15 @@ fn a_baseline_turns_known_failures_into_expected_ones_and_gates_on_new_ones() {
     let (code, out, err) = run(&["--baseline", base_s], &pairs(&clean_env));
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(err.contains("1 case(s) in the baseline now pass"), "{err}");
-    let (code, out, _) = run(&["--baseline", base_s, "--strict-baseline"], &pairs(&clean_env));
+    let (code, out, _) = run(
+        &["--baseline", base_s, "--strict-baseline"],
+        &pairs(&clean_env),
+    );
     assert_eq!(code, 101, "{out}");
-    assert!(line_of(&out, "status-messages/catalog").ends_with("FAILED"), "{out}");
+    assert!(
+        line_of(&out, "status-messages/catalog").ends_with("FAILED"),
+        "{out}"
+    );
     assert!(out.contains("remove it from the baseline"), "{out}");
     // 5. Rewriting keeps the reason the team wrote.
     std::fs::write(
@@ -259,11 +315,20 @@ fn a_baseline_turns_known_failures_into_expected_ones_and_gates_on_new_ones() {
     .unwrap();
     let again = dir.path().join("again.toml");
     let (code, _, err) = run(
-        &["--baseline", base_s, "--write-baseline", again.to_str().unwrap()],
+        &[
+            "--baseline",
+            base_s,
+            "--write-baseline",
+            again.to_str().unwrap(),
+        ],
         &pairs(&env),
     );
     assert_eq!(code, 0, "{err}");
-    assert!(std::fs::read_to_string(&again).unwrap().contains("TICKET-42"));
+    assert!(
+        std::fs::read_to_string(&again)
+            .unwrap()
+            .contains("TICKET-42")
+    );
 }
 
 #[test]
@@ -274,10 +339,17 @@ fn a_bad_baseline_is_a_load_error_and_unknown_entries_are_named() {
     let (code, _, err) = run(&["--baseline", base.to_str().unwrap()], &[]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("b.toml:2:"), "{err}");
-    std::fs::write(&base, "[expected-failures]\n\"auth/missing-tokn\" = \"x\"\n").unwrap();
+    std::fs::write(
+        &base,
+        "[expected-failures]\n\"auth/missing-tokn\" = \"x\"\n",
+    )
+    .unwrap();
     let (code, _, err) = run(&["--baseline", base.to_str().unwrap()], &[]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("b.toml:2: the baseline names \"auth/missing-tokn\", which is not a case"), "{err}");
+    assert!(
+        err.contains("b.toml:2: the baseline names \"auth/missing-tokn\", which is not a case"),
+        "{err}"
+    );
     assert!(err.contains("auth/missing-token"), "did you mean: {err}");
     let (code, _, err) = run(&["--strict-baseline"], &[]);
     assert_eq!(code, 2, "{err}");
@@ -288,12 +360,14 @@ fn a_bad_baseline_is_a_load_error_and_unknown_entries_are_named() {
 /// media type real clients expect: an interop finding, not a must.
 fn plain_json_media_type(mut r: Response) -> Response {
     if let Some(ct) = r.headers().get(header::CONTENT_TYPE) {
-        if ct
-            .to_str()
-            .is_ok_and(|t| t.to_ascii_lowercase().starts_with("application/vnd.inin.icws+json"))
-        {
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if ct.to_str().is_ok_and(|t| {
+            t.to_ascii_lowercase()
+                .starts_with("application/vnd.inin.icws+json")
+        }) {
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
         }
     }
     r
@@ -302,26 +376,42 @@ fn plain_json_media_type(mut r: Response) -> Response {
 #[test]
 fn interop_findings_warn_by_default_and_fail_under_strict() {
     let rt = runtime();
-    let app = refserver::app(Config::default())
-        .layer(axum::middleware::map_response(|r: Response| async move { plain_json_media_type(r) }));
+    let app = refserver::app(Config::default()).layer(axum::middleware::map_response(
+        |r: Response| async move { plain_json_media_type(r) },
+    ));
     let url = rt.block_on(serve(app));
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let env = login_env(&url);
     let (code, out, err) = run(&["--report-json", json.to_str().unwrap()], &pairs(&env));
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(err.contains("interop warning(s) (not failing the run"), "{err}");
+    assert!(
+        err.contains("interop warning(s) (not failing the run"),
+        "{err}"
+    );
     assert!(err.contains("warning(interop)[POL-MEDIA-1]"), "{err}");
     let report = read_json(&json);
     assert_valid_report(&report);
     let f = &case(&report, "status-messages/catalog")["findings"][0];
-    assert_eq!((f["level"].as_str(), f["failing"].as_bool()), (Some("interop"), Some(false)));
+    assert_eq!(
+        (f["level"].as_str(), f["failing"].as_bool()),
+        (Some("interop"), Some(false))
+    );
     assert!(report["summary"]["warnings"].as_u64().unwrap() > 0);
-    let (code, out, err) = run(&["--strict", "--report-json", json.to_str().unwrap()], &pairs(&env));
+    let (code, out, err) = run(
+        &["--strict", "--report-json", json.to_str().unwrap()],
+        &pairs(&env),
+    );
     assert_eq!(code, 101, "{out}\n{err}");
-    assert!(out.contains("error(interop, --strict)[POL-MEDIA-1]"), "{out}");
+    assert!(
+        out.contains("error(interop, --strict)[POL-MEDIA-1]"),
+        "{out}"
+    );
     let report = read_json(&json);
-    assert_eq!(case(&report, "status-messages/catalog")["findings"][0]["failing"], true);
+    assert_eq!(
+        case(&report, "status-messages/catalog")["findings"][0]["failing"],
+        true
+    );
     // The env variable does the same; "false" means off.
     let mut strict = env.clone();
     strict.push(("ICWS_STRICT", "1".into()));
@@ -379,19 +469,30 @@ fn tags_select_and_skip_cases() {
     );
     let all = names(&["--list"]);
     let auth = names(&["--list", "--tag", "auth"]);
-    assert!(auth.contains(&"auth/wrong-token".to_owned()) && auth.contains(&"session/ended".to_owned()));
+    assert!(
+        auth.contains(&"auth/wrong-token".to_owned()) && auth.contains(&"session/ended".to_owned())
+    );
     assert!(!auth.contains(&"status-messages/catalog".to_owned()));
     let without = names(&["--list", "--skip-tag", "auth"]);
     assert_eq!(without.len() + auth.len(), all.len(), "{without:?}");
     assert!(without.iter().all(|n| !auth.contains(n)));
     assert_eq!(
         names(&["--list", "--tag", "auth,schema", "--skip-tag", "session"]),
-        ["auth/missing-cookie", "auth/missing-token", "auth/wrong-cookie", "auth/wrong-token", "status-messages/catalog"]
+        [
+            "auth/missing-cookie",
+            "auth/missing-token",
+            "auth/wrong-cookie",
+            "auth/wrong-token",
+            "status-messages/catalog"
+        ]
     );
     // A tag no case has is a typo, not an empty run.
     let (code, out, err) = run(&["--tag", "autth"], &[]);
     assert_eq!(code, 2, "{out}");
-    assert!(err.contains("--tag \"autth\": no case has this tag"), "{err}");
+    assert!(
+        err.contains("--tag \"autth\": no case has this tag"),
+        "{err}"
+    );
     assert!(err.contains("did you mean \"auth\"?"), "{err}");
     // And a run with tags runs only those.
     let (code, out, _) = run(&["--tag", "features"], &[]);

@@ -75,7 +75,10 @@ fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(String, S
         &base,
     ];
     all_args.extend(args);
-    let mut all_env = vec![("GITHUB_ACTIONS", "true"), ("GITHUB_STEP_SUMMARY", summary.as_str())];
+    let mut all_env = vec![
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", summary.as_str()),
+    ];
     all_env.extend(env);
     let (code, out, err) = run(&all_args, &all_env);
     let mut texts = vec![("stdout".to_owned(), out), ("stderr".to_owned(), err)];
@@ -96,7 +99,10 @@ fn assert_clean(what: &str, texts: &[(String, String)], secrets: &[String]) {
             );
         }
         // Every secret the test chose shares this fragment: not even part may show.
-        assert!(!text.contains("S3CRET"), "{what}: part of a secret leaked into {name}:\n{text}");
+        assert!(
+            !text.contains("S3CRET"),
+            "{what}: part of a secret leaked into {name}:\n{text}"
+        );
     }
 }
 
@@ -130,7 +136,10 @@ fn no_secret_in_any_output_or_report_clean_or_failing() {
             assert_eq!(code == 0, fault.is_none(), "{what}: {texts:?}");
             let mut secrets = seen.lock().unwrap().clone();
             // The test is only as good as what it searches for.
-            assert!(secrets.len() >= 4, "{what}: too few tokens/cookies seen: {secrets:?}");
+            assert!(
+                secrets.len() >= 4,
+                "{what}: too few tokens/cookies seen: {secrets:?}"
+            );
             assert!(secrets.iter().all(|s| s.len() >= 16), "{secrets:?}");
             secrets.push(PASSWORD.to_owned());
             assert_clean(&what, &texts, &secrets);
@@ -156,7 +165,10 @@ fn no_secret_from_a_server_that_echoes_them() {
     );
     assert_eq!(code, 101, "{texts:?}");
     let stdout = &texts[0].1;
-    assert!(stdout.contains("<redacted>"), "the echoed secrets should show as redacted: {stdout}");
+    assert!(
+        stdout.contains("<redacted>"),
+        "the echoed secrets should show as redacted: {stdout}"
+    );
     assert!(texts.len() == 6, "every report was written: {texts:?}");
     assert_clean("given session", &texts, &[token.into(), cookie.into()]);
     // A login: refused, with the echoed password in the server's message.
@@ -204,7 +216,12 @@ fn debug_output_of_secret_holders_hides_them() {
     ])
     .unwrap();
     let s = settings(&cli).unwrap();
-    let session = Session::given("123", "tok-S3CRET-2", "cookie-S3CRET-3", &Redactor::default());
+    let session = Session::given(
+        "123",
+        "tok-S3CRET-2",
+        "cookie-S3CRET-3",
+        &Redactor::default(),
+    );
     for text in [format!("{cli:?}"), format!("{s:?}"), format!("{session:?}")] {
         assert!(!text.contains("S3CRET"), "{text}");
         assert!(text.contains("redacted"), "{text}");

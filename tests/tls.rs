@@ -43,7 +43,11 @@ fn pki() -> Pki {
         .distinguished_name
         .push(DnType::CommonName, "icws-conformance test CA");
     let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-    let server = leaf(&ca, &["127.0.0.1", "localhost"], ExtendedKeyUsagePurpose::ServerAuth);
+    let server = leaf(
+        &ca,
+        &["127.0.0.1", "localhost"],
+        ExtendedKeyUsagePurpose::ServerAuth,
+    );
     let client = leaf(&ca, &["agent1"], ExtendedKeyUsagePurpose::ClientAuth);
     Pki { ca, server, client }
 }
@@ -132,7 +136,14 @@ fn mutual_tls_sends_the_client_certificate() {
     let (code, out, err) = run(&["--ca-cert", &ca], &pairs(&env));
     assert_eq!(code, 2, "no client certificate, no entry: {out}\n{err}");
     let (code, out, err) = run(
-        &["--ca-cert", &ca, "--client-cert", &cert, "--client-key", &key],
+        &[
+            "--ca-cert",
+            &ca,
+            "--client-cert",
+            &cert,
+            "--client-key",
+            &key,
+        ],
         &pairs(&env),
     );
     assert_eq!(code, 0, "{out}\n{err}");

@@ -61,8 +61,16 @@ fn a_retry_cures_a_timeout_and_the_case_is_marked_flaky() {
     ];
     let (code, out, err) = run(&args, &pairs(&env));
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(err.contains("1 flaky case(s) (passed only after a retry)"), "{err}");
-    assert!(err.contains("status-messages/catalog: no complete answer within the timeout of 0.5s → status 200"), "{err}");
+    assert!(
+        err.contains("1 flaky case(s) (passed only after a retry)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "status-messages/catalog: no complete answer within the timeout of 0.5s → status 200"
+        ),
+        "{err}"
+    );
     let r = report(&json);
     let case = &r["cases"][0];
     assert_eq!(case["flaky"], true);
@@ -71,7 +79,10 @@ fn a_retry_cures_a_timeout_and_the_case_is_marked_flaky() {
     assert_eq!(r["summary"]["flaky"], 1);
     let xml = std::fs::read_to_string(&xml).unwrap();
     assert!(xml.contains("<flakyError "), "{xml}");
-    assert!(xml.contains("message=\"no complete answer within the timeout"), "{xml}");
+    assert!(
+        xml.contains("message=\"no complete answer within the timeout"),
+        "{xml}"
+    );
 
     // Without a retry the same server fails the case on the transport.
     let url = rt.block_on(serve(slow_first(1)));
@@ -156,7 +167,10 @@ fn requests_go_through_the_proxy_and_no_proxy_is_honoured() {
     // An unusable proxy URL is refused without echoing it.
     let (code, _, err) = run(&["--proxy", "::pw-S3CRET::"], &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("not a usable proxy URL") && !err.contains("S3CRET"), "{err}");
+    assert!(
+        err.contains("not a usable proxy URL") && !err.contains("S3CRET"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -186,11 +200,21 @@ fn redirects_are_reported_not_followed() {
         },
     ));
     let url = rt.block_on(serve(app));
-    let (code, out, _) = run(&["status-messages/catalog", "--exact"], &pairs(&login_env(&url)));
+    let (code, out, _) = run(
+        &["status-messages/catalog", "--exact"],
+        &pairs(&login_env(&url)),
+    );
     assert_eq!(code, 101, "{out}");
-    assert!(out.contains(&format!("= actual:   302 redirect to {elsewhere}/icws/")), "{out}");
+    assert!(
+        out.contains(&format!("= actual:   302 redirect to {elsewhere}/icws/")),
+        "{out}"
+    );
     assert!(out.contains("(not followed"), "{out}");
-    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "the session went elsewhere");
+    assert_eq!(
+        elsewhere_hits.load(Ordering::SeqCst),
+        0,
+        "the session went elsewhere"
+    );
     // A redirect loop (to itself) is one finding as well, and ends.
     let looping = refserver::app(Config::default()).layer(axum::middleware::from_fn(
         |req: Request, next: Next| async move {
@@ -206,19 +230,31 @@ fn redirects_are_reported_not_followed() {
         },
     ));
     let url = rt.block_on(serve(looping));
-    let (code, out, _) = run(&["status-messages/catalog", "--exact"], &pairs(&login_env(&url)));
+    let (code, out, _) = run(
+        &["status-messages/catalog", "--exact"],
+        &pairs(&login_env(&url)),
+    );
     assert_eq!(code, 101, "{out}");
     assert!(out.contains("= actual:   307 redirect to /icws/"), "{out}");
 }
 
 #[test]
 fn max_body_stops_reading_and_reports_it() {
-    let (code, out, _) = run(&["status-messages/catalog", "--exact", "--max-body", "1KiB"], &[]);
+    let (code, out, _) = run(
+        &["status-messages/catalog", "--exact", "--max-body", "1KiB"],
+        &[],
+    );
     assert_eq!(code, 101, "{out}");
-    assert!(out.contains("the body passed the limit of 1024 bytes (--max-body); stopped reading"), "{out}");
+    assert!(
+        out.contains("the body passed the limit of 1024 bytes (--max-body); stopped reading"),
+        "{out}"
+    );
     let (code, _, err) = run(&["--max-body", "lots"], &[]);
     assert_eq!(code, 2);
-    assert!(err.contains("--max-body / ICWS_MAX_BODY: \"lots\" is not a size"), "{err}");
+    assert!(
+        err.contains("--max-body / ICWS_MAX_BODY: \"lots\" is not a size"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -228,18 +264,36 @@ fn unusable_tls_files_are_named_and_insecure_warns() {
     std::fs::write(&not_pem, "hello").unwrap();
     let missing = dir.path().join("missing.pem");
     let bad_pem = dir.path().join("bad.pem");
-    std::fs::write(&bad_pem, "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n").unwrap();
+    std::fs::write(
+        &bad_pem,
+        "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
     let s = |p: &std::path::Path| p.to_str().unwrap().to_owned();
     let checks: Vec<(Vec<String>, String)> = vec![
-        (vec!["--ca-cert".into(), s(&missing)], format!("--ca-cert {}: cannot read it", s(&missing))),
-        (vec!["--ca-cert".into(), s(&not_pem)], format!("--ca-cert {}: not a PEM file", s(&not_pem))),
-        (vec!["--ca-cert".into(), s(&bad_pem)], format!("--ca-cert {}:", s(&bad_pem))),
+        (
+            vec!["--ca-cert".into(), s(&missing)],
+            format!("--ca-cert {}: cannot read it", s(&missing)),
+        ),
+        (
+            vec!["--ca-cert".into(), s(&not_pem)],
+            format!("--ca-cert {}: not a PEM file", s(&not_pem)),
+        ),
+        (
+            vec!["--ca-cert".into(), s(&bad_pem)],
+            format!("--ca-cert {}:", s(&bad_pem)),
+        ),
         (
             vec!["--client-cert".into(), s(&bad_pem)],
             "mutual TLS needs both the certificate and its key".into(),
         ),
         (
-            vec!["--client-cert".into(), s(&bad_pem), "--client-key".into(), s(&not_pem)],
+            vec![
+                "--client-cert".into(),
+                s(&bad_pem),
+                "--client-key".into(),
+                s(&not_pem),
+            ],
             format!("--client-key {}: not a PEM file", s(&not_pem)),
         ),
     ];
@@ -247,10 +301,16 @@ fn unusable_tls_files_are_named_and_insecure_warns() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (code, out, err) = run(&args, &[]);
         assert_eq!(code, 2, "{args:?}: {out}\n{err}");
-        assert!(err.contains(&needle), "{args:?}: expected {needle:?} in {err}");
+        assert!(
+            err.contains(&needle),
+            "{args:?}: expected {needle:?} in {err}"
+        );
     }
     let (code, out, err) = run(&["--insecure"], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(err.contains("warning: --insecure: the server's TLS certificate is NOT verified"), "{err}");
+    assert!(
+        err.contains("warning: --insecure: the server's TLS certificate is NOT verified"),
+        "{err}"
+    );
     assert!(line_of(&out, "status-messages/catalog").ends_with("ok"));
 }

@@ -54,7 +54,10 @@ pub async fn serve(app: Router) -> String {
 pub fn login_env(url: &str) -> Vec<(&'static str, String)> {
     vec![
         ("ICWS_BASE_URL", url.to_owned()),
-        ("ICWS_USER", icws_conformance::refserver::DEMO_USER.to_owned()),
+        (
+            "ICWS_USER",
+            icws_conformance::refserver::DEMO_USER.to_owned(),
+        ),
         (
             "ICWS_PASSWORD",
             icws_conformance::refserver::DEMO_PASSWORD.to_owned(),
