@@ -7,7 +7,9 @@
 //! 2. **prepare** — [`runner::prepare`] reaches the target ([`client`]) and opens the run's session ([`session`]);
 //! 3. **run** — [`runner::Context::execute`] sends each case's request and returns the exchange;
 //! 4. **check** — [`check`] (with [`headers`] and [`rules`]) turns an exchange into every [`finding::Finding`];
-//! 5. **report** — [`report`] renders findings; libtest-mimic prints one line per case.
+//! 5. **report** — [`report`] renders findings; libtest-mimic prints one line per case;
+//!    [`runner::Context::conclude`] applies levels and the [`baseline`] and keeps a
+//!    [`record`] of the run, from which [`reports`] writes JUnit, JSON and GitHub output.
 //!
 //! [`refserver`] is the embedded reference server (the default target, and
 //! with a fault the broken server the harness's own tests must catch).

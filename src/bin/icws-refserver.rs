@@ -24,6 +24,10 @@ struct Args {
     /// Break one documented rule (see --list-faults).
     #[arg(long, value_name = "NAME")]
     fault: Option<String>,
+    /// Serve a synthetic catalogue of N messages instead of the shipped 21
+    /// (for load tests and benchmarks).
+    #[arg(long, value_name = "N")]
+    catalogue_size: Option<usize>,
     /// Print the fault names and exit.
     #[arg(long)]
     list_faults: bool,
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
             user: args.user,
             password: args.password,
             fault,
+            catalogue_size: args.catalogue_size,
         };
         let server = match refserver::spawn_on(config, args.listen).await {
             Ok(s) => s,

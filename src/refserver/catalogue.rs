@@ -109,29 +109,53 @@ const ROWS: &[Row] = &[
 
 /// The catalogue for session `session_id`: the JSON a conformant server sends.
 pub fn catalogue(session_id: &str) -> Value {
-    let list: Vec<Value> = ROWS
-        .iter()
-        .map(|(id, group, sys, f)| {
-            json!({
-                "__type": "urn:inin.com:status:statusMessage",
-                "statusId": id,
-                "messageText": id,
-                "iconUri": format!("/icws/{session_id}/status/status-message-icons/{}", crate::session::encode_segment(id)),
-                "groupTag": group,
-                "canHaveDate": f[0],
-                "canHaveTime": f[1],
-                "isDoNotDisturbStatus": f[2],
-                "isSelectableStatus": f[3],
-                "isPersistentStatus": f[4],
-                "isForwardStatus": f[5],
-                "isAfterCallWorkStatus": f[6],
-                "isAcdStatus": f[7],
-                "isAllowFollowUpStatus": f[8],
-                "systemId": sys,
-            })
+    sized(session_id, ROWS.len())
+}
+
+/// A conformant catalogue of `n` messages: the shipped ones first, then
+/// site-defined statuses modelled on them (unique statusIds and systemIds),
+/// about 500 bytes each. For benchmarks and load tests.
+pub fn sized(session_id: &str, n: usize) -> Value {
+    let list: Vec<Value> = (0..n)
+        .map(|i| {
+            let (id, group, sys, f) = ROWS[i % ROWS.len()];
+            if i < ROWS.len() {
+                message(session_id, id, id, group, sys, f)
+            } else {
+                let custom = format!("{id} ({i})");
+                let text = format!("{id}: site status number {i}, defined by an administrator");
+                message(
+                    session_id,
+                    &custom,
+                    &text,
+                    group,
+                    &(2000 + i).to_string(),
+                    f,
+                )
+            }
         })
         .collect();
     json!({ "__type": "urn:inin.com:status:statusMessages", "statusMessageList": list })
+}
+
+fn message(session_id: &str, id: &str, text: &str, group: &str, sys: &str, f: [bool; 9]) -> Value {
+    json!({
+        "__type": "urn:inin.com:status:statusMessage",
+        "statusId": id,
+        "messageText": text,
+        "iconUri": format!("/icws/{session_id}/status/status-message-icons/{}", crate::session::encode_segment(id)),
+        "groupTag": group,
+        "canHaveDate": f[0],
+        "canHaveTime": f[1],
+        "isDoNotDisturbStatus": f[2],
+        "isSelectableStatus": f[3],
+        "isPersistentStatus": f[4],
+        "isForwardStatus": f[5],
+        "isAfterCallWorkStatus": f[6],
+        "isAcdStatus": f[7],
+        "isAllowFollowUpStatus": f[8],
+        "systemId": sys,
+    })
 }
 
 /// The features the server advertises.

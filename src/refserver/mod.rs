@@ -36,6 +36,9 @@ pub struct Config {
     pub password: String,
     /// The rule this instance breaks, if any.
     pub fault: Option<Fault>,
+    /// Messages in the catalogue: `None` for the shipped 21, or a synthetic
+    /// catalogue of that size (see [`catalogue::sized`]).
+    pub catalogue_size: Option<usize>,
 }
 
 /// The demo user of the reference server.
@@ -49,6 +52,7 @@ impl Default for Config {
             user: DEMO_USER.into(),
             password: DEMO_PASSWORD.into(),
             fault: None,
+            catalogue_size: None,
         }
     }
 }
@@ -426,7 +430,10 @@ async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Re
             "This resource has been removed.",
         );
     }
-    let mut body = catalogue::catalogue(&sid);
+    let mut body = match state.config.catalogue_size {
+        Some(n) => catalogue::sized(&sid, n),
+        None => catalogue::catalogue(&sid),
+    };
     if let Some(f) = state.config.fault {
         f.mutate_catalogue(&mut body);
         body = f.reshape_catalogue(body);

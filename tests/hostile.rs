@@ -1,0 +1,239 @@
+//! Hostile responses and hostile case files, through the binary. Every
+//! hostile response becomes a finding on its case while the other cases run
+//! on; every hostile case file is a load error naming `file:line:col`, exit 2,
+//! and no request reaches the server. (Invalid UTF-8, truncated JSON, a reset
+//! mid-body and a body that never finishes are fault modes of the reference
+//! server, proven in `faults.rs`.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use common::{line_of, login_env, pairs, run, runtime, serve};
+use icws_conformance::refserver::{self, Config};
+
+type Rewrite = fn(StatusCode, axum::http::HeaderMap, Vec<u8>) -> Response;
+
+/// The reference server, with its 200 status-messages answers rewritten by
+/// `f` (given the real status, headers and body); error answers are kept.
+fn rewriting(f: Rewrite) -> axum::Router {
+    refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| async move {
+            let catalogue = req.uri().path().ends_with("/status/status-messages");
+            let resp = next.run(req).await;
+            if !catalogue || resp.status() != StatusCode::OK {
+                return resp;
+            }
+            let (parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            f(parts.status, parts.headers, bytes.to_vec())
+        },
+    ))
+}
+
+fn with(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response {
+    let mut r = (status, body.into()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// Runs the whole suite against `app`; returns (code, stdout).
+fn suite_against(app: axum::Router, extra: &[&str]) -> (i32, String) {
+    let rt = runtime();
+    let url = rt.block_on(serve(app));
+    let (code, out, err) = run(extra, &pairs(&login_env(&url)));
+    assert!(!err.contains("panicked"), "{err}");
+    (code, format!("{out}\n{err}"))
+}
+
+fn assert_only_catalogue_cases_fail(out: &str) {
+    assert!(line_of(out, "status-messages/catalog").ends_with("FAILED"), "{out}");
+    assert!(line_of(out, "auth/missing-token").ends_with("ok"), "the run went on: {out}");
+    assert!(line_of(out, "connection/features").ends_with("ok"), "{out}");
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn gzip_deflate_and_chunked_bodies_are_decoded() {
+    fn gz(s: StatusCode, mut h: axum::http::HeaderMap, b: Vec<u8>) -> Response {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        h.remove(header::CONTENT_LENGTH);
+        (s, h, gzip(&b)).into_response()
+    }
+    fn deflate(s: StatusCode, mut h: axum::http::HeaderMap, b: Vec<u8>) -> Response {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&b).unwrap();
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("deflate"));
+        h.remove(header::CONTENT_LENGTH);
+        (s, h, e.finish().unwrap()).into_response()
+    }
+    fn chunked(s: StatusCode, mut h: axum::http::HeaderMap, b: Vec<u8>) -> Response {
+        h.remove(header::CONTENT_LENGTH);
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            b.chunks(97).map(|c| Ok(c.to_vec())).collect();
+        (s, h, Body::from_stream(futures_util::stream::iter(chunks))).into_response()
+    }
+    for (name, f) in [("gzip", gz as Rewrite), ("deflate", deflate), ("chunked", chunked)] {
+        let (code, out) = suite_against(rewriting(f), &[]);
+        assert_eq!(code, 0, "{name}: {out}");
+    }
+}
+
+#[test]
+fn a_compressed_body_is_limited_after_decoding() {
+    fn bomb(s: StatusCode, mut h: axum::http::HeaderMap, _: Vec<u8>) -> Response {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        h.remove(header::CONTENT_LENGTH);
+        (s, h, gzip(&vec![b' '; 4 << 20])).into_response()
+    }
+    let (code, out) = suite_against(rewriting(bomb), &["--max-body", "1MiB"]);
+    assert_eq!(code, 101, "{out}");
+    assert!(out.contains("the body passed the limit of 1048576 bytes (--max-body)"), "{out}");
+    assert_only_catalogue_cases_fail(&out);
+}
+
+#[test]
+fn an_html_page_an_empty_body_and_deep_nesting_are_findings() {
+    fn page(_: StatusCode, _: axum::http::HeaderMap, _: Vec<u8>) -> Response {
+        with(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html><head><title>Sign in</title></head><body>Proxy login</body></html>",
+        )
+    }
+    fn empty(_: StatusCode, _: axum::http::HeaderMap, _: Vec<u8>) -> Response {
+        with(StatusCode::OK, "application/vnd.inin.icws+JSON", "")
+    }
+    fn deep(_: StatusCode, _: axum::http::HeaderMap, _: Vec<u8>) -> Response {
+        let depth = 100_000;
+        let body = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        with(StatusCode::OK, "application/vnd.inin.icws+JSON", body)
+    }
+    let checks: [(Rewrite, &[&str]); 3] = [
+        (page, &["error[POL-MEDIA-1]: the body is not declared as JSON", "<!DOCTYPE html>"]),
+        (empty, &["an empty body"]),
+        (deep, &["recursion limit exceeded"]),
+    ];
+    for (f, needles) in checks {
+        let (code, out) = suite_against(rewriting(f), &[]);
+        assert_eq!(code, 101, "{out}");
+        for n in needles {
+            assert!(out.contains(n), "expected {n:?} in {out}");
+        }
+        assert_only_catalogue_cases_fail(&out);
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_ends_at_the_timeout() {
+    let app = refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        |req: Request, next: Next| async move {
+            if req.uri().path().ends_with("/status/status-messages") {
+                std::future::pending::<()>().await;
+            }
+            next.run(req).await
+        },
+    ));
+    let started = std::time::Instant::now();
+    let (code, out) = suite_against(app, &["--timeout", "0.5"]);
+    assert_eq!(code, 101, "{out}");
+    assert!(out.contains("no complete answer within the timeout of 0.5s"), "{out}");
+    assert!(line_of(&out, "status-messages/catalog").ends_with("FAILED"), "{out}");
+    assert!(line_of(&out, "connection/features").ends_with("ok"), "the run went on: {out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // A listener that accepts and never says a word: the run cannot start,
+    // and says so within the timeout instead of hanging.
+    let rt = runtime();
+    let url = rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((s, _)) = l.accept().await {
+                held.push(s);
+            }
+        });
+        format!("http://{addr}")
+    });
+    let mut env = login_env(&url);
+    env.push(("ICWS_TIMEOUT", "0.5".into()));
+    let (code, _, err) = run(&[], &pairs(&env));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no complete answer within the timeout of 0.5s"), "{err}");
+}
+
+#[test]
+fn hostile_case_files_are_load_errors_and_nothing_is_sent() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async move { next.run(req).await }
+        },
+    ));
+    let rt = runtime();
+    let url = rt.block_on(serve(app));
+    let good = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/auth/wrong-token.toml"),
+    )
+    .unwrap();
+    let files: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("syntax", b"description = = 1\n".to_vec(), "syntax.toml:1:"),
+        (
+            "unknown-key",
+            good.replace("[expect]", "[expect]\nstatuss = [1]").into_bytes(),
+            "did you mean \"status\"?",
+        ),
+        (
+            "wrong-type",
+            good.replace("status = [401]", "status = \"401\"").into_bytes(),
+            "wrong-type.toml:",
+        ),
+        (
+            "unknown-schema",
+            good.replace("schema = \"error\"", "schema = \"eror\"").into_bytes(),
+            "unknown schema \"eror\"",
+        ),
+        ("not-utf8", b"description = \"caf\xe9\"\n".to_vec(), "not-utf8.toml:1:"),
+    ];
+    for (name, bytes, needle) in files {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(format!("{name}.toml")), bytes).unwrap();
+        let env = login_env(&url);
+        let (code, out, err) = run(&["--cases", dir.path().to_str().unwrap()], &pairs(&env));
+        assert_eq!(code, 2, "{name}: {out}\n{err}");
+        assert!(err.contains(needle), "{name}: expected {needle:?} in {err}");
+        assert!(
+            regex::Regex::new(&format!(r"{name}\.toml:\d+:\d+")).unwrap().is_match(&err),
+            "{name}: no file:line:col in {err}"
+        );
+    }
+    // An empty folder and a duplicate name are load errors too.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&["--cases", empty.path().to_str().unwrap()], &pairs(&login_env(&url)));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no case"), "{err}");
+    let dup = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dup.path().join("auth")).unwrap();
+    std::fs::write(dup.path().join("auth/wrong-token.toml"), &good).unwrap();
+    let (code, _, err) = run(&["--cases", dup.path().to_str().unwrap()], &pairs(&login_env(&url)));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("auth/wrong-token"), "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "a request was sent");
+}
