@@ -57,8 +57,14 @@ fn suite_against(app: axum::Router, extra: &[&str]) -> (i32, String) {
 }
 
 fn assert_only_catalogue_cases_fail(out: &str) {
-    assert!(line_of(out, "status-messages/catalog").ends_with("FAILED"), "{out}");
-    assert!(line_of(out, "auth/missing-token").ends_with("ok"), "the run went on: {out}");
+    assert!(
+        line_of(out, "status-messages/catalog").ends_with("FAILED"),
+        "{out}"
+    );
+    assert!(
+        line_of(out, "auth/missing-token").ends_with("ok"),
+        "the run went on: {out}"
+    );
     assert!(line_of(out, "connection/features").ends_with("ok"), "{out}");
 }
 
@@ -78,7 +84,10 @@ fn gzip_deflate_and_chunked_bodies_are_decoded() {
     fn deflate(s: StatusCode, mut h: axum::http::HeaderMap, b: Vec<u8>) -> Response {
         let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         e.write_all(&b).unwrap();
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("deflate"));
+        h.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("deflate"),
+        );
         h.remove(header::CONTENT_LENGTH);
         (s, h, e.finish().unwrap()).into_response()
     }
@@ -88,7 +97,11 @@ fn gzip_deflate_and_chunked_bodies_are_decoded() {
             b.chunks(97).map(|c| Ok(c.to_vec())).collect();
         (s, h, Body::from_stream(futures_util::stream::iter(chunks))).into_response()
     }
-    for (name, f) in [("gzip", gz as Rewrite), ("deflate", deflate), ("chunked", chunked)] {
+    for (name, f) in [
+        ("gzip", gz as Rewrite),
+        ("deflate", deflate),
+        ("chunked", chunked),
+    ] {
         let (code, out) = suite_against(rewriting(f), &[]);
         assert_eq!(code, 0, "{name}: {out}");
     }
@@ -103,7 +116,10 @@ fn a_compressed_body_is_limited_after_decoding() {
     }
     let (code, out) = suite_against(rewriting(bomb), &["--max-body", "1MiB"]);
     assert_eq!(code, 101, "{out}");
-    assert!(out.contains("the body passed the limit of 1048576 bytes (--max-body)"), "{out}");
+    assert!(
+        out.contains("the body passed the limit of 1048576 bytes (--max-body)"),
+        "{out}"
+    );
     assert_only_catalogue_cases_fail(&out);
 }
 
@@ -125,7 +141,13 @@ fn an_html_page_an_empty_body_and_deep_nesting_are_findings() {
         with(StatusCode::OK, "application/vnd.inin.icws+JSON", body)
     }
     let checks: [(Rewrite, &[&str]); 3] = [
-        (page, &["error[POL-MEDIA-1]: the body is not declared as JSON", "<!DOCTYPE html>"]),
+        (
+            page,
+            &[
+                "error[POL-MEDIA-1]: the body is not declared as JSON",
+                "<!DOCTYPE html>",
+            ],
+        ),
         (empty, &["an empty body"]),
         (deep, &["recursion limit exceeded"]),
     ];
@@ -152,9 +174,18 @@ fn a_server_that_never_answers_ends_at_the_timeout() {
     let started = std::time::Instant::now();
     let (code, out) = suite_against(app, &["--timeout", "0.5"]);
     assert_eq!(code, 101, "{out}");
-    assert!(out.contains("no complete answer within the timeout of 0.5s"), "{out}");
-    assert!(line_of(&out, "status-messages/catalog").ends_with("FAILED"), "{out}");
-    assert!(line_of(&out, "connection/features").ends_with("ok"), "the run went on: {out}");
+    assert!(
+        out.contains("no complete answer within the timeout of 0.5s"),
+        "{out}"
+    );
+    assert!(
+        line_of(&out, "status-messages/catalog").ends_with("FAILED"),
+        "{out}"
+    );
+    assert!(
+        line_of(&out, "connection/features").ends_with("ok"),
+        "the run went on: {out}"
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     // A listener that accepts and never says a word: the run cannot start,
     // and says so within the timeout instead of hanging.
@@ -174,7 +205,10 @@ fn a_server_that_never_answers_ends_at_the_timeout() {
     env.push(("ICWS_TIMEOUT", "0.5".into()));
     let (code, _, err) = run(&[], &pairs(&env));
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("no complete answer within the timeout of 0.5s"), "{err}");
+    assert!(
+        err.contains("no complete answer within the timeout of 0.5s"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -197,20 +231,27 @@ fn hostile_case_files_are_load_errors_and_nothing_is_sent() {
         ("syntax", b"description = = 1\n".to_vec(), "syntax.toml:1:"),
         (
             "unknown-key",
-            good.replace("[expect]", "[expect]\nstatuss = [1]").into_bytes(),
+            good.replace("[expect]", "[expect]\nstatuss = [1]")
+                .into_bytes(),
             "did you mean \"status\"?",
         ),
         (
             "wrong-type",
-            good.replace("status = [401]", "status = \"401\"").into_bytes(),
+            good.replace("status = [401]", "status = \"401\"")
+                .into_bytes(),
             "wrong-type.toml:",
         ),
         (
             "unknown-schema",
-            good.replace("schema = \"error\"", "schema = \"eror\"").into_bytes(),
+            good.replace("schema = \"error\"", "schema = \"eror\"")
+                .into_bytes(),
             "unknown schema \"eror\"",
         ),
-        ("not-utf8", b"description = \"caf\xe9\"\n".to_vec(), "not-utf8.toml:1:"),
+        (
+            "not-utf8",
+            b"description = \"caf\xe9\"\n".to_vec(),
+            "not-utf8.toml:1:",
+        ),
     ];
     for (name, bytes, needle) in files {
         let dir = tempfile::tempdir().unwrap();
@@ -220,19 +261,27 @@ fn hostile_case_files_are_load_errors_and_nothing_is_sent() {
         assert_eq!(code, 2, "{name}: {out}\n{err}");
         assert!(err.contains(needle), "{name}: expected {needle:?} in {err}");
         assert!(
-            regex::Regex::new(&format!(r"{name}\.toml:\d+:\d+")).unwrap().is_match(&err),
+            regex::Regex::new(&format!(r"{name}\.toml:\d+:\d+"))
+                .unwrap()
+                .is_match(&err),
             "{name}: no file:line:col in {err}"
         );
     }
     // An empty folder and a duplicate name are load errors too.
     let empty = tempfile::tempdir().unwrap();
-    let (code, _, err) = run(&["--cases", empty.path().to_str().unwrap()], &pairs(&login_env(&url)));
+    let (code, _, err) = run(
+        &["--cases", empty.path().to_str().unwrap()],
+        &pairs(&login_env(&url)),
+    );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no case"), "{err}");
     let dup = tempfile::tempdir().unwrap();
     std::fs::create_dir(dup.path().join("auth")).unwrap();
     std::fs::write(dup.path().join("auth/wrong-token.toml"), &good).unwrap();
-    let (code, _, err) = run(&["--cases", dup.path().to_str().unwrap()], &pairs(&login_env(&url)));
+    let (code, _, err) = run(
+        &["--cases", dup.path().to_str().unwrap()],
+        &pairs(&login_env(&url)),
+    );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("auth/wrong-token"), "{err}");
     assert_eq!(hits.load(Ordering::SeqCst), 0, "a request was sent");
