@@ -1,0 +1,114 @@
+//! The floor for the whole-run benchmark: the same HTTP requests the shipped
+//! suite makes (login; features; the catalogue; four auth variants; unknown,
+//! missing and fresh sessions; an ended session; logout), against the same
+//! embedded reference server, with a bare reqwest client and no checking,
+//! cases concurrently as the suite runs them. `benches/whole-run.sh` times it
+//! next to `icws-conformance`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use icws_conformance::refserver::{self, Config};
+use reqwest::Client;
+use serde_json::{Value, json};
+
+const TOKEN: &str = "ININ-ICWS-CSRF-Token";
+
+struct S {
+    id: String,
+    token: String,
+    cookie: String,
+}
+
+async fn login(c: &Client, base: &str) -> S {
+    let r = c
+        .post(format!("{base}/icws/connection"))
+        .header("Accept-Language", "en-US")
+        .json(&json!({"__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
+            "applicationName": "floor", "userID": refserver::DEMO_USER, "password": refserver::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let v: Value = r.json().await.unwrap();
+    S {
+        id: v["sessionId"].as_str().unwrap().to_owned(),
+        token: v["csrfToken"].as_str().unwrap().to_owned(),
+        cookie,
+    }
+}
+
+async fn get(c: &Client, base: &str, id: &str, token: Option<&str>, cookie: Option<&str>) {
+    let mut r = c.get(format!("{base}/icws/{id}/status/status-messages"));
+    if let Some(t) = token {
+        r = r.header(TOKEN, t);
+    }
+    if let Some(k) = cookie {
+        r = r.header("Cookie", k);
+    }
+    let _ = r.send().await.unwrap().bytes().await.unwrap();
+}
+
+async fn logout(c: &Client, base: &str, s: &S) {
+    let _ = c
+        .delete(format!("{base}/icws/{}/connection", s.id))
+        .header(TOKEN, &s.token)
+        .header("Cookie", &s.cookie)
+        .send()
+        .await
+        .unwrap();
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let server = refserver::spawn(Config::default()).await.unwrap();
+        let base = server.base_url();
+        let c = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let s = login(&c, &base).await;
+        let (b, c2) = (&base, &c);
+        let features = async {
+            let _ = c2
+                .get(format!("{b}/icws/connection/features"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await;
+        };
+        let fresh = async {
+            let f = login(c2, b).await;
+            get(c2, b, &f.id, Some(&f.token), Some(&f.cookie)).await;
+            logout(c2, b, &f).await;
+        };
+        let ended = async {
+            let e = login(c2, b).await;
+            logout(c2, b, &e).await;
+            get(c2, b, &e.id, Some(&e.token), Some(&e.cookie)).await;
+        };
+        tokio::join!(
+            features,
+            get(c2, b, &s.id, Some(&s.token), Some(&s.cookie)),
+            get(c2, b, &s.id, None, Some(&s.cookie)),
+            get(c2, b, &s.id, Some("wrong"), Some(&s.cookie)),
+            get(c2, b, &s.id, Some(&s.token), None),
+            get(c2, b, &s.id, Some(&s.token), Some("icws_0=wrong")),
+            get(c2, b, "0000000000", Some(&s.token), Some(&s.cookie)),
+            get(c2, b, "0000000000", None, None),
+            fresh,
+            ended,
+        );
+        logout(&c, &base, &s).await;
+    });
+}
