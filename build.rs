@@ -21,8 +21,11 @@ fn table(root: &Path, folder: &str, ext: &str, name: &str, code: &mut String) {
     let dir = root.join(folder);
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files = Vec::new();
-    if let Err(e) = collect(&dir, ext, &mut files) {
-        panic!("cannot read {}: {e}", dir.display());
+    // Optional folders (snapshots/reference) may be absent: an empty table.
+    if dir.exists() {
+        if let Err(e) = collect(&dir, ext, &mut files) {
+            panic!("cannot read {}: {e}", dir.display());
+        }
     }
     files.sort();
     let _ = writeln!(
@@ -51,6 +54,13 @@ fn main() {
     let mut code = String::new();
     table(&root, "cases", "toml", "CASES", &mut code);
     table(&root, "schemas", "json", "SCHEMAS", &mut code);
+    table(
+        &root,
+        "snapshots/reference",
+        "snap",
+        "REFERENCE_SNAPSHOTS",
+        &mut code,
+    );
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
     if let Err(e) = std::fs::write(out.join("embedded.rs"), code) {
         panic!("cannot write embedded.rs: {e}");

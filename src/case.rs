@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use crate::finding::Level;
 use crate::schema::Schemas;
+use crate::snapshot::SnapshotSpec;
 use crate::spec;
 
 /// A case file that could not be loaded.
@@ -150,6 +151,14 @@ struct RawCase {
     level: Level,
     request: RawRequest,
     expect: RawExpect,
+    snapshot: Option<Spanned<RawSnapshot>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSnapshot {
+    #[serde(default)]
+    redact: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -278,6 +287,9 @@ pub struct Case {
     pub cookie: HeaderUse,
     /// The expectations.
     pub expect: Expect,
+    /// Compare the normalized 200 body with a stored snapshot (when the run
+    /// has snapshots on).
+    pub snapshot: Option<SnapshotSpec>,
 }
 
 /// Parses and validates one case file. `file` is how errors name it; `name`
@@ -417,6 +429,30 @@ pub fn parse_case(
             });
         }
     }
+    let mut snapshot = None;
+    if let Some(snap) = &raw.snapshot {
+        if raw.expect.schema.is_none() {
+            err(
+                snap.span(),
+                "`snapshot` needs `expect.schema`: a JSON body to compare".into(),
+            );
+        }
+        let mut redact = Vec::new();
+        for r in &snap.get_ref().redact {
+            if r.get_ref().starts_with('/') {
+                redact.push(r.get_ref().clone());
+            } else {
+                err(
+                    r.span(),
+                    format!(
+                        "`snapshot.redact`: {:?} is not a JSON pointer (it starts with `/`; `*` matches any one segment)",
+                        r.get_ref()
+                    ),
+                );
+            }
+        }
+        snapshot = Some(SnapshotSpec { redact });
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -444,6 +480,7 @@ pub fn parse_case(
                 feature: raw.expect.rules.feature.map(|f| (f.id, f.min_version)),
             },
         },
+        snapshot,
     })
 }
 

@@ -16,7 +16,7 @@ use crate::case::{self, Case};
 use crate::client::Transport;
 use crate::record::{RunRecord, Verdict};
 use crate::reports;
-use crate::runner::{self, Settings};
+use crate::runner::{self, Settings, SnapshotSettings};
 use crate::schema::Schemas;
 use crate::secret::Secret;
 use crate::session::Credentials;
@@ -107,6 +107,17 @@ pub struct Cli {
     /// Write the JSON report (shape: schemas/report/report.schema.json).
     #[arg(long, env = "ICWS_REPORT_JSON", value_name = "FILE")]
     pub report_json: Option<PathBuf>,
+    /// Compare catalogue snapshots, kept in DIR/<target>/ (default folder
+    /// `snapshots`; always on for the embedded server).
+    #[arg(long, env = "ICWS_SNAPSHOTS", value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// The target's name for its snapshot folder (turns snapshots on;
+    /// default: derived from the host).
+    #[arg(long, env = "ICWS_TARGET_NAME", value_name = "NAME")]
+    pub target_name: Option<String>,
+    /// Overwrite differing snapshots with the current catalogue (refused under CI).
+    #[arg(long)]
+    pub accept_snapshots: bool,
     /// Retry a request up to N times on transport failures before any
     /// response byte (refused, reset, timeout); never on a finding.
     #[arg(long, env = "ICWS_RETRIES", value_name = "N", default_value = "0")]
@@ -255,6 +266,38 @@ pub fn settings(cli: &Cli) -> Result<Settings, String> {
     if cli.strict_baseline && baseline.is_none() {
         return Err("--strict-baseline needs --baseline FILE".into());
     }
+    let target_name = nonempty(&cli.target_name);
+    if let Some(name) = &target_name {
+        if !crate::snapshot::valid_target_name(name) {
+            return Err(format!(
+                "--target-name / ICWS_TARGET_NAME {name:?}: use letters, digits, `.`, `-` and `_` (it names a folder)"
+            ));
+        }
+    }
+    let snapshot_dir = cli.snapshots.clone().filter(|d| !d.as_os_str().is_empty());
+    let snapshots = if base_url.is_none() || snapshot_dir.is_some() || target_name.is_some() {
+        Some(SnapshotSettings {
+            dir: snapshot_dir.unwrap_or_else(|| PathBuf::from("snapshots")),
+            target_name,
+            accept: cli.accept_snapshots,
+        })
+    } else {
+        None
+    };
+    if cli.accept_snapshots {
+        if snapshots.is_none() {
+            return Err(
+                "--accept-snapshots needs snapshots on: --snapshots DIR or --target-name NAME"
+                    .into(),
+            );
+        }
+        if crate::snapshot::is_ci() {
+            return Err(
+                "--accept-snapshots is refused under CI: accept snapshots locally and commit them"
+                    .into(),
+            );
+        }
+    }
     if cli.insecure {
         eprintln!(
             "warning: --insecure: the server's TLS certificate is NOT verified; anyone on the \
@@ -279,6 +322,7 @@ pub fn settings(cli: &Cli) -> Result<Settings, String> {
         strict: cli.strict,
         baseline,
         strict_baseline: cli.strict_baseline,
+        snapshots,
         extra_cases: cli.cases.clone(),
         ..Settings::default()
     })
@@ -438,6 +482,9 @@ pub fn run(settings: Settings, cli: &Cli) -> ExitCode {
     }
     for w in ctx.take_warnings() {
         eprintln!("warning: {w}");
+    }
+    for n in ctx.take_notes() {
+        eprintln!("note: {n}");
     }
     let record = ctx.record();
     let scrub = |text: String| ctx.redactor.scrub(&text);

@@ -31,6 +31,7 @@ pub mod runner;
 pub mod schema;
 pub mod secret;
 pub mod session;
+pub mod snapshot;
 pub mod spec;
 
 /// The shipped case and schema files, embedded at build time.

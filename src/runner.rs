@@ -22,6 +22,7 @@ use crate::report;
 use crate::schema::Schemas;
 use crate::secret::{Redactor, Secret};
 use crate::session::{self, Credentials, Session, SessionError};
+use crate::snapshot;
 
 /// What the user asked for (already parsed from flags and environment).
 #[derive(Debug, Clone)]
@@ -42,6 +43,8 @@ pub struct Settings {
     pub baseline: Option<Baseline>,
     /// `--strict-baseline`: a baseline entry that passes fails the run.
     pub strict_baseline: bool,
+    /// Catalogue snapshots, when on (`--snapshots`, `--target-name`, or the embedded server).
+    pub snapshots: Option<SnapshotSettings>,
     /// Extra case folders.
     pub extra_cases: Vec<PathBuf>,
     /// The embedded server's settings (used when `base_url` is `None`).
@@ -59,10 +62,23 @@ impl Default for Settings {
             strict: false,
             baseline: None,
             strict_baseline: false,
+            snapshots: None,
             extra_cases: Vec::new(),
             embedded: refserver::Config::default(),
         }
     }
+}
+
+/// Where catalogue snapshots are kept and whether they may be accepted.
+#[derive(Debug, Clone)]
+pub struct SnapshotSettings {
+    /// The folder holding one sub-folder per target (default `snapshots`).
+    pub dir: PathBuf,
+    /// The target's name; absent: `reference` for the embedded server, else
+    /// derived from the host.
+    pub target_name: Option<String>,
+    /// `--accept-snapshots`: overwrite differing snapshots.
+    pub accept: bool,
 }
 
 /// Why the run cannot start (exit 2, one line).
@@ -115,7 +131,9 @@ pub struct Context {
     started: chrono::DateTime<chrono::Utc>,
     clock: Instant,
     warnings: Mutex<Vec<String>>,
+    notes: Mutex<Vec<String>>,
     records: Mutex<Vec<CaseRecord>>,
+    store: Option<snapshot::Store>,
     _server: Option<refserver::Running>,
 }
 
@@ -213,6 +231,25 @@ pub async fn prepare(settings: &Settings, schemas: Schemas) -> Result<Context, S
         ),
         (_, None) => return Err(SetupError::NoSession(base_url)),
     };
+    let store = settings.snapshots.as_ref().map(|s| {
+        let target_name = s.target_name.clone().unwrap_or_else(|| {
+            if server.is_some() {
+                "reference".to_owned()
+            } else {
+                snapshot::target_name_for(&base_url)
+            }
+        });
+        snapshot::Store {
+            root: s.dir.join(&target_name),
+            builtin: if server.is_some() {
+                crate::embedded::REFERENCE_SNAPSHOTS
+            } else {
+                &[]
+            },
+            target: target_name,
+            mode: snapshot::WriteMode::from_env(s.accept),
+        }
+    });
     Ok(Context {
         target,
         schemas,
@@ -228,7 +265,9 @@ pub async fn prepare(settings: &Settings, schemas: Schemas) -> Result<Context, S
         started: chrono::Utc::now(),
         clock: Instant::now(),
         warnings: Mutex::new(Vec::new()),
+        notes: Mutex::new(Vec::new()),
         records: Mutex::new(Vec::new()),
+        store,
         _server: server,
     })
 }
@@ -256,6 +295,66 @@ impl Context {
             Ok(mut w) => std::mem::take(&mut *w),
             Err(p) => std::mem::take(&mut *p.into_inner()),
         }
+    }
+
+    /// Information collected so far (snapshots written, letter-case-only changes).
+    pub fn take_notes(&self) -> Vec<String> {
+        let mut notes = match self.notes.lock() {
+            Ok(mut n) => std::mem::take(&mut *n),
+            Err(p) => std::mem::take(&mut *p.into_inner()),
+        };
+        notes.sort();
+        notes
+    }
+
+    /// The snapshot store, when snapshots are on.
+    pub fn snapshot_store(&self) -> Option<&snapshot::Store> {
+        self.store.as_ref()
+    }
+
+    /// Compares the case's 200 body with its snapshot (when the case has one
+    /// and the run has snapshots on); records notes, returns findings.
+    fn snapshot_findings(
+        &self,
+        case: &Case,
+        exchange: &Exchange,
+        session_id: &str,
+    ) -> Vec<Finding> {
+        let (Some(store), Some(spec), Ok(resp)) = (&self.store, &case.snapshot, &exchange.outcome)
+        else {
+            return Vec::new();
+        };
+        if resp.status != 200 {
+            return Vec::new();
+        }
+        let Ok(body) = check::parse_json(&resp.body) else {
+            return Vec::new();
+        };
+        let authority = url::Url::parse(self.target.base_url())
+            .ok()
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}:{p}")))
+            })
+            .unwrap_or_default();
+        let normalized = snapshot::normalize(&body, session_id, &authority, &spec.redact);
+        let result = store.compare(&case.name, &normalized);
+        if !result.notes.is_empty() {
+            match self.notes.lock() {
+                Ok(mut n) => n.extend(result.notes),
+                Err(p) => p.into_inner().extend(result.notes),
+            }
+        }
+        result
+            .findings
+            .into_iter()
+            .map(|mut f| {
+                f.actual = self.redactor.scrub(&f.actual);
+                f.expected = self.redactor.scrub(&f.expected);
+                f.message = self.redactor.scrub(&f.message);
+                f
+            })
+            .collect()
     }
 
     /// The run so far as a record: every concluded case, sorted by name.
@@ -294,7 +393,8 @@ impl Context {
                     &self.redactor,
                 )
                 .await;
-            let findings = check::check(case, &ex, &self.schemas);
+            let mut findings = check::check(case, &ex, &self.schemas);
+            findings.extend(self.snapshot_findings(case, &ex, ""));
             return Outcome::Done {
                 exchange: ex,
                 findings,
@@ -375,7 +475,8 @@ impl Context {
                 }
             }
         }
-        let findings = check::check(case, &exchange, &self.schemas);
+        let mut findings = check::check(case, &exchange, &self.schemas);
+        findings.extend(self.snapshot_findings(case, &exchange, &path_id));
         Outcome::Done { exchange, findings }
     }
 

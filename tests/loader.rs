@@ -219,3 +219,32 @@ fn requirement_table_matches_the_spec() {
         );
     }
 }
+
+#[test]
+fn snapshot_tables_are_checked() {
+    let with = |extra: &str| format!("{GOOD}\n{extra}");
+    let cases = load_one(&with(
+        "[snapshot]\nredact = [\"/statusMessageList/*/messageText\"]\n",
+    ))
+    .unwrap();
+    let mine = cases.iter().find(|c| c.name == "mine/c").unwrap();
+    assert_eq!(
+        mine.snapshot.as_ref().unwrap().redact,
+        ["/statusMessageList/*/messageText"]
+    );
+    let e = one_error(&with("[snapshot]\nredact = [\"statusMessageList\"]\n"));
+    assert!(
+        e.message
+            .contains("`snapshot.redact`: \"statusMessageList\" is not a JSON pointer"),
+        "{e}"
+    );
+    assert_eq!(e.line, GOOD.lines().count() + 3, "{e}");
+    let e = one_error(&with("[snapshot]\nredakt = []\n"));
+    assert!(e.message.contains("did you mean \"redact\"?"), "{e}");
+    let no_schema = GOOD.replace("schema = \"error\"\n", "");
+    let e = one_error(&format!("{no_schema}\n[snapshot]\n"));
+    assert!(
+        e.message.contains("`snapshot` needs `expect.schema`"),
+        "{e}"
+    );
+}
