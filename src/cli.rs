@@ -483,7 +483,7 @@ pub fn run(settings: Settings, cli: &Cli) -> ExitCode {
     for w in ctx.take_warnings() {
         eprintln!("warning: {w}");
     }
-    for n in ctx.take_notes() {
+    for n in ctx.notes() {
         eprintln!("note: {n}");
     }
     let record = ctx.record();

@@ -149,6 +149,8 @@ pub struct RunRecord {
     pub strict: bool,
     /// `--strict-baseline`: baseline entries that pass fail.
     pub strict_baseline: bool,
+    /// Information lines (snapshots written, letter-case-only id changes).
+    pub notes: Vec<String>,
     /// The cases that ran (or were ignored), sorted by name.
     pub cases: Vec<CaseRecord>,
 }

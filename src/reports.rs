@@ -85,6 +85,7 @@ pub fn json(run: &RunRecord) -> String {
             "flaky": s.flaky,
             "warnings": s.warnings,
         },
+        "notes": run.notes,
         "cases": run.cases.iter().map(case_json).collect::<Vec<_>>(),
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();

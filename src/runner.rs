@@ -298,10 +298,10 @@ impl Context {
     }
 
     /// Information collected so far (snapshots written, letter-case-only changes).
-    pub fn take_notes(&self) -> Vec<String> {
+    pub fn notes(&self) -> Vec<String> {
         let mut notes = match self.notes.lock() {
-            Ok(mut n) => std::mem::take(&mut *n),
-            Err(p) => std::mem::take(&mut *p.into_inner()),
+            Ok(n) => n.clone(),
+            Err(p) => p.into_inner().clone(),
         };
         notes.sort();
         notes
@@ -371,6 +371,7 @@ impl Context {
             duration: self.clock.elapsed(),
             strict: self.strict,
             strict_baseline: self.strict_baseline,
+            notes: self.notes(),
             cases,
         }
     }

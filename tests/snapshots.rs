@@ -184,8 +184,22 @@ fn a_letter_case_only_id_change_passes_with_a_note() {
     fn recase(l: &mut Vec<Value>) {
         by_id(l, "Gone Home")["statusId"] = "GONE HOME".into();
     }
-    let (code, out) = snap_run(edited(recase), dir.path(), CI, &[]);
+    let json = dir.path().join("report.json");
+    let (code, out) = snap_run(
+        edited(recase),
+        dir.path(),
+        CI,
+        &["--report-json", json.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{out}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("`Gone Home` is now `GONE HOME`"),
+        "{report}"
+    );
     assert!(
         out.contains("note: status-messages/catalog: `Gone Home` is now `GONE HOME`: only the letter case changed"),
         "{out}"
