@@ -4,7 +4,10 @@
 //!
 //! ```toml
 //! [expected-failures]
-//! "status-messages/catalog" = "systemId is not unique on build 2025R3 (TICKET-123)"
+//! # a reason only: any failure of the case is expected
+//! "auth/wrong-token" = "answers 403: TICKET-7"
+//! # with the requirement ids: a failure breaking any other rule is new, and fails
+//! "status-messages/catalog" = { reason = "systemId repeats: TICKET-123", reqs = ["REQ-SYS-1"] }
 //! ```
 
 use std::collections::BTreeMap;
@@ -15,20 +18,53 @@ use toml::Spanned;
 
 use crate::case::LoadError;
 
-/// Known failures: case name → reason.
+/// One known failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entry {
+    /// Why it is expected (a ticket, a release).
+    pub reason: String,
+    /// The requirement ids it may break; empty: any.
+    pub reqs: Vec<String>,
+    /// 1-based line in the file.
+    pub line: usize,
+}
+
+impl Entry {
+    /// True when every one of `failing` (requirement ids) is expected.
+    pub fn expects(&self, failing: &[&str]) -> bool {
+        self.reqs.is_empty() || failing.iter().all(|r| self.reqs.iter().any(|e| e == r))
+    }
+}
+
+/// Known failures: case name → entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Baseline {
     /// The file, as the user named it.
     pub file: String,
-    /// Case name → (reason, 1-based line).
-    pub entries: BTreeMap<String, (String, usize)>,
+    /// Case name → entry.
+    pub entries: BTreeMap<String, Entry>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawBaseline {
     #[serde(default)]
-    expected_failures: BTreeMap<String, Spanned<String>>,
+    expected_failures: BTreeMap<String, Spanned<RawEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawEntry {
+    Reason(String),
+    Full(RawFull),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFull {
+    reason: String,
+    #[serde(default)]
+    reqs: Vec<String>,
 }
 
 impl Baseline {
@@ -43,9 +79,12 @@ impl Baseline {
             )
         })?;
         let mut entries = BTreeMap::new();
-        for (name, reason) in raw.expected_failures {
-            let span = reason.span();
-            let reason = reason.into_inner();
+        for (name, entry) in raw.expected_failures {
+            let span = entry.span();
+            let (reason, reqs) = match entry.into_inner() {
+                RawEntry::Reason(r) => (r, Vec::new()),
+                RawEntry::Full(f) => (f.reason, f.reqs),
+            };
             if reason.trim().is_empty() {
                 return Err(LoadError::at(
                     file,
@@ -57,7 +96,7 @@ impl Baseline {
                 ));
             }
             let line = LoadError::at(file, text, span.start, "").line;
-            entries.insert(name, (reason, line));
+            entries.insert(name, Entry { reason, reqs, line });
         }
         Ok(Self {
             file: file.to_owned(),
@@ -87,9 +126,14 @@ impl Baseline {
         Self::parse(&file, &text)
     }
 
+    /// The entry of a case, if it is expected to fail.
+    pub fn entry(&self, case: &str) -> Option<&Entry> {
+        self.entries.get(case)
+    }
+
     /// The reason a case is expected to fail, if it is.
     pub fn reason(&self, case: &str) -> Option<&str> {
-        self.entries.get(case).map(|(r, _)| r.as_str())
+        self.entries.get(case).map(|e| e.reason.as_str())
     }
 
     /// Entries that name no known case: (`file:line`, name).
@@ -97,24 +141,33 @@ impl Baseline {
         self.entries
             .iter()
             .filter(|(name, _)| !known.contains(name))
-            .map(|(name, (_, line))| (format!("{}:{line}", self.file), name.as_str()))
+            .map(|(name, e)| (format!("{}:{}", self.file, e.line), name.as_str()))
             .collect()
     }
 }
 
-/// The text of a baseline holding `entries` (case name → reason), sorted.
-pub fn render(entries: &BTreeMap<String, String>) -> String {
+/// The text of a baseline holding `entries` (case name → (reason, the
+/// requirement ids it breaks)), sorted.
+pub fn render(entries: &BTreeMap<String, (String, Vec<String>)>) -> String {
     let mut out = String::from(
         "# icws-conformance baseline: known failures that do not fail the run.\n\
          # A case listed here that fails is reported as an expected failure; one\n\
          # that passes is reported (and fails the run under --strict-baseline).\n\
+         # With `reqs`, a failure that breaks any other requirement is new and fails.\n\
          # Written by --write-baseline; edit the reasons freely.\n\n\
          [expected-failures]\n",
     );
-    for (name, reason) in entries {
+    for (name, (reason, reqs)) in entries {
         let key = toml::Value::String(name.clone()).to_string();
-        let value = toml::Value::String(reason.clone()).to_string();
-        out.push_str(&format!("{key} = {value}\n"));
+        let reason = toml::Value::String(reason.clone()).to_string();
+        let reqs: Vec<String> = reqs
+            .iter()
+            .map(|r| toml::Value::String(r.clone()).to_string())
+            .collect();
+        out.push_str(&format!(
+            "{key} = {{ reason = {reason}, reqs = [{}] }}\n",
+            reqs.join(", ")
+        ));
     }
     out
 }
@@ -129,11 +182,18 @@ mod tests {
         let mut e = BTreeMap::new();
         e.insert(
             "auth/wrong-token".to_owned(),
-            "says \"403\"\nTICKET-1".to_owned(),
+            (
+                "says \"403\"\nTICKET-1".to_owned(),
+                vec!["REQ-401-1".to_owned()],
+            ),
         );
         let text = render(&e);
         let b = Baseline::parse("b.toml", &text).unwrap();
         assert_eq!(b.reason("auth/wrong-token"), Some("says \"403\"\nTICKET-1"));
+        let entry = b.entry("auth/wrong-token").unwrap();
+        assert!(entry.expects(&["REQ-401-1"]) && !entry.expects(&["REQ-401-1", "REQ-ERR-1"]));
+        let any = Baseline::parse("b.toml", "[expected-failures]\n\"a/b\" = \"x\"\n").unwrap();
+        assert!(any.entry("a/b").unwrap().expects(&["REQ-ERR-1"]));
         assert_eq!(b.reason("auth/missing-token"), None);
         let err = Baseline::parse("b.toml", "[expected-failure]\n").unwrap_err();
         assert_eq!((err.line, err.col), (1, 2), "{err}");

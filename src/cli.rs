@@ -547,7 +547,11 @@ fn write_reports(
                     .map(str::to_owned)
                     .or_else(|| c.headline())
                     .unwrap_or_default();
-                (c.name.clone(), reason)
+                let mut reqs: Vec<String> =
+                    c.failing_findings().map(|f| f.req.to_owned()).collect();
+                reqs.sort();
+                reqs.dedup();
+                (c.name.clone(), (reason, reqs))
             })
             .collect();
         write_file("--write-baseline", path, &scrub(baseline::render(&entries)))?;

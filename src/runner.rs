@@ -548,17 +548,34 @@ impl Context {
                     record.text =
                         report::render(case, &exchange, &all, self.strict, &self.redactor);
                 }
-                let expected = self
-                    .baseline
-                    .as_ref()
-                    .and_then(|b| b.reason(&case.name))
-                    .map(str::to_owned);
-                record.verdict = match (fails, &expected) {
+                let entry = self.baseline.as_ref().and_then(|b| b.entry(&case.name));
+                let failing_reqs: Vec<&str> = findings
+                    .iter()
+                    .zip(&failing)
+                    .filter(|(_, f)| **f)
+                    .map(|(x, _)| x.req)
+                    .collect();
+                record.verdict = match (fails, entry) {
                     (true, None) => Verdict::Failed,
-                    (true, Some(_)) => Verdict::ExpectedFailure,
+                    (true, Some(e)) if e.expects(&failing_reqs) => Verdict::ExpectedFailure,
+                    (true, Some(e)) => {
+                        let mut new: Vec<&str> = failing_reqs
+                            .iter()
+                            .copied()
+                            .filter(|r| !e.reqs.iter().any(|x| x == r))
+                            .collect();
+                        new.dedup();
+                        record.text.push_str(&format!(
+                            "the baseline expects this case to break only {}; it now also breaks {}\n",
+                            e.reqs.join(", "),
+                            new.join(", ")
+                        ));
+                        Verdict::Failed
+                    }
                     (false, None) => Verdict::Passed,
                     (false, Some(_)) => Verdict::UnexpectedPass,
                 };
+                let expected = entry.map(|e| e.reason.clone());
                 record.flaky = record.verdict == Verdict::Passed && exchange.attempts.len() > 1;
                 record.reason = expected;
                 record.request = exchange.request_line.clone();

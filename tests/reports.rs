@@ -499,3 +499,52 @@ fn tags_select_and_skip_cases() {
     assert_eq!(code, 0);
     assert!(out.contains("1 passed"), "{out}");
 }
+
+#[test]
+fn a_baseline_with_reqs_still_fails_on_a_new_kind_of_failure() {
+    let rt = runtime();
+    let known = faulty("wrong-type-isAcdStatus", &rt);
+    let other = faulty("wrong-type-isForwardStatus", &rt);
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("baseline.toml");
+    let base_s = base.to_str().unwrap();
+    let (code, _, err) = run(
+        &["--write-baseline", base_s],
+        &pairs(&login_env(&known.base_url())),
+    );
+    assert_eq!(code, 101, "{err}");
+    let text = std::fs::read_to_string(&base).unwrap();
+    assert!(
+        text.contains("reqs = [\"REQ-MSG-isAcdStatus\"]"),
+        "the written entry names what it breaks: {text}"
+    );
+    // The same failure is expected …
+    let (code, out, _) = run(
+        &["--baseline", base_s],
+        &pairs(&login_env(&known.base_url())),
+    );
+    assert_eq!(code, 0, "{out}");
+    // … a failure of the same case that breaks another rule is not.
+    let (code, out, _) = run(
+        &["--baseline", base_s],
+        &pairs(&login_env(&other.base_url())),
+    );
+    assert_eq!(code, 101, "{out}");
+    assert!(
+        out.contains(
+            "the baseline expects this case to break only REQ-MSG-isAcdStatus; it now also breaks REQ-MSG-isForwardStatus"
+        ),
+        "{out}"
+    );
+    // A reason-only entry expects any failure of the case.
+    std::fs::write(
+        &base,
+        "[expected-failures]\n\"status-messages/catalog\" = \"TICKET-9\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        &["--baseline", base_s],
+        &pairs(&login_env(&other.base_url())),
+    );
+    assert_eq!(code, 0, "{out}");
+}
