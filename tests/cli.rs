@@ -9,7 +9,7 @@ mod common;
 
 use axum::Router;
 use common::{run, runtime};
-use icws_conformance::refserver::{self, Config, Fault};
+use icws_conformance::refserver::{self, Config};
 
 #[test]
 fn embedded_server_run_is_green() {
@@ -33,12 +33,7 @@ fn list_needs_no_target() {
 #[test]
 fn broken_server_exits_101_naming_rule_and_place() {
     let rt = runtime();
-    let server = rt
-        .block_on(refserver::spawn(Config {
-            fault: Some(Fault::parse("wrong-type-isAcdStatus").unwrap()),
-            ..Config::default()
-        }))
-        .unwrap();
+    let server = common::faulty("wrong-type-isAcdStatus", &rt);
     let url = server.base_url();
     let env = [
         ("ICWS_BASE_URL", url.as_str()),
@@ -148,25 +143,10 @@ fn cannot_start_exits_2_with_one_reason_and_runs_nothing() {
 
 #[test]
 fn a_given_session_runs_and_cases_needing_a_login_are_ignored_with_the_reason() {
-    use icws_conformance::client::Target;
-    use icws_conformance::secret::{Redactor, Secret};
-    use icws_conformance::session::{self, Credentials};
     let rt = runtime();
     let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
     let url = server.base_url();
-    let target = Target::new(&url, std::time::Duration::from_secs(5)).unwrap();
-    let creds = Credentials {
-        user: refserver::DEMO_USER.into(),
-        password: Secret::new(refserver::DEMO_PASSWORD),
-    };
-    let s = rt
-        .block_on(session::connect(
-            &target,
-            &creds,
-            "en-US",
-            &Redactor::default(),
-        ))
-        .unwrap();
+    let s = common::open_session(&url, &rt);
     let env = [
         ("ICWS_BASE_URL", url.as_str()),
         ("ICWS_SESSION_ID", s.id.as_str()),

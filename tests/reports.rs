@@ -11,8 +11,8 @@ use std::path::Path;
 
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use common::{line_of, login_env, pairs, run, runtime, serve};
-use icws_conformance::refserver::{self, Config, Fault};
+use common::{faulty, line_of, login_env, pairs, run, runtime, serve};
+use icws_conformance::refserver::{self, Config};
 use serde_json::Value;
 
 fn read_json(path: &Path) -> Value {
@@ -46,14 +46,6 @@ fn case<'a>(report: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|c| c["name"] == name)
         .unwrap_or_else(|| panic!("no case {name} in the report"))
-}
-
-fn faulty(fault: &str, rt: &tokio::runtime::Runtime) -> refserver::Running {
-    rt.block_on(refserver::spawn(Config {
-        fault: Some(Fault::parse(fault).unwrap()),
-        ..Config::default()
-    }))
-    .unwrap()
 }
 
 #[test]
@@ -132,25 +124,10 @@ fn json_and_junit_reports_of_a_failing_run() {
 
 #[test]
 fn ignored_cases_are_skipped_with_the_reason_in_junit_and_json() {
-    use icws_conformance::client::Target;
-    use icws_conformance::secret::{Redactor, Secret};
-    use icws_conformance::session::{self, Credentials};
     let rt = runtime();
     let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
     let url = server.base_url();
-    let target = Target::new(&url, std::time::Duration::from_secs(5)).unwrap();
-    let creds = Credentials {
-        user: refserver::DEMO_USER.into(),
-        password: Secret::new(refserver::DEMO_PASSWORD),
-    };
-    let s = rt
-        .block_on(session::connect(
-            &target,
-            &creds,
-            "en-US",
-            &Redactor::default(),
-        ))
-        .unwrap();
+    let s = common::open_session(&url, &rt);
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let xml = dir.path().join("j.xml");

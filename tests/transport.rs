@@ -14,7 +14,7 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use common::{line_of, login_env, pairs, run, runtime, serve};
-use icws_conformance::refserver::{self, Config, Fault};
+use icws_conformance::refserver::{self, Config};
 use serde_json::Value;
 
 /// The reference server, except that the first `slow` status-messages
@@ -96,12 +96,7 @@ fn a_retry_cures_a_timeout_and_the_case_is_marked_flaky() {
 #[test]
 fn findings_are_never_retried() {
     let rt = runtime();
-    let server = rt
-        .block_on(refserver::spawn(Config {
-            fault: Some(Fault::parse("status-500").unwrap()),
-            ..Config::default()
-        }))
-        .unwrap();
+    let server = common::faulty("status-500", &rt);
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let env = login_env(&server.base_url());

@@ -77,3 +77,34 @@ pub fn line_of(out: &str, name: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A reference server breaking one rule (a fault name from `--list-faults`).
+pub fn faulty(fault: &str, rt: &tokio::runtime::Runtime) -> icws_conformance::refserver::Running {
+    use icws_conformance::refserver::{self, Config, Fault};
+    rt.block_on(refserver::spawn(Config {
+        fault: Some(Fault::parse(fault).unwrap()),
+        ..Config::default()
+    }))
+    .unwrap()
+}
+
+/// Logs in to the reference server at `url` as the demo user, the way a
+/// user would before handing the tool an existing session.
+pub fn open_session(url: &str, rt: &tokio::runtime::Runtime) -> icws_conformance::session::Session {
+    use icws_conformance::client::Target;
+    use icws_conformance::refserver;
+    use icws_conformance::secret::{Redactor, Secret};
+    use icws_conformance::session::{self, Credentials};
+    let target = Target::new(url, std::time::Duration::from_secs(5)).unwrap();
+    let creds = Credentials {
+        user: refserver::DEMO_USER.into(),
+        password: Secret::new(refserver::DEMO_PASSWORD),
+    };
+    rt.block_on(session::connect(
+        &target,
+        &creds,
+        "en-US",
+        &Redactor::default(),
+    ))
+    .unwrap()
+}
