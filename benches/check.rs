@@ -9,11 +9,11 @@
 use std::time::Duration;
 
 use divan::{Bencher, black_box};
-use icws_conformance::case::{self, Case};
 use icws_conformance::check;
-use icws_conformance::client::{Exchange, Response};
-use icws_conformance::refserver::catalogue;
-use icws_conformance::schema::Schemas;
+use icws_conformance::load::Schemas;
+use icws_conformance::load::{self, Case};
+use icws_conformance::run::client::{Exchange, Response};
+use icws_refserver::catalogue;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 fn main() {
@@ -23,7 +23,7 @@ fn main() {
 const SIZES: [usize; 5] = [1, 100, 1_000, 6_000, 10_000];
 
 fn catalog_case(schemas: &Schemas) -> Case {
-    case::load_all(&[], schemas)
+    load::load_all(&[], schemas)
         .unwrap()
         .into_iter()
         .find(|c| c.name == "status-messages/catalog")
@@ -91,6 +91,6 @@ fn floor_bare_jsonschema(bencher: Bencher, n: usize) {
 #[divan::bench(sample_count = 50)]
 fn startup_load_cases_and_schemas() {
     let schemas = Schemas::shipped().unwrap();
-    let cases = case::load_all(&[], &schemas).unwrap();
+    let cases = load::load_all(&[], &schemas).unwrap();
     black_box((schemas, cases));
 }

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use icws_conformance::refserver::{self, Config};
+use icws_refserver::{self as refserver, Config};
 use reqwest::Client;
 use serde_json::{Value, json};
 

@@ -1,38 +1,44 @@
 //! # icws-conformance
 //!
 //! A conformance test kit for servers implementing the ICWS endpoint
-//! `GET /icws/{sessionId}/status/status-messages`. The pipeline, one stage per module:
+//! `GET /icws/{sessionId}/status/status-messages`. The tree is the pipeline,
+//! one folder per stage; data flows one way through it:
 //!
-//! 1. **load** — [`case`] reads `cases/**/*.toml`, [`schema`] compiles `schemas/*.json`;
-//! 2. **prepare** — [`runner::prepare`] reaches the target ([`client`]) and opens the run's session ([`session`]);
-//! 3. **run** — [`runner::Context::execute`] sends each case's request and returns the exchange;
-//! 4. **check** — [`check`] (with [`headers`] and [`rules`]) turns an exchange into every [`finding::Finding`];
-//! 5. **report** — [`report`] renders findings; libtest-mimic prints one line per case;
-//!    [`runner::Context::conclude`] applies levels and the [`baseline`] and keeps a
-//!    [`record`] of the run, from which [`reports`] writes JUnit, JSON and GitHub output.
+//! 1. **load** — [`load`]: case files ([`load::case`]) and JSON Schemas
+//!    ([`load::schema`]), validated before anything is sent;
+//! 2. **run** — [`run`]: the target, decided once ([`run::target`]), requests
+//!    and exchanges ([`run::client`]), ICWS sessions ([`run::session`]), and
+//!    one case's request(s) ([`run::execute`]); running never judges;
+//! 3. **check** — [`check`]: an exchange × a case's expectations → every
+//!    [`finding::Finding`] (schemas, headers, catalogue rules); pure;
+//! 4. **gate** — [`gate`]: findings → a verdict (levels, `--strict`, the
+//!    [`gate::baseline`]) and catalogue snapshots ([`gate::snapshot`],
+//!    a pure decision); pure;
+//! 5. **report** — [`report`]: the [`report::record`] of a run and every
+//!    rendering of it ([`report::text`] for the console, [`report::junit`],
+//!    [`report::json`], [`report::github`], the [`report::coverage`]
+//!    matrix); each reads only the record.
 //!
-//! [`refserver`] is the embedded reference server (the default target, and
-//! with a fault the broken server the harness's own tests must catch).
+//! [`pipeline`] moves one case through run → check → gate. [`cli`] is the
+//! edge: flags and environment, the embedded server, reading and writing
+//! files, printing, exit codes. Shared vocabulary: [`spec`] (requirement
+//! ids), [`finding`], [`secret`] (secrets and the redactor), [`text`].
+//!
+//! The reference server is its own crate, `icws-refserver` (in
+//! `src/refserver/`), which depends on no module here: the oracle shares no
+//! code with what it judges.
 
-pub mod baseline;
-pub mod case;
 pub mod check;
 pub mod cli;
-pub mod client;
-pub mod coverage;
 pub mod finding;
-pub mod headers;
-pub mod record;
-pub mod refserver;
+pub mod gate;
+pub mod load;
+pub mod pipeline;
 pub mod report;
-pub mod reports;
-pub mod rules;
-pub mod runner;
-pub mod schema;
+pub mod run;
 pub mod secret;
-pub mod session;
-pub mod snapshot;
 pub mod spec;
+pub mod text;
 
 /// The shipped case and schema files, embedded at build time.
 pub mod embedded {

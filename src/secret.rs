@@ -45,16 +45,18 @@ impl fmt::Debug for Redactor {
 }
 
 impl Redactor {
+    fn list(&self) -> std::sync::RwLockReadGuard<'_, Vec<String>> {
+        // A poisoned lock still holds every secret registered so far.
+        self.secrets.read().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Registers a secret so that it is scrubbed from now on. Empty values are
     /// ignored (there is nothing to hide and nothing to find).
     pub fn add(&self, secret: &str) {
         if secret.is_empty() {
             return;
         }
-        let mut list = match self.secrets.write() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut list = self.secrets.write().unwrap_or_else(|p| p.into_inner());
         if !list.iter().any(|s| s == secret) {
             list.push(secret.to_owned());
             // Longest first, so that a secret containing another is replaced whole.
@@ -64,10 +66,7 @@ impl Redactor {
 
     /// Returns `text` with every registered secret replaced by `<redacted>`.
     pub fn scrub(&self, text: &str) -> String {
-        let list = match self.secrets.read() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let list = self.list();
         let mut out = text.to_owned();
         for secret in list.iter() {
             if out.contains(secret.as_str()) {
@@ -83,10 +82,7 @@ impl Redactor {
     /// so that no later stage — excerpts, shortened values — can show even a
     /// part of one. Returns `None` when there was nothing to replace.
     pub fn scrub_bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        let list = match self.secrets.read() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let list = self.list();
         if list.is_empty() {
             return None;
         }

@@ -9,7 +9,7 @@ mod common;
 
 use axum::Router;
 use common::{run, runtime};
-use icws_conformance::refserver::{self, Config};
+use icws_refserver::{self as refserver, Config};
 
 #[test]
 fn embedded_server_run_is_green() {
@@ -128,6 +128,12 @@ fn cannot_start_exits_2_with_one_reason_and_runs_nothing() {
             vec![],
             vec![("ICWS_TIMEOUT", "soon")],
             "not a positive number",
+        ),
+        (vec!["--timeout", "1e20"], vec![], "not a positive number"),
+        (
+            vec![],
+            vec![("INSTA_UPDATE", "sometimes")],
+            "INSTA_UPDATE=\"sometimes\" is not a known value",
         ),
     ];
     for (args, env, needle) in checks {

@@ -12,13 +12,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use icws_conformance::case::{self, Case};
 use icws_conformance::finding::Level;
-use icws_conformance::refserver::catalogue::PROPERTIES;
-use icws_conformance::refserver::{Config, Fault};
-use icws_conformance::report;
-use icws_conformance::runner::{self, Outcome, Settings};
-use icws_conformance::schema::Schemas;
+use icws_conformance::gate::Policy;
+use icws_conformance::load::{self, Case, Schemas};
+use icws_conformance::pipeline::Context;
+use icws_conformance::report::record::{CaseRecord, Verdict};
+use icws_conformance::report::{coverage, text};
+use icws_conformance::run::execute::Runner;
+use icws_conformance::run::session::Credentials;
+use icws_conformance::run::target::{Target, Transport};
+use icws_conformance::secret::{Redactor, Secret};
+use icws_refserver::catalogue::PROPERTIES;
+use icws_refserver::{Config, Fault};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 const CATALOG: &str = "status-messages/catalog";
@@ -157,32 +162,48 @@ fn expected(f: Fault) -> Expected {
     }
 }
 
-/// Runs every shipped case against a reference server with `fault`.
+/// Runs every shipped case against a reference server with `fault`, through
+/// the same stages as the binary (run → check → gate), with no baseline,
+/// no `--strict` and no snapshots.
 async fn run(
     cases: &[Case],
     schemas: &Schemas,
     fault: Option<Fault>,
-) -> Result<Vec<(String, Outcome)>, String> {
-    let settings = Settings {
-        transport: icws_conformance::client::Transport {
-            timeout: Duration::from_millis(1500),
-            ..Default::default()
-        },
-        embedded: Config {
-            fault,
-            ..Config::default()
-        },
-        ..Settings::default()
+) -> Result<Vec<CaseRecord>, String> {
+    let server = icws_refserver::spawn(Config {
+        fault,
+        ..Config::default()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let transport = Transport {
+        timeout: Duration::from_millis(1500),
+        ..Default::default()
     };
-    let ctx = runner::prepare(&settings, schemas.clone())
+    let target = Target::with(&server.base_url(), &transport).map_err(|e| e.to_string())?;
+    let creds = Credentials {
+        user: icws_refserver::DEMO_USER.into(),
+        password: Secret::new(icws_refserver::DEMO_PASSWORD),
+    };
+    let runner = Runner::prepare(target, Some(creds), None, "en-US", Redactor::default())
         .await
         .map_err(|e| e.to_string())?;
+    let ctx = Context {
+        runner,
+        schemas: schemas.clone(),
+        policy: Policy::default(),
+        snapshots: None,
+    };
     let mut out = Vec::new();
     for case in cases {
-        out.push((case.name.clone(), ctx.execute(case).await));
+        out.push(ctx.run_case(case).await.record);
     }
-    ctx.finish().await;
+    ctx.runner.finish().await;
     Ok(out)
+}
+
+fn failures(record: &CaseRecord) -> Vec<&icws_conformance::finding::Finding> {
+    record.failing_findings().collect()
 }
 
 /// Replaces what varies between runs (session ids, ports, timings).
@@ -203,12 +224,12 @@ fn prove(
     schemas: &Schemas,
     rt: &tokio::runtime::Runtime,
 ) -> Result<(), Failed> {
-    let outcomes = rt.block_on(run(cases, schemas, Some(fault)))?;
+    let records = rt.block_on(run(cases, schemas, Some(fault)))?;
     let want = expected(fault);
-    let failed: Vec<&str> = outcomes
+    let failed: Vec<&str> = records
         .iter()
-        .filter(|(_, o)| !o.failures().is_empty())
-        .map(|(n, _)| n.as_str())
+        .filter(|r| !failures(r).is_empty())
+        .map(|r| r.name.as_str())
         .collect();
     let mut want_cases = want.cases.clone();
     want_cases.sort_unstable();
@@ -232,11 +253,12 @@ fn prove(
         }
     }
     let mut snapshot = String::new();
-    for (name, outcome) in &outcomes {
-        let findings = outcome.failures();
+    for record in &records {
+        let findings = failures(record);
         if findings.is_empty() {
             continue;
         }
+        let name = &record.name;
         let hit = findings.iter().any(|f| {
             want.req.is_none_or(|r| f.req == r) && f.place.to_string().contains(want.place)
         });
@@ -247,22 +269,9 @@ fn prove(
             )
             .into());
         }
-        let case = cases
-            .iter()
-            .find(|c| &c.name == name)
-            .ok_or("case vanished")?;
-        if let Outcome::Done { exchange, findings } = outcome {
-            let all: Vec<_> = findings.iter().collect();
-            snapshot.push_str(&format!("---- {name} ----\n"));
-            snapshot.push_str(&report::render(
-                case,
-                exchange,
-                &all,
-                false,
-                &icws_conformance::secret::Redactor::default(),
-            ));
-            snapshot.push('\n');
-        }
+        snapshot.push_str(&format!("---- {name} ----\n"));
+        snapshot.push_str(&text::case_text(record, false));
+        snapshot.push('\n');
     }
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots/faults"));
@@ -276,17 +285,23 @@ fn prove(
 }
 
 fn clean(cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
-    let outcomes = rt.block_on(run(cases, schemas, None))?;
-    for (name, outcome) in &outcomes {
-        match outcome {
-            Outcome::Ignored(why) => return Err(format!("{name} was ignored: {why}").into()),
-            Outcome::Done { findings, .. } if !findings.is_empty() => {
-                return Err(format!("{name}: the clean server got findings: {findings:#?}").into());
-            }
-            Outcome::Done { .. } => {}
+    let records = rt.block_on(run(cases, schemas, None))?;
+    for r in &records {
+        if r.verdict == Verdict::Ignored {
+            return Err(format!("{} was ignored: {:?}", r.name, r.reason).into());
+        }
+        if !r.findings.is_empty() {
+            return Err(format!(
+                "{}: the clean server got findings: {:#?}",
+                r.name, r.findings
+            )
+            .into());
         }
     }
-    if outcomes.iter().any(|(_, o)| matches!(o, Outcome::Done { findings, .. } if findings.iter().any(|f| f.level == Level::Interop))) {
+    if records
+        .iter()
+        .any(|r| r.findings.iter().any(|f| f.level == Level::Interop))
+    {
         return Err("the clean server got interop warnings".into());
     }
     Ok(())
@@ -294,7 +309,11 @@ fn clean(cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Res
 
 /// Every requirement has a case that checks it and a fault that proves it.
 fn coverage(cases: &[Case]) -> Result<(), Failed> {
-    let gaps: Vec<String> = icws_conformance::coverage::matrix(cases)
+    let faults: Vec<coverage::FaultClaim> = Fault::all()
+        .iter()
+        .map(|f| (f.name(), f.breaks()))
+        .collect();
+    let gaps: Vec<String> = coverage::matrix(cases, &faults)
         .iter()
         .filter(|r| r.is_gap())
         .map(|r| format!("{} (cases {:?}, faults {:?})", r.req.id, r.cases, r.faults))
@@ -312,7 +331,7 @@ fn main() -> std::process::ExitCode {
         Ok(s) => s,
         Err(e) => panic!("shipped schemas do not compile: {e:?}"),
     };
-    let cases = match case::load_all(&[], &schemas) {
+    let cases = match load::load_all(&[], &schemas) {
         Ok(c) => Arc::new(c),
         Err(e) => panic!("shipped cases do not load: {e:?}"),
     };

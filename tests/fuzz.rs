@@ -10,12 +10,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use icws_conformance::case::{self, Case};
 use icws_conformance::check;
-use icws_conformance::client::{Exchange, Response};
-use icws_conformance::headers;
-use icws_conformance::refserver::catalogue;
-use icws_conformance::schema::Schemas;
+use icws_conformance::check::headers;
+use icws_conformance::load::Schemas;
+use icws_conformance::load::{self, Case, case};
+use icws_conformance::run::client::{Exchange, Response};
+use icws_refserver::catalogue;
 use proptest::prelude::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -25,7 +25,7 @@ fn schemas() -> Schemas {
 }
 
 fn shipped_cases() -> Vec<Case> {
-    case::load_all(&[], &schemas()).unwrap()
+    load::load_all(&[], &schemas()).unwrap()
 }
 
 fn shipped_texts() -> Vec<String> {

@@ -19,7 +19,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use common::{line_of, login_env, pairs, run, runtime, serve};
-use icws_conformance::refserver::{self, Config};
+use icws_refserver::{self as refserver, Config};
 
 type Rewrite = fn(StatusCode, axum::http::HeaderMap, Vec<u8>) -> Response;
 

@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use icws_conformance::case::{self, LoadError};
-use icws_conformance::schema::Schemas;
+use icws_conformance::load::Schemas;
+use icws_conformance::load::{self, LoadError, case};
 use icws_conformance::spec;
 
 const GOOD: &str = r#"description = "ok"
@@ -28,7 +28,7 @@ fn load_one(text: &str) -> Result<Vec<case::Case>, Vec<LoadError>> {
     std::fs::create_dir_all(dir.path().join("mine")).unwrap();
     std::fs::write(dir.path().join("mine/c.toml"), text).unwrap();
     let schemas = Schemas::shipped().unwrap();
-    let r = case::load_all(&[dir.path().to_path_buf()], &schemas);
+    let r = load::load_all(&[dir.path().to_path_buf()], &schemas);
     drop(dir);
     r
 }
@@ -50,7 +50,7 @@ fn a_good_extra_case_loads_with_its_path_as_name() {
 
 #[test]
 fn shipped_cases_load_and_every_requirement_id_is_known() {
-    let cases = case::load_all(&[], &Schemas::shipped().unwrap()).unwrap();
+    let cases = load::load_all(&[], &Schemas::shipped().unwrap()).unwrap();
     assert!(cases.len() >= 10);
     for c in &cases {
         assert!(c.file.starts_with("cases/") && c.file.ends_with(".toml"));
@@ -162,7 +162,7 @@ fn non_utf8_file_is_an_error_at_the_bad_byte() {
     )
     .unwrap();
     let errors =
-        case::load_all(&[dir.path().to_path_buf()], &Schemas::shipped().unwrap()).unwrap_err();
+        load::load_all(&[dir.path().to_path_buf()], &Schemas::shipped().unwrap()).unwrap_err();
     assert_eq!((errors[0].line, errors[0].col), (2, 10), "{}", errors[0]);
     assert!(errors[0].message.contains("UTF-8"));
 }
@@ -171,13 +171,13 @@ fn non_utf8_file_is_an_error_at_the_bad_byte() {
 fn empty_folder_missing_folder_and_duplicates_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let schemas = Schemas::shipped().unwrap();
-    let errors = case::load_all(&[dir.path().to_path_buf()], &schemas).unwrap_err();
+    let errors = load::load_all(&[dir.path().to_path_buf()], &schemas).unwrap_err();
     assert!(errors[0].message.contains("no case files"), "{}", errors[0]);
-    let errors = case::load_all(&[PathBuf::from("/nonexistent/cases")], &schemas).unwrap_err();
+    let errors = load::load_all(&[PathBuf::from("/nonexistent/cases")], &schemas).unwrap_err();
     assert!(errors[0].message.contains("cannot read"), "{}", errors[0]);
     std::fs::create_dir_all(dir.path().join("status-messages")).unwrap();
     std::fs::write(dir.path().join("status-messages/catalog.toml"), GOOD).unwrap();
-    let errors = case::load_all(&[dir.path().to_path_buf()], &schemas).unwrap_err();
+    let errors = load::load_all(&[dir.path().to_path_buf()], &schemas).unwrap_err();
     assert!(
         errors[0]
             .message

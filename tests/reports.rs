@@ -12,7 +12,7 @@ use std::path::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use common::{faulty, line_of, login_env, pairs, run, runtime, serve};
-use icws_conformance::refserver::{self, Config};
+use icws_refserver::{self as refserver, Config};
 use serde_json::Value;
 
 fn read_json(path: &Path) -> Value {

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use icws_conformance::refserver::catalogue;
-use icws_conformance::schema::{Schema, Schemas};
+use icws_conformance::load::schema::{Schema, Schemas};
+use icws_refserver::catalogue;
 use serde_json::{Value, json};
 
 struct Row {

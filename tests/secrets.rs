@@ -14,7 +14,7 @@ use axum::Router;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use common::{run, runtime, serve};
-use icws_conformance::refserver::{self, Config, Fault};
+use icws_refserver::{self as refserver, Config, Fault};
 
 const PASSWORD: &str = "pw-S3CRET-7f1c";
 
@@ -201,8 +201,8 @@ fn no_secret_from_a_server_that_echoes_them() {
 fn debug_output_of_secret_holders_hides_them() {
     use clap::Parser;
     use icws_conformance::cli::{Cli, settings};
+    use icws_conformance::run::session::Session;
     use icws_conformance::secret::Redactor;
-    use icws_conformance::session::Session;
     let cli = Cli::try_parse_from([
         "icws-conformance",
         "--base-url",

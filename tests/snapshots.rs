@@ -14,7 +14,7 @@ use std::path::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use common::{line_of, login_env, pairs, run, runtime, serve};
-use icws_conformance::refserver::{self, Config};
+use icws_refserver::{self as refserver, Config};
 use serde_json::Value;
 
 type Edit = fn(&mut Vec<Value>);

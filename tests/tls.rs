@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::{login_env, pairs, run, runtime};
-use icws_conformance::refserver::{self, Config};
+use icws_refserver::{self as refserver, Config};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair,

@@ -14,7 +14,7 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use common::{line_of, login_env, pairs, run, runtime, serve};
-use icws_conformance::refserver::{self, Config};
+use icws_refserver::{self as refserver, Config};
 use serde_json::Value;
 
 /// The reference server, except that the first `slow` status-messages

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use icws_conformance::refserver::{self, Config, Fault};
+use icws_refserver::{self as refserver, Config, Fault};
 
 /// A conformant ICWS server for connect, features, status-messages and disconnect.
 #[derive(Debug, Parser)]

@@ -143,7 +143,7 @@ fn message(session_id: &str, id: &str, text: &str, group: &str, sys: &str, f: [b
         "__type": "urn:inin.com:status:statusMessage",
         "statusId": id,
         "messageText": text,
-        "iconUri": format!("/icws/{session_id}/status/status-message-icons/{}", crate::session::encode_segment(id)),
+        "iconUri": format!("/icws/{session_id}/status/status-message-icons/{}", encode_segment(id)),
         "groupTag": group,
         "canHaveDate": f[0],
         "canHaveTime": f[1],
@@ -156,6 +156,20 @@ fn message(session_id: &str, id: &str, text: &str, group: &str, sys: &str, f: [b
         "isAllowFollowUpStatus": f[8],
         "systemId": sys,
     })
+}
+
+/// Percent-encodes a path segment: letters, digits and `-._*` stay, every
+/// other byte becomes `%XX` (a space too).
+fn encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The features the server advertises.

@@ -54,14 +54,8 @@ pub async fn serve(app: Router) -> String {
 pub fn login_env(url: &str) -> Vec<(&'static str, String)> {
     vec![
         ("ICWS_BASE_URL", url.to_owned()),
-        (
-            "ICWS_USER",
-            icws_conformance::refserver::DEMO_USER.to_owned(),
-        ),
-        (
-            "ICWS_PASSWORD",
-            icws_conformance::refserver::DEMO_PASSWORD.to_owned(),
-        ),
+        ("ICWS_USER", icws_refserver::DEMO_USER.to_owned()),
+        ("ICWS_PASSWORD", icws_refserver::DEMO_PASSWORD.to_owned()),
     ]
 }
 
@@ -79,8 +73,8 @@ pub fn line_of(out: &str, name: &str) -> String {
 }
 
 /// A reference server breaking one rule (a fault name from `--list-faults`).
-pub fn faulty(fault: &str, rt: &tokio::runtime::Runtime) -> icws_conformance::refserver::Running {
-    use icws_conformance::refserver::{self, Config, Fault};
+pub fn faulty(fault: &str, rt: &tokio::runtime::Runtime) -> icws_refserver::Running {
+    use icws_refserver::{self as refserver, Config, Fault};
     rt.block_on(refserver::spawn(Config {
         fault: Some(Fault::parse(fault).unwrap()),
         ..Config::default()
@@ -90,15 +84,18 @@ pub fn faulty(fault: &str, rt: &tokio::runtime::Runtime) -> icws_conformance::re
 
 /// Logs in to the reference server at `url` as the demo user, the way a
 /// user would before handing the tool an existing session.
-pub fn open_session(url: &str, rt: &tokio::runtime::Runtime) -> icws_conformance::session::Session {
-    use icws_conformance::client::Target;
-    use icws_conformance::refserver;
+pub fn open_session(
+    url: &str,
+    rt: &tokio::runtime::Runtime,
+) -> icws_conformance::run::session::Session {
+    use icws_conformance::run::target::Target;
+
+    use icws_conformance::run::session::{self, Credentials};
     use icws_conformance::secret::{Redactor, Secret};
-    use icws_conformance::session::{self, Credentials};
     let target = Target::new(url, std::time::Duration::from_secs(5)).unwrap();
     let creds = Credentials {
-        user: refserver::DEMO_USER.into(),
-        password: Secret::new(refserver::DEMO_PASSWORD),
+        user: icws_refserver::DEMO_USER.into(),
+        password: Secret::new(icws_refserver::DEMO_PASSWORD),
     };
     rt.block_on(session::connect(
         &target,

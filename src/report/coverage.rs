@@ -1,12 +1,16 @@
 //! The coverage matrix: for each requirement, the cases that check it and
 //! the reference server's fault modes that break it (each proven, by the
 //! self-proof tests, to make one of those cases fail). `--coverage` prints it.
+//! The fault list is handed in by the edge: this module does not know the
+//! reference server.
 
 use std::fmt::Write as _;
 
-use crate::case::Case;
-use crate::refserver::Fault;
+use crate::load::case::Case;
 use crate::spec::{REQUIREMENTS, Requirement};
+
+/// A fault mode by name, with the requirement ids it breaks.
+pub type FaultClaim = (String, Vec<&'static str>);
 
 /// One requirement's row.
 #[derive(Debug, Clone)]
@@ -27,8 +31,7 @@ impl Row {
 }
 
 /// The matrix over every known requirement, in specification order.
-pub fn matrix(cases: &[Case]) -> Vec<Row> {
-    let faults = Fault::all();
+pub fn matrix(cases: &[Case], faults: &[FaultClaim]) -> Vec<Row> {
     REQUIREMENTS
         .iter()
         .map(|req| Row {
@@ -40,8 +43,8 @@ pub fn matrix(cases: &[Case]) -> Vec<Row> {
                 .collect(),
             faults: faults
                 .iter()
-                .filter(|f| f.breaks().contains(&req.id))
-                .map(Fault::name)
+                .filter(|(_, breaks)| breaks.contains(&req.id))
+                .map(|(name, _)| name.clone())
                 .collect(),
         })
         .collect()

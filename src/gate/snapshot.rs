@@ -11,14 +11,20 @@
 //! `INSTA_UPDATE=no` writes nothing, and `INSTA_UPDATE=always` or
 //! `--accept-snapshots` accepts. A first run against a new target writes the
 //! snapshot itself (locally) and says so.
+//!
+//! Read → decide → write: the edge reads the stored snapshots before the run
+//! and the environment once ([`WriteMode::from_values`]); [`Plan::compare`]
+//! is a pure decision that returns findings, notes and the files to write;
+//! the edge writes them after the run.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
+use crate::check::rules::fold;
 use crate::finding::{Finding, Place, SHOWN_CHARS, pointer_token, shorten};
-use crate::rules::fold;
+pub use crate::load::case::SnapshotSpec;
 
 /// The id snapshot findings carry (a gate the user opted into, not a
 /// documented requirement).
@@ -30,14 +36,6 @@ pub const SESSION_PLACEHOLDER: &str = "{sessionId}";
 pub const ORIGIN_PLACEHOLDER: &str = "{origin}";
 /// What stands where a user-declared value was.
 pub const REDACTED_VALUE: &str = "[redacted]";
-
-/// A case's `[snapshot]` table.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SnapshotSpec {
-    /// JSON pointers whose values vary per run; `*` matches any one segment
-    /// (`/statusMessageList/*/messageText`).
-    pub redact: Vec<String>,
-}
 
 /// When files may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,42 +49,64 @@ pub enum WriteMode {
 }
 
 impl WriteMode {
-    /// From the environment as insta reads it: `CI`/`TF_BUILD` → never;
-    /// `INSTA_UPDATE=no` → never, `always` → accept, else new.
-    pub fn from_env(accept: bool) -> Self {
-        if is_ci() {
-            return WriteMode::Never;
-        }
-        match std::env::var("INSTA_UPDATE").ok().as_deref() {
-            Some("no") => WriteMode::Never,
-            Some("always") => WriteMode::Accept,
-            _ if accept => WriteMode::Accept,
-            _ => WriteMode::New,
-        }
+    /// The mode insta's conventions give: under CI (`ci`) never; else by
+    /// `INSTA_UPDATE` (`no` → never; `always` or `force` → accept; `auto`,
+    /// `new`, `unseen` or unset → new, or accept with `--accept-snapshots`).
+    /// Any other value is an error, as insta treats it.
+    pub fn from_values(ci: bool, insta_update: Option<&str>, accept: bool) -> Result<Self, String> {
+        let named = match insta_update.map(str::trim) {
+            None | Some("") | Some("auto") | Some("new") | Some("unseen") => None,
+            Some("no") => Some(WriteMode::Never),
+            Some("always") | Some("force") => Some(WriteMode::Accept),
+            Some(other) => {
+                return Err(format!(
+                    "INSTA_UPDATE={other:?} is not a known value (auto, always, force, new, unseen or no)"
+                ));
+            }
+        };
+        Ok(if ci {
+            WriteMode::Never
+        } else {
+            named.unwrap_or(if accept {
+                WriteMode::Accept
+            } else {
+                WriteMode::New
+            })
+        })
     }
 }
 
-/// True when running under CI (the `CI` or `TF_BUILD` variable is set and
-/// not `false`/`0`/empty), as insta decides it.
-pub fn is_ci() -> bool {
-    ["CI", "TF_BUILD"].iter().any(|v| {
-        std::env::var(v)
-            .ok()
-            .is_some_and(|x| !matches!(x.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"))
-    })
+/// One stored snapshot, as the edge read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The contents (what follows the metadata).
+    pub contents: String,
+    /// Where it came from, as messages name it.
+    pub from: String,
 }
 
-/// Where one target's snapshots live, and how they may change.
+/// One target's snapshots for this run: where they live, what was stored
+/// before the run (per case: the snapshot, none, or why it is unreadable),
+/// and how they may change.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct Plan {
     /// `<dir>/<target>`.
     pub root: PathBuf,
     /// The target's name.
     pub target: String,
-    /// Built-in snapshots used when the file is absent (the embedded server's).
-    pub builtin: &'static [(&'static str, &'static str)],
     /// Write policy.
     pub mode: WriteMode,
+    /// Case name → the stored snapshot (read by the edge before the run).
+    pub stored: BTreeMap<String, Result<Option<Stored>, String>>,
+}
+
+/// A file the edge writes after the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    /// Where.
+    pub path: PathBuf,
+    /// The whole file.
+    pub text: String,
 }
 
 /// What a comparison came to.
@@ -96,6 +116,8 @@ pub struct Comparison {
     pub findings: Vec<Finding>,
     /// Information: a snapshot written, letter-case-only id changes.
     pub notes: Vec<String>,
+    /// Files to write, as the mode allows.
+    pub writes: Vec<Write>,
 }
 
 /// A target name for a base URL: its host, and `-PORT` when one is given
@@ -448,39 +470,13 @@ pub fn parse_snap(text: &str) -> Option<String> {
     Some(rest[end.0 + end.1..].trim_end().to_owned())
 }
 
-impl Store {
+impl Plan {
     /// `<root>/<case>.snap`.
     pub fn path(&self, case: &str) -> PathBuf {
         self.root.join(format!("{case}.snap"))
     }
 
-    fn stored(&self, case: &str) -> Result<Option<(String, String)>, String> {
-        let path = self.path(case);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => parse_snap(&text)
-                .map(|c| Some((c, path.display().to_string())))
-                .ok_or_else(|| format!("{} is not an insta snapshot file", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let rel = format!("{}/{case}.snap", self.target);
-                Ok(self
-                    .builtin
-                    .iter()
-                    .find(|(p, _)| p.ends_with(&rel))
-                    .and_then(|(p, t)| parse_snap(t).map(|c| (c, format!("{p} (built in)")))))
-            }
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-        }
-    }
-
-    fn write(&self, path: &Path, text: &str) -> Result<(), String> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    }
-
-    /// The command that accepts pending snapshots of this store.
+    /// The command that accepts pending snapshots of this target.
     pub fn accept_hint(&self) -> String {
         format!(
             "to accept: rerun with --accept-snapshots, or (inside a Cargo project, with cargo-insta installed) `cargo insta review --workspace-root {dir}` / `cargo insta accept --workspace-root {dir}`",
@@ -488,8 +484,8 @@ impl Store {
         )
     }
 
-    /// Compares a normalized body with the stored snapshot of `case`,
-    /// writing files as the mode allows.
+    /// Compares a normalized body with the stored snapshot of `case`: the
+    /// findings, the notes and the files the mode allows to write.
     pub fn compare(&self, case: &str, normalized: &Value) -> Comparison {
         let mut out = Comparison::default();
         let contents = serde_json::to_string_pretty(normalized).unwrap_or_default();
@@ -504,7 +500,7 @@ impl Store {
                 actual,
             )
         };
-        let stored = match self.stored(case) {
+        let stored = match self.stored.get(case).cloned().unwrap_or(Ok(None)) {
             Ok(s) => s,
             Err(e) => {
                 out.findings
@@ -512,7 +508,11 @@ impl Store {
                 return out;
             }
         };
-        let Some((old_text, from)) = stored else {
+        let Some(Stored {
+            contents: old_text,
+            from,
+        }) = stored
+        else {
             match self.mode {
                 WriteMode::Never => out.findings.push(fail(
                     format!(
@@ -523,14 +523,14 @@ impl Store {
                     "a committed snapshot",
                     "none".into(),
                 )),
-                WriteMode::New | WriteMode::Accept => match self.write(&path, &snap) {
-                    Ok(()) => out.notes.push(format!(
+                WriteMode::New | WriteMode::Accept => {
+                    out.notes.push(format!(
                         "{case}: first run against target `{}`: wrote {}; review and commit it",
                         self.target,
                         path.display()
-                    )),
-                    Err(e) => out.findings.push(fail(e, "a writable snapshot folder", "not writable".into())),
-                },
+                    ));
+                    out.writes.push(Write { path, text: snap });
+                }
             }
             return out;
         };
@@ -557,22 +557,26 @@ impl Store {
             return out;
         }
         let action = match self.mode {
-            WriteMode::Never => Ok("nothing written (CI)".to_owned()),
+            WriteMode::Never => "nothing written (CI)".to_owned(),
             WriteMode::New => {
                 let new_path = path.with_extension("snap.new");
-                self.write(&new_path, &snap)
-                    .map(|()| format!("wrote {}; {}", new_path.display(), self.accept_hint()))
+                let action = format!("wrote {}; {}", new_path.display(), self.accept_hint());
+                out.writes.push(Write {
+                    path: new_path,
+                    text: snap,
+                });
+                action
             }
-            WriteMode::Accept => self
-                .write(&path, &snap)
-                .map(|()| format!("accepted: wrote {}", path.display())),
+            WriteMode::Accept => {
+                out.notes.push(format!(
+                    "{case}: {} change(s); accepted: wrote {}",
+                    counted.len(),
+                    path.display()
+                ));
+                out.writes.push(Write { path, text: snap });
+                return out;
+            }
         };
-        let action = action.unwrap_or_else(|e| e);
-        if self.mode == WriteMode::Accept {
-            out.notes
-                .push(format!("{case}: {} change(s); {action}", counted.len()));
-            return out;
-        }
         out.findings.push(fail(
             format!(
                 "the catalogue differs from {from} in {} place(s); {action}",
@@ -671,6 +675,28 @@ mod tests {
             "{described:#?}"
         );
         assert!(diff(&n(&old), &n(&old)).is_empty());
+    }
+
+    #[test]
+    fn insta_update_is_parsed_strictly() {
+        use WriteMode::*;
+        assert_eq!(WriteMode::from_values(false, None, false), Ok(New));
+        assert_eq!(
+            WriteMode::from_values(false, Some("always"), false),
+            Ok(Accept)
+        );
+        assert_eq!(WriteMode::from_values(false, Some("no"), true), Ok(Never));
+        assert_eq!(WriteMode::from_values(false, None, true), Ok(Accept));
+        assert_eq!(
+            WriteMode::from_values(true, Some("always"), true),
+            Ok(Never)
+        );
+        let err = WriteMode::from_values(false, Some("yes"), false).unwrap_err();
+        assert!(
+            err.contains("INSTA_UPDATE") && err.contains("\"yes\""),
+            "{err}"
+        );
+        assert!(WriteMode::from_values(true, Some("sometimes"), false).is_err());
     }
 
     #[test]

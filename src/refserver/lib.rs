@@ -24,8 +24,14 @@ use serde_json::{Value, json};
 
 pub use fault::Fault;
 
-use crate::client::CSRF_HEADER;
-use crate::headers::ICWS_MEDIA_TYPE;
+/// The header that carries the session token (`icws-session.md`). Written
+/// here from the documentation, not taken from the harness: the oracle shares
+/// no code with what it judges.
+pub const CSRF_HEADER: &str = "ININ-ICWS-CSRF-Token";
+/// The header that carries the session id in the login's 201.
+pub const SESSION_ID_HEADER: &str = "ININ-ICWS-Session-ID";
+/// The vendor media type, as real servers spell it.
+pub const ICWS_MEDIA_TYPE: &str = "application/vnd.inin.icws+JSON; charset=utf-8";
 
 /// The reference server's settings.
 #[derive(Debug, Clone)]
@@ -285,7 +291,7 @@ async fn connect(
     let h = resp.headers_mut();
     let pairs = [
         (CSRF_HEADER, token),
-        ("ININ-ICWS-Session-ID", sid.clone()),
+        (SESSION_ID_HEADER, sid.clone()),
         (
             "Set-Cookie",
             format!("{cookie_name}={cookie_value}; Path=/icws/{sid}; Secure; HttpOnly"),

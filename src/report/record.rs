@@ -1,12 +1,13 @@
-//! The results of a run as data: one [`CaseRecord`] per case that ran (its
-//! verdict after levels and the baseline are applied, its attempts and
-//! findings) and the [`RunRecord`] around them. The runner fills it; every
-//! report (console summary, JUnit, JSON, GitHub) reads it and nothing else.
+//! The results of a run as data: one [`CaseRecord`] per case (its verdict
+//! after levels and the baseline are applied, the request, its attempts and
+//! findings, notes and warnings) and the [`RunRecord`] around them. The gate
+//! builds each case's record; every report (console text, JUnit, JSON,
+//! GitHub) reads the record and nothing else.
 
 use std::time::Duration;
 
-use crate::client::Attempt;
 use crate::finding::{Finding, Level};
+use crate::run::client::{Attempt, Exchange};
 
 /// What a case came to, after `--strict` and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,18 +57,58 @@ pub struct CaseRecord {
     pub reason: Option<String>,
     /// Wall time of the whole case (session steps included).
     pub duration: Duration,
-    /// `GET /icws/…` of the checked request (empty when ignored).
-    pub request: String,
-    /// Every attempt of the checked request.
-    pub attempts: Vec<Attempt>,
-    /// Every finding, must and interop (secrets already scrubbed).
+    /// The checked request (empty when ignored).
+    pub request: RequestRecord,
+    /// Every finding, must and interop; failing ones first.
     pub findings: Vec<Finding>,
     /// True when the run fails on these findings' level (`must`, or any under `--strict`).
     pub failing: Vec<bool>,
-    /// The console rendering of the findings (empty without findings).
-    pub text: String,
     /// Passed, but only after a retried attempt.
     pub flaky: bool,
+    /// A baselined case that broke requirements its entry does not list:
+    /// (the entry's requirement ids, the new ones).
+    pub beyond_baseline: Option<(Vec<String>, Vec<&'static str>)>,
+    /// Information (a snapshot written, letter-case-only id changes).
+    pub notes: Vec<String>,
+    /// Problems around the case that are not findings (its own session
+    /// could not be ended).
+    pub warnings: Vec<String>,
+}
+
+/// What a case sent and what came back, as reports show it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestRecord {
+    /// `GET /icws/…`, or `(session set-up)` when a session step failed first.
+    pub line: String,
+    /// The request headers as shown (secrets as `<redacted>`).
+    pub headers: Vec<String>,
+    /// The response status; `None` without a complete response.
+    pub status: Option<u16>,
+    /// Time from sending to the last body byte (all attempts).
+    pub elapsed: Duration,
+    /// Every attempt, in order.
+    pub attempts: Vec<Attempt>,
+}
+
+impl RequestRecord {
+    /// The record of an exchange.
+    pub fn of(exchange: &Exchange) -> Self {
+        Self {
+            line: exchange.request_line.clone(),
+            headers: exchange.request_headers.clone(),
+            status: exchange.outcome.as_ref().ok().map(|r| r.status),
+            elapsed: exchange.elapsed,
+            attempts: exchange.attempts.clone(),
+        }
+    }
+
+    /// A session step failed before the case's request.
+    pub fn setup() -> Self {
+        Self {
+            line: "(session set-up)".into(),
+            ..Self::default()
+        }
+    }
 }
 
 impl CaseRecord {

@@ -7,7 +7,8 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::client::{CSRF_HEADER, Request, Sent, Target};
+use super::client::{CSRF_HEADER, Request, Sent};
+use super::target::Target;
 use crate::secret::{Redactor, Secret};
 
 /// User name and password.
@@ -81,6 +82,14 @@ pub enum SessionError {
         status: u16,
         /// `: <message>` from the error body, if any.
         detail: String,
+    },
+    /// `DELETE /icws/{id}/connection` answered something other than a 2xx.
+    #[error("ending the session refused: DELETE {url} answered {status}")]
+    EndRefused {
+        /// The connection resource's URL.
+        url: String,
+        /// The status code.
+        status: u16,
     },
     /// 201, but without a usable id, token or cookie.
     #[error("login answered 201 but {0}")]
@@ -188,10 +197,9 @@ pub async fn disconnect(
     if (200..300).contains(&resp.status) {
         Ok(())
     } else {
-        Err(SessionError::Refused {
+        Err(SessionError::EndRefused {
             url,
             status: resp.status,
-            detail: String::new(),
         })
     }
 }

@@ -1,15 +1,18 @@
-//! Checking: one case's expectations × one exchange → every finding (not
-//! only the first). Pure: no I/O, no printing. The order of the checks is
-//! status, headers, media type, body (JSON, schema), catalogue rules.
+//! Stage 3, **check**: one case's expectations × one exchange → every
+//! finding (not only the first). Pure: no I/O, no printing. The order of the
+//! checks is status, headers ([`headers`]), media type, body (JSON,
+//! [`schema`]), catalogue rules ([`rules`]).
+
+pub mod headers;
+pub mod rules;
+pub mod schema;
 
 use serde_json::Value;
 
-use crate::case::{Case, ChallengeRule, MediaClass};
-use crate::client::Exchange;
 use crate::finding::{Finding, Place, SHOWN_CHARS, shorten};
-use crate::headers;
-use crate::rules;
-use crate::schema::Schemas;
+use crate::load::case::{Case, ChallengeRule, MediaClass};
+use crate::load::schema::Schemas;
+use crate::run::client::{Exchange, Response};
 use crate::spec::DOCUMENTED_STATUSES;
 
 /// Every finding of `case` on `exchange`.
@@ -38,7 +41,7 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
         let excerpt = match location.first() {
             Some(to) if (300..400).contains(&resp.status) => format!(
                 "redirect to {} (not followed: the token and cookie stay with the target)",
-                crate::finding::shorten(to, crate::finding::SHOWN_CHARS)
+                shorten(to, SHOWN_CHARS)
             ),
             _ => body_excerpt(&resp.body),
         };
@@ -143,7 +146,7 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
 /// An unexpected but documented error status must still carry the error
 /// object the documentation gives for it (REQ-400-1, REQ-401-1, REQ-410-1,
 /// REQ-500-1): the finding names that status's requirement.
-fn unexpected_error_shape(resp: &crate::client::Response, schemas: &Schemas) -> Vec<Finding> {
+fn unexpected_error_shape(resp: &Response, schemas: &Schemas) -> Vec<Finding> {
     let req = match resp.status {
         400 => "REQ-400-1",
         401 => "REQ-401-1",

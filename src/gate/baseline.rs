@@ -11,12 +11,12 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::case::LoadError;
+use crate::load::LoadError;
+use crate::report::record::{RunRecord, Verdict};
 
 /// One known failure.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,28 +104,6 @@ impl Baseline {
         })
     }
 
-    /// Reads and parses a baseline file.
-    pub fn load(path: &Path) -> Result<Self, LoadError> {
-        let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| LoadError {
-            file: file.clone(),
-            line: 1,
-            col: 1,
-            message: format!("cannot read the baseline: {e}"),
-            source_line: String::new(),
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            LoadError::at(
-                &file,
-                &lossy,
-                e.utf8_error().valid_up_to(),
-                "the baseline is not valid UTF-8",
-            )
-        })?;
-        Self::parse(&file, &text)
-    }
-
     /// The entry of a case, if it is expected to fail.
     pub fn entry(&self, case: &str) -> Option<&Entry> {
         self.entries.get(case)
@@ -144,6 +122,30 @@ impl Baseline {
             .map(|(name, e)| (format!("{}:{}", self.file, e.line), name.as_str()))
             .collect()
     }
+}
+
+/// The entries `--write-baseline` writes for a run: every failing (or
+/// expected-failing) case, with the reason the current baseline gives (else
+/// its first finding) and the requirement ids it breaks.
+pub fn entries_of(
+    run: &RunRecord,
+    current: Option<&Baseline>,
+) -> BTreeMap<String, (String, Vec<String>)> {
+    run.cases
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Failed | Verdict::ExpectedFailure))
+        .map(|c| {
+            let reason = current
+                .and_then(|b| b.reason(&c.name))
+                .map(str::to_owned)
+                .or_else(|| c.headline())
+                .unwrap_or_default();
+            let mut reqs: Vec<String> = c.failing_findings().map(|f| f.req.to_owned()).collect();
+            reqs.sort();
+            reqs.dedup();
+            (c.name.clone(), (reason, reqs))
+        })
+        .collect()
 }
 
 /// The text of a baseline holding `entries` (case name → (reason, the

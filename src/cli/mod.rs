@@ -1,0 +1,459 @@
+//! The edge: flags and environment → [`settings::Settings`], then the
+//! pipeline — load cases and schemas → decide the target ([`target`]) →
+//! prepare the runner → one trial per case → the record → reports — and the
+//! exit code: 0 all passed, 101 a case failed, 2 the run could not start.
+//! The only module that prints, reads the environment or writes files
+//! ([`files`]); every text it prints or writes passes the redactor.
+
+pub mod files;
+pub mod settings;
+pub mod target;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::builder::FalseyValueParser;
+use clap::{CommandFactory, FromArgMatches, Parser};
+
+use crate::gate::baseline::{self, Baseline};
+use crate::gate::{Policy, snapshot};
+use crate::load::{self, Case, Schemas};
+use crate::pipeline::{self, Context};
+use crate::report::record::RunRecord;
+use crate::report::{coverage, github, json, junit, text};
+use crate::run::execute::Runner;
+use crate::run::target::display_url;
+use crate::secret::Redactor;
+use crate::text::did_you_mean;
+
+pub use settings::{Settings, settings};
+
+/// Exit code when the run could not start.
+pub const EXIT_SETUP: u8 = 2;
+
+/// Conformance suite for GET /icws/{sessionId}/status/status-messages.
+#[derive(Parser)]
+#[command(name = "icws-conformance")]
+pub struct Cli {
+    /// The target, e.g. https://cic.example:8019 (may carry a path prefix).
+    /// Absent: the embedded reference server on 127.0.0.1:0.
+    #[arg(long, env = "ICWS_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// ICWS user name for the login.
+    #[arg(long, env = "ICWS_USER", value_name = "NAME")]
+    pub user: Option<String>,
+    /// Password for the login. Prefer the environment variable: a flag is
+    /// visible in the process list.
+    #[arg(
+        long,
+        env = "ICWS_PASSWORD",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+    /// Use an existing session: its id (with --csrf-token and --cookie).
+    #[arg(long, env = "ICWS_SESSION_ID", value_name = "ID")]
+    pub session_id: Option<String>,
+    /// The existing session's CSRF token.
+    #[arg(
+        long,
+        env = "ICWS_CSRF_TOKEN",
+        value_name = "T",
+        hide_env_values = true
+    )]
+    pub csrf_token: Option<String>,
+    /// The existing session's cookie: `icws_<id>=<value>` or only the value.
+    #[arg(long, env = "ICWS_COOKIE", value_name = "C", hide_env_values = true)]
+    pub cookie: Option<String>,
+    /// Accept-Language sent with the login.
+    #[arg(
+        long,
+        env = "ICWS_ACCEPT_LANGUAGE",
+        value_name = "TAG",
+        default_value = "en-US"
+    )]
+    pub accept_language: String,
+    /// Per-request timeout in seconds (at most a day).
+    #[arg(
+        long,
+        env = "ICWS_TIMEOUT",
+        value_name = "SECS",
+        default_value = "30",
+        value_parser = settings::parse_timeout
+    )]
+    pub timeout: Duration,
+    /// An extra case folder (repeatable); the shipped cases are built in.
+    #[arg(long = "cases", value_name = "DIR")]
+    pub cases: Vec<PathBuf>,
+    /// Run only cases with one of these tags (repeatable, or comma-separated).
+    #[arg(
+        long = "tag",
+        env = "ICWS_TAGS",
+        value_name = "TAG",
+        value_delimiter = ','
+    )]
+    pub tags: Vec<String>,
+    /// Leave out cases with any of these tags (repeatable, or comma-separated).
+    #[arg(
+        long = "skip-tag",
+        env = "ICWS_SKIP_TAGS",
+        value_name = "TAG",
+        value_delimiter = ','
+    )]
+    pub skip_tags: Vec<String>,
+    /// Interop findings fail the run (by default they are warnings).
+    #[arg(long, env = "ICWS_STRICT", value_parser = FalseyValueParser::new())]
+    pub strict: bool,
+    /// Known failures (TOML: `[expected-failures]`, case name = reason):
+    /// reported as expected, not failing the run.
+    #[arg(long, env = "ICWS_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// A baseline entry whose case now passes fails the run.
+    #[arg(long, env = "ICWS_STRICT_BASELINE", value_parser = FalseyValueParser::new())]
+    pub strict_baseline: bool,
+    /// Write the run's failures as a baseline file (keeping known reasons).
+    #[arg(long, env = "ICWS_WRITE_BASELINE", value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Write a JUnit XML report.
+    #[arg(long, env = "ICWS_JUNIT", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON report (shape: schemas/report/report.schema.json).
+    #[arg(long, env = "ICWS_REPORT_JSON", value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Compare catalogue snapshots, kept in DIR/<target>/ (default folder
+    /// `snapshots`; always on for the embedded server).
+    #[arg(long, env = "ICWS_SNAPSHOTS", value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// The target's name for its snapshot folder (turns snapshots on;
+    /// default: derived from the host).
+    #[arg(long, env = "ICWS_TARGET_NAME", value_name = "NAME")]
+    pub target_name: Option<String>,
+    /// Overwrite differing snapshots with the current catalogue (refused under CI).
+    #[arg(long)]
+    pub accept_snapshots: bool,
+    /// Retry a request up to N times on transport failures before any
+    /// response byte (refused, reset, timeout); never on a finding.
+    #[arg(long, env = "ICWS_RETRIES", value_name = "N", default_value = "0")]
+    pub retries: u32,
+    /// The most body bytes read from one response (e.g. 16MiB, 512KiB, 1000000).
+    #[arg(
+        long,
+        env = "ICWS_MAX_BODY",
+        value_name = "BYTES",
+        default_value = "16MiB",
+        value_parser = settings::parse_max_body
+    )]
+    pub max_body: usize,
+    /// Do not verify the server's TLS certificate (prints a warning).
+    #[arg(long, env = "ICWS_INSECURE", value_parser = FalseyValueParser::new())]
+    pub insecure: bool,
+    /// Trust the CA certificate(s) in this PEM file as well.
+    #[arg(long, env = "ICWS_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS; needs --client-key.
+    #[arg(long, env = "ICWS_CLIENT_CERT", value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// Private key (PEM) of --client-cert.
+    #[arg(long, env = "ICWS_CLIENT_KEY", value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
+    /// Send every request through this proxy (NO_PROXY still applies).
+    /// Without it HTTP_PROXY / HTTPS_PROXY / NO_PROXY are honoured.
+    #[arg(long, env = "ICWS_PROXY", value_name = "URL", hide_env_values = true)]
+    pub proxy: Option<String>,
+    /// Print, for each requirement, the cases that check it and the fault
+    /// modes that prove the check, then exit.
+    #[arg(long)]
+    pub coverage: bool,
+    /// libtest options.
+    #[command(flatten)]
+    pub test: libtest_mimic::Arguments,
+}
+
+/// Shows the options without the password, CSRF token, cookie or proxy URL
+/// (only whether they are set).
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| crate::secret::REDACTED);
+        f.debug_struct("Cli")
+            .field("base_url", &self.base_url.as_deref().map(display_url))
+            .field("user", &self.user)
+            .field("password", &hidden(&self.password))
+            .field("session_id", &self.session_id)
+            .field("csrf_token", &hidden(&self.csrf_token))
+            .field("cookie", &hidden(&self.cookie))
+            .field("proxy", &hidden(&self.proxy))
+            .field("cases", &self.cases)
+            .field("tags", &self.tags)
+            .field("skip_tags", &self.skip_tags)
+            .finish_non_exhaustive()
+    }
+}
+
+fn command() -> clap::Command {
+    Cli::command()
+        .help_template("{name} {version}\n{about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}")
+        .about("Conformance suite for GET /icws/{sessionId}/status/status-messages")
+        .long_about(None::<&str>)
+        .disable_version_flag(false)
+        .version(env!("CARGO_PKG_VERSION"))
+        .after_help(
+            "\nExit status: 0 all cases passed, 101 one or more cases failed, \
+             2 the run could not start (bad flag, invalid case file, login refused, target unreachable).",
+        )
+}
+
+fn setup_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_SETUP)
+}
+
+/// Keeps the cases `--tag` / `--skip-tag` select; a tag no case has is an
+/// error (a typo would otherwise run nothing, or skip nothing, silently).
+pub fn select_by_tags(
+    cases: Vec<Case>,
+    tags: &[String],
+    skip: &[String],
+) -> Result<Vec<Case>, String> {
+    let mut known: Vec<&str> = cases
+        .iter()
+        .flat_map(|c| c.tags.iter().map(String::as_str))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    for (flag, list) in [("--tag", tags), ("--skip-tag", skip)] {
+        for t in list {
+            if !known.contains(&t.as_str()) {
+                return Err(format!(
+                    "{flag} {t:?}: no case has this tag{} (tags: {})",
+                    did_you_mean(t, known.iter().copied()),
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(cases
+        .into_iter()
+        .filter(|c| tags.is_empty() || c.tags.iter().any(|t| tags.contains(t)))
+        .filter(|c| !c.tags.iter().any(|t| skip.contains(t)))
+        .collect())
+}
+
+/// The whole program, for the binary and for the test harness.
+pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let matches = match command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_SETUP } else { 0 });
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return setup_error(e),
+    };
+    let settings = match settings(&cli) {
+        Ok((s, warnings)) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            s
+        }
+        Err(e) => return setup_error(e),
+    };
+    let (schemas, cases) = match load_everything(&settings.extra_cases) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    if cli.coverage {
+        let faults: Vec<coverage::FaultClaim> = icws_refserver::Fault::all()
+            .iter()
+            .map(|f| (f.name(), f.breaks()))
+            .collect();
+        print!("{}", coverage::render(&coverage::matrix(&cases, &faults)));
+        return ExitCode::SUCCESS;
+    }
+    run(&settings, &cli, schemas, cases)
+}
+
+/// The load stage: schemas, then cases; every problem printed, exit 2.
+fn load_everything(extra: &[PathBuf]) -> Result<(Schemas, Vec<Case>), ExitCode> {
+    let schemas = Schemas::shipped().map_err(|errors| {
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        setup_error(format!(
+            "{} invalid schema file(s); no case was run",
+            errors.len()
+        ))
+    })?;
+    let cases = load::load_all(extra, &schemas).map_err(|errors| {
+        for e in &errors {
+            eprint!("{}", e.render());
+        }
+        setup_error(format!(
+            "{} problem(s) in case files; no case was run",
+            errors.len()
+        ))
+    })?;
+    Ok((schemas, cases))
+}
+
+/// Decides the target, prepares the runner, runs the trials, then prints
+/// and writes everything from the record.
+pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -> ExitCode {
+    let args = &cli.test;
+    let baseline = match &settings.baseline {
+        Some(path) => match files::read_baseline(path) {
+            Ok(b) => Some(b),
+            Err(e) => return setup_error(e.render().trim_end().trim_start_matches("error: ")),
+        },
+        None => None,
+    };
+    if let Some(b) = &baseline {
+        let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
+        for (at, name) in b.unknown(&names) {
+            eprintln!(
+                "warning: {at}: the baseline names {name:?}, which is not a case{}",
+                did_you_mean(name, names.iter().map(String::as_str))
+            );
+        }
+    }
+    let cases = match select_by_tags(cases, &cli.tags, &cli.skip_tags) {
+        Ok(c) => c,
+        Err(e) => return setup_error(e),
+    };
+    if args.list {
+        return libtest_mimic::run(args, pipeline::trials(cases, None)).exit_code();
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Arc::new(rt),
+        Err(e) => return setup_error(format!("cannot start the async runtime: {e}")),
+    };
+    let redactor = Redactor::default();
+    let resolved = match rt.block_on(target::resolve(settings, &redactor)) {
+        Ok(r) => r,
+        Err(e) => return setup_error(redactor.scrub(&e)),
+    };
+    let embedded = resolved.embedded();
+    let snapshots = settings.snapshots.as_ref().map(|s| {
+        let (name, builtin) = if embedded {
+            ("reference".to_owned(), crate::embedded::REFERENCE_SNAPSHOTS)
+        } else {
+            (
+                snapshot::target_name_for(resolved.target.base_url()),
+                &[][..],
+            )
+        };
+        files::snapshot_plan(s, name, builtin, &cases)
+    });
+    let runner = match rt.block_on(Runner::prepare(
+        resolved.target,
+        resolved.credentials,
+        resolved.given,
+        &settings.accept_language,
+        redactor.clone(),
+    )) {
+        Ok(r) => r,
+        Err(e) => return setup_error(redactor.scrub(&e.to_string())),
+    };
+    let policy = Policy {
+        strict: settings.strict,
+        strict_baseline: settings.strict_baseline,
+        baseline,
+    };
+    let ctx = Arc::new(Context {
+        runner,
+        schemas,
+        policy,
+        snapshots,
+    });
+    let started = chrono::Utc::now();
+    let clock = Instant::now();
+    let (send, receive) = std::sync::mpsc::channel();
+    let conclusion = libtest_mimic::run(
+        args,
+        pipeline::trials(cases, Some((ctx.clone(), rt.clone(), send))),
+    );
+    let finish_warning = rt.block_on(ctx.runner.finish());
+    drop(resolved.server);
+    let mut cases = Vec::new();
+    let mut writes = Vec::new();
+    for result in receive.try_iter() {
+        cases.push(result.record);
+        writes.extend(result.writes);
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut notes: Vec<String> = cases.iter().flat_map(|c| c.notes.clone()).collect();
+    notes.sort();
+    let record = RunRecord {
+        base_url: ctx.runner.target.shown().to_owned(),
+        embedded,
+        started,
+        duration: clock.elapsed(),
+        strict: settings.strict,
+        strict_baseline: settings.strict_baseline,
+        notes,
+        cases,
+    };
+    let scrub = |text: &str| redactor.scrub(text);
+    let mut code = conclusion.exit_code();
+    if let Err(e) = files::write_snapshots(&writes) {
+        eprintln!("error: {}", scrub(&e));
+        code = ExitCode::from(EXIT_SETUP);
+    }
+    let warnings = record.cases.iter().flat_map(|c| c.warnings.iter());
+    for w in finish_warning.iter().chain(warnings) {
+        eprintln!("warning: {}", scrub(w));
+    }
+    for n in &record.notes {
+        eprintln!("note: {}", scrub(n));
+    }
+    eprint!("{}", scrub(&text::console_summary(&record)));
+    if let Err(e) = write_reports(&record, cli, ctx.policy.baseline.as_ref(), &scrub) {
+        eprintln!("error: {}", scrub(&e));
+        code = ExitCode::from(EXIT_SETUP);
+    }
+    code
+}
+
+/// Writes every report the user asked for; every text passes `scrub`.
+fn write_reports(
+    record: &RunRecord,
+    cli: &Cli,
+    current: Option<&Baseline>,
+    scrub: &dyn Fn(&str) -> String,
+) -> Result<(), String> {
+    if let Some(path) = &cli.junit {
+        let xml = junit::junit(record).map_err(|e| format!("--junit: {e}"))?;
+        files::write_report("--junit", path, &scrub(&xml))?;
+    }
+    if let Some(path) = &cli.report_json {
+        files::write_report("--report-json", path, &scrub(&json::json(record)))?;
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        print!("{}", scrub(&github::github_annotations(record)));
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            files::append(&PathBuf::from(path), &scrub(&github::step_summary(record)))?;
+        }
+    }
+    if let Some(path) = &cli.write_baseline {
+        let entries = baseline::entries_of(record, current);
+        files::write_report(
+            "--write-baseline",
+            path,
+            &scrub(&baseline::render(&entries)),
+        )?;
+        eprintln!(
+            "wrote {} known failure(s) to {}",
+            entries.len(),
+            path.display()
+        );
+    }
+    Ok(())
+}

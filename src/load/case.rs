@@ -1,0 +1,473 @@
+//! One case file's text → a validated [`Case`] named `<area>/<name>`: the
+//! case format (serde, unknown keys refused) and every check a file must
+//! pass before anything is sent. Knows nothing of HTTP and does no I/O;
+//! every problem is a [`LoadError`] naming `file:line:col`, and all of a
+//! file's problems are returned together.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::LoadError;
+use super::schema::Schemas;
+use crate::finding::Level;
+use crate::spec;
+use crate::text::did_you_mean;
+
+/// A case's `[snapshot]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotSpec {
+    /// JSON pointers whose values vary per run; `*` matches any one segment
+    /// (`/statusMessageList/*/messageText`).
+    pub redact: Vec<String>,
+}
+
+/// Which request a case makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Endpoint {
+    /// `GET /icws/{sessionId}/status/status-messages`.
+    StatusMessages,
+    /// `GET /icws/connection/features` (no session).
+    Features,
+}
+
+/// Which session the request uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionUse {
+    /// The run's session (opened with the credentials, or the one given).
+    Valid,
+    /// A session opened for this case alone (needs credentials).
+    Fresh,
+    /// A fresh session, ended with `DELETE /icws/{id}/connection` before the request.
+    Ended,
+    /// A session id no server issued, with the run session's token and cookie.
+    Unknown,
+    /// No session at all: no token, no cookie (a made-up id in the path).
+    None,
+}
+
+impl SessionUse {
+    /// True when the case must open a session of its own (needs credentials).
+    pub fn needs_login(self) -> bool {
+        matches!(self, SessionUse::Fresh | SessionUse::Ended)
+    }
+}
+
+/// What to do with one session header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderUse {
+    /// Send the session's value.
+    #[default]
+    Send,
+    /// Leave the header out.
+    Omit,
+    /// Send a well-formed value that belongs to no session.
+    Wrong,
+}
+
+/// The media type class a body must declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MediaClass {
+    /// `application/json` or `application/…+json` (vnd.inin.icws+json preferred).
+    Json,
+}
+
+/// The `WWW-Authenticate` rule a 401 must meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChallengeRule {
+    /// `ICWS realm="ICWS" location="…"` (REQ-401-2), checked when the status is 401.
+    Icws,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCase {
+    description: String,
+    reqs: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    level: Level,
+    request: RawRequest,
+    expect: RawExpect,
+    snapshot: Option<Spanned<RawSnapshot>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSnapshot {
+    #[serde(default)]
+    redact: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRequest {
+    endpoint: Endpoint,
+    session: Spanned<SessionUse>,
+    #[serde(default)]
+    csrf_token: HeaderUse,
+    #[serde(default)]
+    cookie: HeaderUse,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawExpect {
+    status: Spanned<Vec<Spanned<u16>>>,
+    schema: Option<Spanned<String>>,
+    media_type: Option<MediaClass>,
+    www_authenticate: Option<ChallengeRule>,
+    #[serde(default)]
+    headers: Vec<RawHeader>,
+    #[serde(default)]
+    rules: RawRules,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawHeader {
+    name: Spanned<String>,
+    #[serde(default = "yes")]
+    present: bool,
+    matches: Option<Spanned<String>>,
+    req: Spanned<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRules {
+    #[serde(default)]
+    unique_status_ids: bool,
+    #[serde(default)]
+    unique_system_ids: bool,
+    #[serde(default)]
+    status_ids_present: Vec<String>,
+    feature: Option<RawFeature>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFeature {
+    id: String,
+    min_version: u64,
+}
+
+/// A header expectation.
+#[derive(Debug, Clone)]
+pub struct HeaderExpect {
+    /// Header name (compared case-insensitively).
+    pub name: reqwest::header::HeaderName,
+    /// Must be present (true) or absent (false).
+    pub present: bool,
+    /// A regular expression every value must match.
+    pub matches: Option<regex::Regex>,
+    /// The rule it checks.
+    pub req: &'static str,
+}
+
+/// The rules of a 200 catalogue or feature list.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// REQ-ID-1.
+    pub unique_status_ids: bool,
+    /// REQ-SYS-1.
+    pub unique_system_ids: bool,
+    /// REQ-ID-2: statusIds that must be present (any letter case).
+    pub status_ids_present: Vec<String>,
+    /// SES-FEAT-1: (feature id, minimum version).
+    pub feature: Option<(String, u64)>,
+}
+
+/// What a response must look like.
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// Allowed status codes.
+    pub status: Vec<u16>,
+    /// The schema the body must meet (when the status is allowed).
+    pub schema: Option<String>,
+    /// The media type class of the body.
+    pub media_type: Option<MediaClass>,
+    /// The challenge a 401 must carry.
+    pub www_authenticate: Option<ChallengeRule>,
+    /// Header expectations.
+    pub headers: Vec<HeaderExpect>,
+    /// Catalogue rules.
+    pub rules: Rules,
+}
+
+/// A validated case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// `<area>/<name>`: the path without `.toml`; the trial's name.
+    pub name: String,
+    /// The file it came from, as shown in errors.
+    pub file: String,
+    /// What it checks, in a sentence.
+    pub description: String,
+    /// The requirement ids it checks; the first is the one a wrong status breaks.
+    pub reqs: Vec<&'static str>,
+    /// Tags (`auth`, `schema`, `rules`, …), for `--tag` / `--skip-tag`.
+    pub tags: Vec<String>,
+    /// `must` (the default) or `interop`: every finding of an `interop` case
+    /// is a warning unless the run is `--strict`.
+    pub level: Level,
+    /// The request.
+    pub endpoint: Endpoint,
+    /// The session it uses.
+    pub session: SessionUse,
+    /// The CSRF token header.
+    pub csrf_token: HeaderUse,
+    /// The Cookie header.
+    pub cookie: HeaderUse,
+    /// The expectations.
+    pub expect: Expect,
+    /// Compare the normalized 200 body with a stored snapshot (when the run
+    /// has snapshots on).
+    pub snapshot: Option<SnapshotSpec>,
+}
+
+/// Collects a file's problems, each at a byte span of its text.
+struct Problems<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<LoadError>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, span: Range<usize>, message: String) {
+        self.errors
+            .push(LoadError::at(self.file, self.text, span.start, message));
+    }
+}
+
+/// Parses and validates one case file. `file` is how errors name it; `name`
+/// is the case's name.
+pub fn parse_case(
+    file: &str,
+    name: &str,
+    text: &str,
+    schemas: &Schemas,
+) -> Result<Case, Vec<LoadError>> {
+    let raw: RawCase = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        vec![LoadError::at(
+            file,
+            text,
+            offset,
+            with_suggestion(e.message().trim()),
+        )]
+    })?;
+    let mut p = Problems {
+        file,
+        text,
+        errors: Vec::new(),
+    };
+    let reqs = requirement_ids(&raw.reqs, &mut p);
+    let status = status_codes(&raw.expect.status, &mut p);
+    if let Some(schema) = &raw.expect.schema {
+        if schemas.get(schema.get_ref()).is_none() {
+            let known: Vec<&str> = schemas.names().collect();
+            p.at(
+                schema.span(),
+                format!(
+                    "`expect.schema`: unknown schema {:?} (known: {})",
+                    schema.get_ref(),
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+    if raw.request.endpoint == Endpoint::Features
+        && *raw.request.session.get_ref() != SessionUse::None
+    {
+        p.at(
+            raw.request.session.span(),
+            "`request.session`: the features endpoint takes no session; use \"none\"".into(),
+        );
+    }
+    let headers = header_expectations(raw.expect.headers, &mut p);
+    let snapshot = raw
+        .snapshot
+        .as_ref()
+        .map(|snap| snapshot_spec(snap, raw.expect.schema.is_some(), &mut p));
+    if !p.errors.is_empty() {
+        return Err(p.errors);
+    }
+    Ok(Case {
+        name: name.to_owned(),
+        file: file.to_owned(),
+        description: raw.description,
+        reqs,
+        level: raw.level,
+        tags: raw.tags,
+        endpoint: raw.request.endpoint,
+        session: raw.request.session.into_inner(),
+        csrf_token: raw.request.csrf_token,
+        cookie: raw.request.cookie,
+        expect: Expect {
+            status,
+            schema: raw.expect.schema.map(Spanned::into_inner),
+            media_type: raw.expect.media_type,
+            www_authenticate: raw.expect.www_authenticate,
+            headers,
+            rules: Rules {
+                unique_status_ids: raw.expect.rules.unique_status_ids,
+                unique_system_ids: raw.expect.rules.unique_system_ids,
+                status_ids_present: raw.expect.rules.status_ids_present,
+                feature: raw.expect.rules.feature.map(|f| (f.id, f.min_version)),
+            },
+        },
+        snapshot,
+    })
+}
+
+/// `reqs`: not empty, every id known.
+fn requirement_ids(raw: &Spanned<Vec<Spanned<String>>>, p: &mut Problems) -> Vec<&'static str> {
+    if raw.get_ref().is_empty() {
+        p.at(
+            raw.span(),
+            "`reqs` is empty: name the requirement ids this case checks".into(),
+        );
+    }
+    let mut reqs = Vec::new();
+    for r in raw.get_ref() {
+        match spec::find(r.get_ref()) {
+            Some(req) => reqs.push(req.id),
+            None => p.at(
+                r.span(),
+                format!(
+                    "`reqs`: unknown requirement id {:?}{}",
+                    r.get_ref(),
+                    did_you_mean(r.get_ref(), spec::REQUIREMENTS.iter().map(|q| q.id))
+                ),
+            ),
+        }
+    }
+    reqs
+}
+
+/// `expect.status`: not empty, every code an HTTP status.
+fn status_codes(raw: &Spanned<Vec<Spanned<u16>>>, p: &mut Problems) -> Vec<u16> {
+    if raw.get_ref().is_empty() {
+        p.at(
+            raw.span(),
+            "`expect.status` is empty: list the allowed status codes".into(),
+        );
+    }
+    for s in raw.get_ref() {
+        if !(100..=599).contains(s.get_ref()) {
+            p.at(
+                s.span(),
+                format!(
+                    "`expect.status`: {} is not an HTTP status code",
+                    s.get_ref()
+                ),
+            );
+        }
+    }
+    raw.get_ref().iter().map(|s| *s.get_ref()).collect()
+}
+
+/// `expect.headers`: names are header names, `matches` are regular
+/// expressions, `req` is a known id.
+fn header_expectations(raw: Vec<RawHeader>, p: &mut Problems) -> Vec<HeaderExpect> {
+    let mut headers = Vec::new();
+    for h in raw {
+        let name = reqwest::header::HeaderName::from_bytes(h.name.get_ref().as_bytes());
+        if name.is_err() {
+            p.at(
+                h.name.span(),
+                format!(
+                    "`expect.headers.name`: {:?} is not a header name",
+                    h.name.get_ref()
+                ),
+            );
+        }
+        let matches = h
+            .matches
+            .as_ref()
+            .and_then(|m| match regex::Regex::new(m.get_ref()) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    p.at(
+                        m.span(),
+                        format!("`expect.headers.matches`: not a regular expression: {e}"),
+                    );
+                    None
+                }
+            });
+        let req = match spec::find(h.req.get_ref()) {
+            Some(r) => r.id,
+            None => {
+                p.at(
+                    h.req.span(),
+                    format!(
+                        "`expect.headers.req`: unknown requirement id {:?}",
+                        h.req.get_ref()
+                    ),
+                );
+                ""
+            }
+        };
+        if let Ok(name) = name {
+            headers.push(HeaderExpect {
+                name,
+                present: h.present,
+                matches,
+                req,
+            });
+        }
+    }
+    headers
+}
+
+/// `[snapshot]`: needs a JSON body to compare; `redact` holds JSON pointers.
+fn snapshot_spec(snap: &Spanned<RawSnapshot>, has_schema: bool, p: &mut Problems) -> SnapshotSpec {
+    if !has_schema {
+        p.at(
+            snap.span(),
+            "`snapshot` needs `expect.schema`: a JSON body to compare".into(),
+        );
+    }
+    let mut redact = Vec::new();
+    for r in &snap.get_ref().redact {
+        if r.get_ref().starts_with('/') {
+            redact.push(r.get_ref().clone());
+        } else {
+            p.at(
+                r.span(),
+                format!(
+                    "`snapshot.redact`: {:?} is not a JSON pointer (it starts with `/`; `*` matches any one segment)",
+                    r.get_ref()
+                ),
+            );
+        }
+    }
+    SnapshotSpec { redact }
+}
+
+/// Adds a did-you-mean to serde's "unknown field `x`, expected one of `a`, `b`".
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
+        return message.to_owned();
+    };
+    let Some((word, expected)) = rest.split_once('`') else {
+        return message.to_owned();
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    format!("{message}{}", did_you_mean(word, candidates.into_iter()))
+}

@@ -1,0 +1,124 @@
+//! Stage 1, **load**: the shipped cases (embedded at build time) and the
+//! `*.toml` files under each `--cases` folder → validated [`case::Case`]s,
+//! and `schemas/*.json` → compiled [`schema::Schemas`]. Every file is read
+//! and every problem collected before the run is refused, so a user fixes
+//! them in one pass. This module reads the files; parsing is pure.
+
+pub mod case;
+pub mod error;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use case::Case;
+pub use error::LoadError;
+pub use schema::Schemas;
+
+use case::parse_case;
+
+/// The shipped cases (embedded) followed by the `*.toml` files below each
+/// extra folder. Names must be unique; a folder without any case is an error.
+pub fn load_all(extra_dirs: &[PathBuf], schemas: &Schemas) -> Result<Vec<Case>, Vec<LoadError>> {
+    let mut sources: Vec<(String, String, Result<String, LoadError>)> = crate::embedded::CASES
+        .iter()
+        .map(|(path, text)| {
+            let name = path
+                .trim_start_matches("cases/")
+                .trim_end_matches(".toml")
+                .to_owned();
+            ((*path).to_owned(), name, Ok((*text).to_owned()))
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for dir in extra_dirs {
+        match read_dir_cases(dir) {
+            Ok(files) if files.is_empty() => errors.push(LoadError {
+                file: dir.display().to_string(),
+                line: 1,
+                col: 1,
+                message: "no case files (*.toml) in this folder".into(),
+                source_line: String::new(),
+            }),
+            Ok(files) => sources.extend(files),
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut cases: BTreeMap<String, Case> = BTreeMap::new();
+    for (file, name, text) in sources {
+        let text = match text {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match parse_case(&file, &name, &text, schemas) {
+            Ok(case) => {
+                if let Some(first) = cases.get(&name) {
+                    errors.push(LoadError {
+                        file,
+                        line: 1,
+                        col: 1,
+                        message: format!("duplicate case name {name:?} (also {})", first.file),
+                        source_line: String::new(),
+                    });
+                } else {
+                    cases.insert(name, case);
+                }
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(cases.into_values().collect())
+    } else {
+        Err(errors)
+    }
+}
+
+type Source = (String, String, Result<String, LoadError>);
+
+fn read_dir_cases(dir: &Path) -> Result<Vec<Source>, LoadError> {
+    let io_err = |path: &Path, e: std::io::Error| LoadError {
+        file: path.display().to_string(),
+        line: 1,
+        col: 1,
+        message: format!("cannot read: {e}"),
+        source_line: String::new(),
+    };
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| io_err(&d, e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| io_err(&d, e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files
+        .into_iter()
+        .map(|path| {
+            let file = path.display().to_string();
+            let rel = path.strip_prefix(dir).unwrap_or(&path).with_extension("");
+            let name = rel.to_string_lossy().replace('\\', "/");
+            let text = match std::fs::read(&path) {
+                Err(e) => Err(io_err(&path, e)),
+                Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+                    let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                    let good = String::from_utf8_lossy(good).into_owned();
+                    let mut err =
+                        LoadError::at(&file, &good, good.len(), "the file is not valid UTF-8");
+                    err.source_line.clear();
+                    err
+                }),
+            };
+            (file, name, text)
+        })
+        .collect())
+}

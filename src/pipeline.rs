@@ -1,0 +1,170 @@
+//! One case through the stages — run ([`Runner::execute`]) → check
+//! ([`check::check`], and the catalogue snapshot's pure decision) → gate
+//! ([`gate::verdict`]) — and one libtest-mimic trial per case that does it
+//! and sends the record to the edge. Nothing here renders text except the
+//! failure message libtest prints, taken from the record and scrubbed.
+
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::Instant;
+
+use libtest_mimic::{Completion, Failed, Trial};
+
+use crate::check;
+use crate::finding::{Finding, Place};
+use crate::gate::snapshot::{self, Comparison, Plan, Write};
+use crate::gate::{self, Checked, Policy};
+use crate::load::case::Case;
+use crate::load::schema::Schemas;
+use crate::report::record::{CaseRecord, RequestRecord};
+use crate::report::text;
+use crate::run::client::Exchange;
+use crate::run::execute::{Outcome, Runner};
+
+/// Everything the cases share during one run.
+#[derive(Debug)]
+pub struct Context {
+    /// The prepared target and the run's session.
+    pub runner: Runner,
+    /// Compiled schemas.
+    pub schemas: Schemas,
+    /// Levels, `--strict`, the baseline.
+    pub policy: Policy,
+    /// Catalogue snapshots, when on.
+    pub snapshots: Option<Plan>,
+}
+
+/// One case's result: its record and the snapshot files to write.
+#[derive(Debug)]
+pub struct CaseResult {
+    /// The record.
+    pub record: CaseRecord,
+    /// Files the edge writes after the run.
+    pub writes: Vec<Write>,
+}
+
+impl Context {
+    /// Runs, checks and judges one case.
+    pub async fn run_case(&self, case: &Case) -> CaseResult {
+        let started = Instant::now();
+        let mut writes = Vec::new();
+        let (checked, notes, warnings) = match self.runner.execute(case).await {
+            Outcome::Ignored(reason) => (Checked::Ignored(reason), Vec::new(), Vec::new()),
+            Outcome::SetupFailed { req, what, why } => {
+                let finding = Finding::must(
+                    req,
+                    Place::Transport,
+                    what,
+                    "the session step to succeed",
+                    why,
+                );
+                (
+                    Checked::Ran(RequestRecord::setup(), vec![finding]),
+                    Vec::new(),
+                    Vec::new(),
+                )
+            }
+            Outcome::Done {
+                exchange,
+                session_id,
+                warnings,
+            } => {
+                let mut findings = check::check(case, &exchange, &self.schemas);
+                let snap = self.compare_snapshot(case, &exchange, &session_id);
+                findings.extend(snap.findings);
+                writes = snap.writes;
+                (
+                    Checked::Ran(RequestRecord::of(&exchange), findings),
+                    snap.notes,
+                    warnings,
+                )
+            }
+        };
+        let record = gate::verdict(
+            case,
+            checked,
+            started.elapsed(),
+            &self.policy,
+            notes,
+            warnings,
+        );
+        CaseResult { record, writes }
+    }
+
+    /// The case's 200 body against its snapshot, when the case has one and
+    /// the run has snapshots on.
+    fn compare_snapshot(&self, case: &Case, exchange: &Exchange, session_id: &str) -> Comparison {
+        let (Some(plan), Some(spec), Ok(resp)) =
+            (&self.snapshots, &case.snapshot, &exchange.outcome)
+        else {
+            return Comparison::default();
+        };
+        if resp.status != 200 {
+            return Comparison::default();
+        }
+        let Ok(body) = check::parse_json(&resp.body) else {
+            return Comparison::default();
+        };
+        let normalized = snapshot::normalize(
+            &body,
+            session_id,
+            self.runner.target.authority(),
+            &spec.redact,
+        );
+        plan.compare(&case.name, &normalized)
+    }
+
+    /// What libtest shows for a record: ignored with the reason, a failure
+    /// with the scrubbed findings text, or a pass.
+    pub fn trial_result(&self, record: &CaseRecord) -> Result<Completion, Failed> {
+        if let (crate::report::record::Verdict::Ignored, Some(reason)) =
+            (record.verdict, &record.reason)
+        {
+            return Ok(Completion::ignored_with(reason.clone()));
+        }
+        let file = self
+            .policy
+            .baseline
+            .as_ref()
+            .map_or("", |b| b.file.as_str());
+        match text::trial_failure(
+            record,
+            self.policy.strict,
+            self.policy.strict_baseline,
+            file,
+        ) {
+            Some(message) => Err(Failed::from(self.runner.redactor.scrub(&message))),
+            None => Ok(Completion::Completed),
+        }
+    }
+}
+
+/// Where the trials of a run send their results.
+pub type Results = Sender<CaseResult>;
+
+/// One trial per case, named after the case. Without a run (`--list`) the
+/// trials are never run.
+pub fn trials(
+    cases: Vec<Case>,
+    run: Option<(Arc<Context>, Arc<tokio::runtime::Runtime>, Results)>,
+) -> Vec<Trial> {
+    cases
+        .into_iter()
+        .map(|case| {
+            let name = case.name.clone();
+            let run = run.clone();
+            Trial::ignorable_test(name, move || match run {
+                Some((ctx, rt, results)) => {
+                    let result = rt.block_on(ctx.run_case(&case));
+                    let outcome = ctx.trial_result(&result.record);
+                    // The edge keeps the receiver until every trial is done.
+                    let _ = results.send(result);
+                    outcome
+                }
+                None => Err(Failed::from(
+                    "internal: trial run without a prepared context",
+                )),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,125 @@
+//! GitHub Actions output, built from the [`RunRecord`]: workflow-command
+//! annotations and the Markdown step summary.
+
+use std::fmt::Write as _;
+
+use super::millis;
+use super::record::{CaseRecord, RunRecord, Verdict};
+
+/// Escapes a workflow command's message (`%`, CR, LF).
+fn gh_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value (also `:` and `,`).
+fn gh_property(text: &str) -> String {
+    gh_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions workflow commands: `::error` per failing case (title = the
+/// case, text = its first finding), `::warning` per interop warning, and
+/// `::notice` per baseline entry that now passes. `file=` is given when the
+/// case file exists in the working directory.
+pub fn github_annotations(run: &RunRecord) -> String {
+    let mut out = String::new();
+    let location = |c: &CaseRecord| {
+        if std::path::Path::new(&c.file).is_file() {
+            format!("file={},", gh_property(&c.file))
+        } else {
+            String::new()
+        }
+    };
+    for c in &run.cases {
+        let kind = if c.fails_run(run.strict_baseline) {
+            "error"
+        } else if c.verdict == Verdict::UnexpectedPass {
+            "notice"
+        } else {
+            ""
+        };
+        if !kind.is_empty() {
+            let _ = writeln!(
+                out,
+                "::{kind} {}title={}::{}",
+                location(c),
+                gh_property(&c.name),
+                gh_data(&c.headline().unwrap_or_default())
+            );
+        }
+        for w in c.warnings() {
+            let _ = writeln!(
+                out,
+                "::warning {}title={} (interop)::{}",
+                location(c),
+                gh_property(&c.name),
+                gh_data(&w.one_line())
+            );
+        }
+    }
+    out
+}
+
+fn md_cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+/// The Markdown block appended to `$GITHUB_STEP_SUMMARY`.
+pub fn step_summary(run: &RunRecord) -> String {
+    let s = run.summary();
+    let mut out = String::new();
+    let verdict = if run.failed() {
+        "❌ failed"
+    } else {
+        "✅ passed"
+    };
+    let _ = writeln!(out, "### icws-conformance: {verdict}\n");
+    let _ = writeln!(
+        out,
+        "Target `{}` · {} passed · {} failed · {} ignored · {} expected failure(s) · {} unexpected pass(es) · {} flaky · {} warning(s) · {:.0} ms\n",
+        md_cell(&run.base_url),
+        s.passed,
+        s.failed,
+        s.ignored,
+        s.expected_failures,
+        s.unexpected_passes,
+        s.flaky,
+        s.warnings,
+        millis(run.duration)
+    );
+    let _ = writeln!(out, "| Case | Result | First finding |");
+    let _ = writeln!(out, "|---|---|---|");
+    for c in &run.cases {
+        let result = match c.verdict {
+            Verdict::Passed if c.flaky => "⚠️ flaky".to_owned(),
+            Verdict::Passed => "✅ passed".to_owned(),
+            Verdict::Failed => "❌ failed".to_owned(),
+            Verdict::Ignored => "⏭️ ignored".to_owned(),
+            Verdict::ExpectedFailure => "☑️ expected failure".to_owned(),
+            Verdict::UnexpectedPass => "❗ unexpected pass".to_owned(),
+        };
+        let detail = match c.verdict {
+            Verdict::Ignored => c.reason.clone().unwrap_or_default(),
+            _ => c
+                .headline()
+                .or_else(|| {
+                    c.warnings()
+                        .next()
+                        .map(|w| format!("warning: {}", w.one_line()))
+                })
+                .unwrap_or_default(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {result} | {} |",
+            md_cell(&c.name),
+            md_cell(&detail)
+        );
+    }
+    out.push('\n');
+    out
+}

@@ -1,0 +1,82 @@
+//! The JSON report (`--report-json`), its shape documented by
+//! `schemas/report/report.schema.json`, built from the [`RunRecord`].
+
+use serde_json::{Value, json};
+
+use super::millis;
+use super::record::{CaseRecord, RunRecord};
+use crate::finding::{Finding, Place};
+
+/// The `format` field of the JSON report; bumped on incompatible changes.
+pub const JSON_FORMAT: &str = "icws-conformance-report/1";
+
+fn finding_json(f: &Finding, failing: bool) -> Value {
+    let (pointer, header) = match &f.place {
+        Place::Body(p) => (Value::from(p.clone()), Value::Null),
+        Place::Header(h) => (Value::Null, Value::from(h.clone())),
+        Place::Status | Place::Transport => (Value::Null, Value::Null),
+    };
+    json!({
+        "req": f.req,
+        "level": f.level.to_string(),
+        "failing": failing,
+        "place": f.place.to_string(),
+        "pointer": pointer,
+        "header": header,
+        "message": f.message,
+        "expected": f.expected,
+        "actual": f.actual,
+    })
+}
+
+fn case_json(c: &CaseRecord) -> Value {
+    json!({
+        "name": c.name,
+        "folder": c.folder(),
+        "file": c.file,
+        "status": c.verdict.as_str(),
+        "level": c.level.to_string(),
+        "tags": c.tags,
+        "reqs": c.reqs,
+        "reason": c.reason,
+        "durationMs": millis(c.duration),
+        "flaky": c.flaky,
+        "request": c.request.line,
+        "attempts": c.request.attempts.iter().map(|a| json!({
+            "outcome": a.outcome,
+            "durationMs": millis(a.elapsed),
+        })).collect::<Vec<_>>(),
+        "findings": c.findings.iter().zip(&c.failing)
+            .map(|(f, failing)| finding_json(f, *failing)).collect::<Vec<_>>(),
+    })
+}
+
+/// The JSON report (pretty-printed, ends with a newline).
+pub fn json(run: &RunRecord) -> String {
+    let s = run.summary();
+    let doc = json!({
+        "format": JSON_FORMAT,
+        "tool": {"name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")},
+        "target": {"baseUrl": run.base_url, "embedded": run.embedded},
+        "startedAt": run.started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "durationMs": millis(run.duration),
+        "strict": run.strict,
+        "strictBaseline": run.strict_baseline,
+        "passed": !run.failed(),
+        "summary": {
+            "total": run.cases.len(),
+            "passed": s.passed,
+            "failed": s.failed,
+            "ignored": s.ignored,
+            "expectedFailures": s.expected_failures,
+            "unexpectedPasses": s.unexpected_passes,
+            "flaky": s.flaky,
+            "warnings": s.warnings,
+        },
+        "notes": run.notes,
+        "cases": run.cases.iter().map(case_json).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}

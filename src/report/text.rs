@@ -1,0 +1,178 @@
+//! The console text, built from the record: the compiler-style block of a
+//! case's findings (what a failing trial prints, and JUnit's failure body),
+//! the message libtest shows for a failing trial, and the block printed after
+//! the run. Returns text; the edge scrubs secrets and prints it.
+
+use std::fmt::Write as _;
+
+use super::record::{CaseRecord, RunRecord, Verdict};
+use crate::finding::{Finding, Level};
+use crate::spec;
+
+/// The text of a case with findings: one block per finding, then the
+/// request; empty without findings. Under `strict`, interop findings are
+/// errors too.
+///
+/// ```text
+/// error[REQ-MSG-canHaveDate]: wrong JSON type
+///   --> status-messages/catalog: body /statusMessageList/3/canHaveDate
+///    = expected: boolean
+///    = actual:   "true"
+/// ```
+pub fn case_text(case: &CaseRecord, strict: bool) -> String {
+    let mut out = String::new();
+    if case.findings.is_empty() {
+        return out;
+    }
+    for f in &case.findings {
+        let kind = match (f.level, strict) {
+            (Level::Must, _) => "error",
+            (Level::Interop, true) => "error(interop, --strict)",
+            (Level::Interop, false) => "warning(interop)",
+        };
+        let _ = writeln!(out, "{kind}[{}]: {}", f.req, f.message);
+        let _ = writeln!(out, "  --> {}: {}", case.name, f.place);
+        let _ = writeln!(out, "   = expected: {}", f.expected);
+        let _ = writeln!(out, "   = actual:   {}", f.actual);
+        if let Some(req) = spec::find(f.req) {
+            let _ = writeln!(out, "   = rule:     {}", req.title);
+        }
+        out.push('\n');
+    }
+    let request = &case.request;
+    let status = match request.status {
+        Some(s) => s.to_string(),
+        None => "no complete response".into(),
+    };
+    let _ = writeln!(
+        out,
+        "request: {} → {status} in {} ms ({})",
+        request.line,
+        request.elapsed.as_millis(),
+        case.file
+    );
+    if !request.headers.is_empty() {
+        let _ = writeln!(out, "  sent: {}", request.headers.join("; "));
+    }
+    let count = case
+        .findings
+        .iter()
+        .filter(|f| f.level == Level::Must || strict)
+        .count();
+    if count > 0 {
+        let _ = writeln!(out, "{count} finding(s)");
+    }
+    if let Some((expected, new)) = &case.beyond_baseline {
+        let _ = writeln!(
+            out,
+            "the baseline expects this case to break only {}; it now also breaks {}",
+            expected.join(", "),
+            new.join(", ")
+        );
+    }
+    out
+}
+
+/// What libtest prints for a case that fails the run (`None`: it does not):
+/// its findings, or why a baseline entry that passes fails under
+/// `--strict-baseline`.
+pub fn trial_failure(
+    case: &CaseRecord,
+    strict: bool,
+    strict_baseline: bool,
+    baseline_file: &str,
+) -> Option<String> {
+    match case.verdict {
+        Verdict::Failed => Some(case_text(case, strict)),
+        Verdict::UnexpectedPass if strict_baseline => Some(format!(
+            "{} passes, but {baseline_file} lists it as an expected failure ({:?}): \
+             remove it from the baseline\n",
+            case.name,
+            case.reason.as_deref().unwrap_or_default()
+        )),
+        _ => None,
+    }
+}
+
+/// The console block after the run: warnings, baseline results, flaky cases.
+pub fn console_summary(run: &RunRecord) -> String {
+    let mut out = String::new();
+    let warned: Vec<&CaseRecord> = run
+        .cases
+        .iter()
+        .filter(|c| c.warnings().next().is_some() && c.verdict != Verdict::Failed)
+        .collect();
+    if !warned.is_empty() {
+        let n: usize = warned.iter().map(|c| c.warnings().count()).sum();
+        let _ = writeln!(
+            out,
+            "\n{n} interop warning(s) (not failing the run; --strict makes them fail):\n"
+        );
+        for c in warned {
+            out.push_str(&case_text(c, run.strict));
+            out.push('\n');
+        }
+    }
+    let expected: Vec<&CaseRecord> = run
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::ExpectedFailure)
+        .collect();
+    if !expected.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} expected failure(s) (in the baseline, not failing the run):",
+            expected.len()
+        );
+        for c in expected {
+            let _ = writeln!(
+                out,
+                "  {}: {}\n    still: {}",
+                c.name,
+                c.reason.as_deref().unwrap_or_default(),
+                c.failing_findings()
+                    .next()
+                    .map(Finding::one_line)
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let fixed: Vec<&CaseRecord> = run
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::UnexpectedPass)
+        .collect();
+    if !fixed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} case(s) in the baseline now pass{}: remove them from the baseline",
+            fixed.len(),
+            if run.strict_baseline {
+                " (failing the run: --strict-baseline)"
+            } else {
+                ""
+            }
+        );
+        for c in fixed {
+            let _ = writeln!(out, "  {}", c.name);
+        }
+    }
+    let flaky: Vec<&CaseRecord> = run.cases.iter().filter(|c| c.flaky).collect();
+    if !flaky.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} flaky case(s) (passed only after a retry):",
+            flaky.len()
+        );
+        for c in flaky {
+            let tries: Vec<&str> = c
+                .request
+                .attempts
+                .iter()
+                .map(|a| a.outcome.as_str())
+                .collect();
+            let _ = writeln!(out, "  {}: {}", c.name, tries.join(" → "));
+        }
+    }
+    out
+}

@@ -1,0 +1,273 @@
+//! Running one case: a [`Runner`] holds the prepared target and the run's
+//! session (opened with the credentials, or the one the user gave); for each
+//! case it opens and ends the sessions the case needs of its own, builds the
+//! case's request (path, token, cookie as the case says) and returns the
+//! [`Outcome`]: the exchange, the reason it was not run, or the session step
+//! that failed. It never judges a response and never prints.
+
+use reqwest::Method;
+
+use super::client::{CSRF_HEADER, Exchange, Request, Sent};
+use super::session::{self, Credentials, Session, SessionError, encode_segment};
+use super::target::{Target, TargetError};
+use crate::load::case::{Case, Endpoint, HeaderUse, SessionUse};
+use crate::secret::{Redactor, Secret};
+
+/// The CSRF token sent by `csrf-token = "wrong"` (belongs to no session).
+pub const WRONG_TOKEN: &str = "icws-conformance-wrong-token-0f3e9a7c";
+/// The cookie value sent by `cookie = "wrong"`.
+pub const WRONG_COOKIE: &str = "00000000-0000-4000-8000-000000000000";
+/// The session id of `session = "unknown"` (no server issued it).
+pub const UNKNOWN_SESSION_ID: &str = "0000000000";
+
+/// A session the user already has: id, token and cookie.
+#[derive(Debug, Clone)]
+pub struct GivenSession {
+    /// The session id.
+    pub id: String,
+    /// Its CSRF token.
+    pub token: Secret,
+    /// Its cookie: `icws_<id>=<value>` or only the value.
+    pub cookie: Secret,
+}
+
+/// Why the run cannot start (exit 2, one line).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// Bad target URL or client.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// Login refused or target unreachable.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// Neither credentials nor a session for a remote target.
+    #[error(
+        "no way to open a session on {0}: set ICWS_USER and ICWS_PASSWORD (or --user/--password), \
+         or ICWS_SESSION_ID, ICWS_CSRF_TOKEN and ICWS_COOKIE"
+    )]
+    NoSession(String),
+    /// With only a given session: the target does not answer.
+    #[error("cannot reach {url}: {why}")]
+    Unreachable {
+        /// What was asked.
+        url: String,
+        /// The transport error.
+        why: String,
+    },
+}
+
+/// What running one case came to.
+// One value per case, moved once: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Outcome {
+    /// Not run, with the reason.
+    Ignored(String),
+    /// A session step the case needs failed before its request.
+    SetupFailed {
+        /// The case's primary requirement.
+        req: &'static str,
+        /// Which step, in words.
+        what: &'static str,
+        /// The error.
+        why: String,
+    },
+    /// The request was made.
+    Done {
+        /// The request and what came back.
+        exchange: Exchange,
+        /// The session id in the request's path (empty for the features endpoint).
+        session_id: String,
+        /// Problems around the request that are not findings (a case's own
+        /// session could not be ended).
+        warnings: Vec<String>,
+    },
+}
+
+/// The prepared target and the run's session, shared by every case.
+pub struct Runner {
+    /// The target.
+    pub target: Target,
+    /// Scrubs every secret of the run.
+    pub redactor: Redactor,
+    /// Credentials, when the run has them (cases that need a session of
+    /// their own log in with them).
+    pub credentials: Option<Credentials>,
+    /// The run's session.
+    pub session: Session,
+    /// True when the run opened the session (and so must end it).
+    opened_session: bool,
+    accept_language: String,
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner")
+            .field("target", &self.target.shown())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runner {
+    /// Adopts the given session (after checking the target answers) or logs
+    /// in with the credentials.
+    pub async fn prepare(
+        target: Target,
+        credentials: Option<Credentials>,
+        given: Option<GivenSession>,
+        accept_language: &str,
+        redactor: Redactor,
+    ) -> Result<Self, SetupError> {
+        let (session, opened_session) = match (&given, &credentials) {
+            (Some(g), _) => {
+                let s = Session::given(&g.id, g.token.expose(), g.cookie.expose(), &redactor);
+                let ex = target
+                    .send(
+                        Request::new(Method::GET, "/icws/connection/features"),
+                        &redactor,
+                    )
+                    .await;
+                if let Err(why) = ex.outcome {
+                    return Err(SetupError::Unreachable {
+                        url: target.url("/icws/connection/features"),
+                        why,
+                    });
+                }
+                (s, false)
+            }
+            (None, Some(creds)) => (
+                session::connect(&target, creds, accept_language, &redactor).await?,
+                true,
+            ),
+            (None, None) => return Err(SetupError::NoSession(target.shown().to_owned())),
+        };
+        Ok(Self {
+            target,
+            redactor,
+            credentials,
+            session,
+            opened_session,
+            accept_language: accept_language.to_owned(),
+        })
+    }
+
+    /// Ends the run session if the run opened it. Returns a warning on failure.
+    pub async fn finish(&self) -> Option<String> {
+        if !self.opened_session {
+            return None;
+        }
+        session::disconnect(&self.target, &self.session, &self.redactor)
+            .await
+            .err()
+            .map(|e| format!("could not end the run's session: {e}"))
+    }
+
+    /// Runs one case: opens what it needs, sends its request, ends what it opened.
+    pub async fn execute(&self, case: &Case) -> Outcome {
+        let primary = case.reqs.first().copied().unwrap_or("REQ-REQ-1");
+        if case.endpoint == Endpoint::Features {
+            let exchange = self
+                .target
+                .send(
+                    Request::new(Method::GET, "/icws/connection/features"),
+                    &self.redactor,
+                )
+                .await;
+            return Outcome::Done {
+                exchange,
+                session_id: String::new(),
+                warnings: Vec::new(),
+            };
+        }
+        let own = if case.session.needs_login() {
+            let Some(creds) = &self.credentials else {
+                return Outcome::Ignored(
+                    "needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given session is available)".into(),
+                );
+            };
+            match session::connect(&self.target, creds, &self.accept_language, &self.redactor).await
+            {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    return setup_failed(primary, "could not open a session for this case", e);
+                }
+            }
+        } else {
+            None
+        };
+        if case.session == SessionUse::Ended {
+            if let Some(s) = &own {
+                if let Err(e) = session::disconnect(&self.target, s, &self.redactor).await {
+                    return setup_failed(
+                        primary,
+                        "DELETE /icws/{sessionId}/connection did not end the session",
+                        e,
+                    );
+                }
+            }
+        }
+        let session = own.as_ref().unwrap_or(&self.session);
+        let session_id = match case.session {
+            SessionUse::Unknown => UNKNOWN_SESSION_ID.to_owned(),
+            _ => session.id.clone(),
+        };
+        let exchange = self
+            .target
+            .send(request_for(case, session, &session_id), &self.redactor)
+            .await;
+        let mut warnings = Vec::new();
+        if case.session == SessionUse::Fresh {
+            if let Some(s) = &own {
+                if let Err(e) = session::disconnect(&self.target, s, &self.redactor).await {
+                    warnings.push(format!("{}: could not end its session: {e}", case.name));
+                }
+            }
+        }
+        Outcome::Done {
+            exchange,
+            session_id,
+            warnings,
+        }
+    }
+}
+
+fn setup_failed(req: &'static str, what: &'static str, e: SessionError) -> Outcome {
+    Outcome::SetupFailed {
+        req,
+        what,
+        why: e.to_string(),
+    }
+}
+
+/// The status-messages request a case makes with `session`: the path with
+/// `session_id`, and the token and cookie as the case says.
+pub fn request_for(case: &Case, session: &Session, session_id: &str) -> Request {
+    let mut req = Request::new(
+        Method::GET,
+        format!(
+            "/icws/{}/status/status-messages",
+            encode_segment(session_id)
+        ),
+    );
+    let send_headers = case.session != SessionUse::None;
+    match case.csrf_token {
+        HeaderUse::Send if send_headers => {
+            req = req.header(CSRF_HEADER, Sent::Secret(session.token.clone()))
+        }
+        HeaderUse::Wrong => req = req.header(CSRF_HEADER, Sent::Plain(WRONG_TOKEN.into())),
+        _ => {}
+    }
+    match case.cookie {
+        HeaderUse::Send if send_headers => {
+            req = req.header("Cookie", Sent::Secret(session.cookie.clone()))
+        }
+        HeaderUse::Wrong => {
+            req = req.header(
+                "Cookie",
+                Sent::Plain(format!("{}={WRONG_COOKIE}", session.cookie_name())),
+            );
+        }
+        _ => {}
+    }
+    req
+}

@@ -1,0 +1,184 @@
+//! The shape of the house, checked: modules import one another without
+//! circles; only the edge (`src/cli/`, the binaries) prints; only the edge
+//! and the load stage touch the file system; the reference server's crate
+//! depends on no part of the harness.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+
+/// Every harness module (not the reference server, not the binaries): its
+/// path (`run::client`) and its source without the unit tests.
+fn modules() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(Path::new(SRC), &mut files);
+    files
+        .into_iter()
+        .filter_map(|f| {
+            let rel = f
+                .strip_prefix(SRC)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel.starts_with("refserver/") || rel.starts_with("bin/") || rel == "main.rs" {
+                return None;
+            }
+            let name = rel
+                .trim_end_matches(".rs")
+                .trim_end_matches("/mod")
+                .replace('/', "::");
+            let text = std::fs::read_to_string(&f).unwrap();
+            let text = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            Some((name, text))
+        })
+        .collect()
+}
+
+/// The modules a module's code refers to (`crate::…` and `super::…`).
+fn imports(name: &str, text: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let is_dir_module = Path::new(SRC).join(name.replace("::", "/")).is_dir();
+    let parent = if is_dir_module {
+        name.to_owned()
+    } else {
+        name.rsplit_once("::")
+            .map_or(String::new(), |(p, _)| p.to_owned())
+    };
+    for (prefix, base) in [("crate::", String::new()), ("super::", parent)] {
+        for (i, _) in text.match_indices(prefix) {
+            let rest: String = text[i + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let parts: Vec<&str> = rest.split("::").filter(|p| !p.is_empty()).collect();
+            for k in (1..=parts.len()).rev() {
+                let tail = parts[..k].join("::");
+                let cand = if base.is_empty() {
+                    tail
+                } else {
+                    format!("{base}::{tail}")
+                };
+                if known.contains(&cand) {
+                    out.insert(cand);
+                    break;
+                }
+            }
+        }
+    }
+    out.remove(name);
+    out
+}
+
+#[test]
+fn modules_import_each_other_without_circles() {
+    let mods = modules();
+    let known: BTreeSet<String> = mods.keys().cloned().collect();
+    let graph: BTreeMap<&str, BTreeSet<String>> = mods
+        .iter()
+        .map(|(n, t)| (n.as_str(), imports(n, t, &known)))
+        .collect();
+    // A module may name its own children (a folder's `mod.rs`); any other
+    // path back to itself is a circle.
+    let related =
+        |a: &str, b: &str| b.starts_with(&format!("{a}::")) || a.starts_with(&format!("{b}::"));
+    let mut circles = Vec::new();
+    for (from, deps) in &graph {
+        for to in deps {
+            if related(from, to) {
+                continue;
+            }
+            let mut stack = vec![to.clone()];
+            let mut seen = BTreeSet::new();
+            while let Some(m) = stack.pop() {
+                if !seen.insert(m.clone()) {
+                    continue;
+                }
+                for next in graph.get(m.as_str()).into_iter().flatten() {
+                    if next == from {
+                        circles.push(format!("{from} → {to} → … → {from}"));
+                    } else if !related(&m, next) || next.starts_with(&m) {
+                        stack.push(next.clone());
+                    }
+                }
+            }
+        }
+    }
+    assert!(circles.is_empty(), "import circles: {circles:#?}");
+    // The scan sees imports at all: the pipeline uses every stage.
+    let pipeline = &graph["pipeline"];
+    for stage in [
+        "check",
+        "gate",
+        "load::case",
+        "run::execute",
+        "report::record",
+    ] {
+        assert!(
+            pipeline.contains(stage),
+            "pipeline → {stage} not seen: {pipeline:?}"
+        );
+    }
+}
+
+#[test]
+fn only_the_edge_prints_and_only_the_edge_and_loader_touch_files() {
+    let mut offenders = Vec::new();
+    for (name, text) in modules() {
+        let edge = name == "cli" || name.starts_with("cli::");
+        for mac in [
+            "println!",
+            "eprintln!",
+            "print!(",
+            "eprint!(",
+            "std::env::var",
+        ] {
+            if !edge && text.contains(mac) {
+                offenders.push(format!("{name} uses {mac}"));
+            }
+        }
+        let reads_files = text.contains("std::fs::");
+        // The load stage reads case folders; the target reads PEM files it
+        // was given. Nothing else outside the edge touches the file system.
+        if reads_files && !edge && !matches!(name.as_str(), "load" | "run::target") {
+            offenders.push(format!("{name} uses std::fs"));
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+#[test]
+fn the_reference_server_depends_on_no_part_of_the_harness() {
+    let manifest = std::fs::read_to_string(Path::new(SRC).join("refserver/Cargo.toml")).unwrap();
+    let deps = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    assert!(
+        !deps.contains("icws-conformance") && !deps.contains("path ="),
+        "{deps}"
+    );
+    for f in ["lib.rs", "catalogue.rs", "fault.rs"] {
+        let text = std::fs::read_to_string(Path::new(SRC).join("refserver").join(f)).unwrap();
+        assert!(!text.contains("icws_conformance"), "{f} names the harness");
+    }
+}
