@@ -23,8 +23,9 @@ async fn login(c: &Client, base: &str) -> S {
     let r = c
         .post(format!("{base}/icws/connection"))
         .header("Accept-Language", "en-US")
-        .json(&json!({"__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
-            "applicationName": "floor", "userID": refserver::DEMO_USER, "password": refserver::DEMO_PASSWORD}))
+        .header("Content-Type", "application/json")
+        .body(json!({"__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
+            "applicationName": "floor", "userID": refserver::DEMO_USER, "password": refserver::DEMO_PASSWORD}).to_string())
         .send()
         .await
         .unwrap();
@@ -35,7 +36,7 @@ async fn login(c: &Client, base: &str) -> S {
         .next()
         .unwrap()
         .to_owned();
-    let v: Value = r.json().await.unwrap();
+    let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
     S {
         id: v["sessionId"].as_str().unwrap().to_owned(),
         token: v["csrfToken"].as_str().unwrap().to_owned(),

@@ -55,7 +55,7 @@ fn pki() -> Pki {
 /// Serves the reference server over TLS; with `client_ca`, only to clients
 /// presenting a certificate from that CA.
 async fn serve_tls(pki: &Pki, require_client_cert: bool) -> String {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .unwrap();

@@ -130,6 +130,10 @@ impl Target {
             parsed.path().trim_end_matches('/')
         );
         let timeout = transport.timeout;
+        // reqwest is built without a crypto provider of its own: use ring.
+        // An error means one is installed already (a second target), which
+        // is just as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
