@@ -2,5 +2,5 @@
 //! the README). All logic lives in the library; this is the entry point.
 
 fn main() -> std::process::ExitCode {
-    icws_conformance::cli::main_from(std::env::args_os())
+    icws_conformance::cli::main_binary(std::env::args_os())
 }

@@ -286,3 +286,74 @@ fn hostile_case_files_are_load_errors_and_nothing_is_sent() {
     assert!(err.contains("auth/wrong-token"), "{err}");
     assert_eq!(hits.load(Ordering::SeqCst), 0, "a request was sent");
 }
+
+#[test]
+fn careless_flags_and_case_folders_end_in_a_clear_exit_2_or_a_warning() {
+    // Flags that used to hang, spin or match nothing.
+    let checks: &[(&[&str], &str)] = &[
+        (&["--test-threads", "0"], "--test-threads 0"),
+        (&["--retries", "4294967295"], "0..=10"),
+        (&["--timeout", "1e20"], "not a positive number"),
+        (
+            &["status-mesages/catalog"],
+            "matches no case, did you mean \"status-messages/catalog\"?",
+        ),
+        (&["auth/wrong", "--exact"], "(--exact) matches no case"),
+    ];
+    for (args, needle) in checks {
+        let (code, out, err) = run(args, &[]);
+        assert_eq!(code, 2, "{args:?}: {out}\n{err}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: expected {needle:?} in {err}"
+        );
+        assert!(!out.contains("running"), "{args:?}: a case ran: {out}");
+    }
+    // A filter that matches runs just those cases.
+    let (code, out, _) = run(&["auth/wrong"], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2 passed"), "{out}");
+
+    // A case folder with a link back to itself and a FIFO named *.toml:
+    // each case loaded once, the FIFO skipped with a warning, no hang.
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases/auth/wrong-token.toml"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("mine")).unwrap();
+    std::fs::write(dir.path().join("mine/token.toml"), &good).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("mine/loop")).unwrap();
+    let fifo = dir.path().join("mine/blocked.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let (code, out, err) = run(&["--cases", dir.path().to_str().unwrap(), "mine/"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("1 passed"), "each case once: {out}");
+    assert!(
+        err.contains("already read (through a symbolic link)"),
+        "{err}"
+    );
+    if made {
+        assert!(err.contains("blocked.toml: not a regular file"), "{err}");
+    }
+
+    // An error on a huge line shows a window of it, not the whole line.
+    let huge = tempfile::tempdir().unwrap();
+    let line = format!("description = {}\n", "x".repeat(5_000_000));
+    std::fs::write(huge.path().join("huge.toml"), line).unwrap();
+    let (code, _, err) = run(&["--cases", huge.path().to_str().unwrap()], &[]);
+    assert_eq!(code, 2, "{}", err.len());
+    assert!(
+        err.contains("huge.toml:1:"),
+        "{}",
+        &err[..err.len().min(500)]
+    );
+    assert!(
+        err.len() < 5_000,
+        "the whole line was echoed: {} bytes",
+        err.len()
+    );
+}

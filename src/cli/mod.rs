@@ -134,9 +134,15 @@ pub struct Cli {
     /// Overwrite differing snapshots with the current catalogue (refused under CI).
     #[arg(long)]
     pub accept_snapshots: bool,
-    /// Retry a request up to N times on transport failures before any
-    /// response byte (refused, reset, timeout); never on a finding.
-    #[arg(long, env = "ICWS_RETRIES", value_name = "N", default_value = "0")]
+    /// Retry a request up to N times (at most 10) on transport failures
+    /// before any response byte (refused, reset, timeout); never on a finding.
+    #[arg(
+        long,
+        env = "ICWS_RETRIES",
+        value_name = "N",
+        default_value = "0",
+        value_parser = clap::value_parser!(u32).range(0..=MAX_RETRIES)
+    )]
     pub retries: u32,
     /// The most body bytes read from one response (e.g. 16MiB, 512KiB, 1000000).
     #[arg(
@@ -241,8 +247,31 @@ pub fn select_by_tags(
         .collect())
 }
 
-/// The whole program, for the binary and for the test harness.
+/// The most `--retries` taken.
+pub const MAX_RETRIES: i64 = 10;
+
+/// Who runs the program: the installed binary, or the `cargo test` /
+/// nextest target (which cargo hands one FILTER meant for every test binary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// `icws-conformance`: a FILTER that matches no case is an error.
+    Binary,
+    /// `tests/suite.rs`: libtest's behaviour (a FILTER may match nothing).
+    TestTarget,
+}
+
+/// The whole program, for the test harness (libtest's filter behaviour).
 pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    main_as(Entry::TestTarget, args)
+}
+
+/// The whole program, for the `icws-conformance` binary.
+pub fn main_binary(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    main_as(Entry::Binary, args)
+}
+
+/// The whole program.
+pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let matches = match command().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
@@ -254,6 +283,9 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(c) => c,
         Err(e) => return setup_error(e),
     };
+    if cli.test.test_threads == Some(0) {
+        return setup_error("--test-threads 0: give at least 1");
+    }
     let settings = match settings(&cli) {
         Ok((s, warnings)) => {
             for w in warnings {
@@ -267,6 +299,11 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if entry == Entry::Binary {
+        if let Err(e) = filter_matches(&cli.test, &cases) {
+            return setup_error(e);
+        }
+    }
     if cli.coverage {
         let faults: Vec<coverage::FaultClaim> = icws_refserver::Fault::all()
             .iter()
@@ -276,6 +313,28 @@ pub fn main_from(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     run(&settings, &cli, schemas, cases)
+}
+
+/// A FILTER (with `--exact` or not) must match some case: a typo in a CI
+/// job would otherwise run nothing and pass.
+fn filter_matches(args: &libtest_mimic::Arguments, cases: &[Case]) -> Result<(), String> {
+    let Some(filter) = &args.filter else {
+        return Ok(());
+    };
+    let only_filter = libtest_mimic::Arguments {
+        filter: Some(filter.clone()),
+        exact: args.exact,
+        ..libtest_mimic::Arguments::default()
+    };
+    let trials = pipeline::trials(cases.to_vec(), None);
+    if trials.iter().any(|t| !only_filter.is_filtered_out(t)) {
+        return Ok(());
+    }
+    Err(format!(
+        "FILTER {filter:?}{} matches no case{} (--list shows them all)",
+        if args.exact { " (--exact)" } else { "" },
+        did_you_mean(filter, cases.iter().map(|c| c.name.as_str()))
+    ))
 }
 
 /// The load stage: schemas, then cases; every problem printed, exit 2.
@@ -289,7 +348,12 @@ fn load_everything(extra: &[PathBuf]) -> Result<(Schemas, Vec<Case>), ExitCode> 
             errors.len()
         ))
     })?;
-    let cases = load::load_all(extra, &schemas).map_err(|errors| {
+    let mut warnings = Vec::new();
+    let cases = load::load_all_noting(extra, &schemas, &mut warnings);
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    let cases = cases.map_err(|errors| {
         for e in &errors {
             eprint!("{}", e.render());
         }

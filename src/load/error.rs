@@ -51,17 +51,62 @@ impl LoadError {
         if !self.source_line.is_empty() {
             let gutter = self.line.to_string().len();
             let pad = " ".repeat(gutter);
-            let caret_pad: String = self
-                .source_line
+            let (shown, caret_col) = excerpt(&self.source_line, self.col);
+            let caret_pad: String = shown
                 .chars()
-                .take(self.col.saturating_sub(1))
+                .take(caret_col.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             out.push_str(&format!(
-                "{pad} |\n{} | {}\n{pad} | {caret_pad}^\n",
-                self.line, self.source_line
+                "{pad} |\n{} | {shown}\n{pad} | {caret_pad}^\n",
+                self.line
             ));
         }
         out
+    }
+}
+
+/// The most characters of a source line an error shows.
+pub const EXCERPT_CHARS: usize = 120;
+
+/// A window of at most [`EXCERPT_CHARS`] characters of `line` around column
+/// `col` (cut ends marked `…`), and the column within it.
+fn excerpt(line: &str, col: usize) -> (String, usize) {
+    let len = line.chars().count();
+    if len <= EXCERPT_CHARS {
+        return (line.to_owned(), col);
+    }
+    let half = EXCERPT_CHARS / 2;
+    let start = col
+        .saturating_sub(1)
+        .saturating_sub(half)
+        .min(len - EXCERPT_CHARS);
+    let mut shown: String = line.chars().skip(start).take(EXCERPT_CHARS).collect();
+    let mut caret = col - start;
+    if start > 0 {
+        shown.insert(0, '…');
+        caret += 1;
+    }
+    if start + EXCERPT_CHARS < len {
+        shown.push('…');
+    }
+    (shown, caret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line = format!("{}X{}", "a".repeat(5000), "b".repeat(5000));
+        let (shown, caret) = excerpt(&line, 5001);
+        assert!(shown.chars().count() <= EXCERPT_CHARS + 2, "{shown}");
+        assert_eq!(shown.chars().nth(caret - 1), Some('X'));
+        let (shown, caret) = excerpt("short = 1", 3);
+        assert_eq!((shown.as_str(), caret), ("short = 1", 3));
+        let text = format!("x = \"{}\"\nbad", "y".repeat(50_000_000 / 1000));
+        let rendered = LoadError::at("f.toml", &text, 30, "msg").render();
+        assert!(rendered.len() < 1000, "{}", rendered.len());
     }
 }

@@ -20,6 +20,17 @@ use case::parse_case;
 /// The shipped cases (embedded) followed by the `*.toml` files below each
 /// extra folder. Names must be unique; a folder without any case is an error.
 pub fn load_all(extra_dirs: &[PathBuf], schemas: &Schemas) -> Result<Vec<Case>, Vec<LoadError>> {
+    load_all_noting(extra_dirs, schemas, &mut Vec::new())
+}
+
+/// [`load_all`], also collecting what was skipped while walking the folders
+/// (a symbolic link back into a folder already walked, a `*.toml` that is
+/// not a regular file) as warnings.
+pub fn load_all_noting(
+    extra_dirs: &[PathBuf],
+    schemas: &Schemas,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Case>, Vec<LoadError>> {
     let mut sources: Vec<(String, String, Result<String, LoadError>)> = crate::embedded::CASES
         .iter()
         .map(|(path, text)| {
@@ -32,7 +43,7 @@ pub fn load_all(extra_dirs: &[PathBuf], schemas: &Schemas) -> Result<Vec<Case>, 
         .collect();
     let mut errors = Vec::new();
     for dir in extra_dirs {
-        match read_dir_cases(dir) {
+        match read_dir_cases(dir, warnings) {
             Ok(files) if files.is_empty() => errors.push(LoadError {
                 file: dir.display().to_string(),
                 line: 1,
@@ -79,7 +90,11 @@ pub fn load_all(extra_dirs: &[PathBuf], schemas: &Schemas) -> Result<Vec<Case>, 
 
 type Source = (String, String, Result<String, LoadError>);
 
-fn read_dir_cases(dir: &Path) -> Result<Vec<Source>, LoadError> {
+/// Every `*.toml` below `dir`. Symbolic links are followed, but a folder is
+/// walked once (no loop through a link to a parent, no case loaded twice);
+/// anything that is not a regular file or a folder is skipped with a warning
+/// (a FIFO named `x.toml` would block the read for ever).
+fn read_dir_cases(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Source>, LoadError> {
     let io_err = |path: &Path, e: std::io::Error| LoadError {
         file: path.display().to_string(),
         line: 1,
@@ -88,15 +103,33 @@ fn read_dir_cases(dir: &Path) -> Result<Vec<Source>, LoadError> {
         source_line: String::new(),
     };
     let mut files = Vec::new();
+    let mut walked = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
+        let real = std::fs::canonicalize(&d).map_err(|e| io_err(&d, e))?;
+        if !walked.insert(real) {
+            warnings.push(format!(
+                "{}: a folder already read (through a symbolic link); skipped",
+                d.display()
+            ));
+            continue;
+        }
         let entries = std::fs::read_dir(&d).map_err(|e| io_err(&d, e))?;
         for entry in entries {
             let path = entry.map_err(|e| io_err(&d, e))?.path();
-            if path.is_dir() {
+            // Follows symbolic links; a dangling one is an error to report.
+            let meta = std::fs::metadata(&path).map_err(|e| io_err(&path, e))?;
+            if meta.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "toml") {
-                files.push(path);
+                if meta.is_file() {
+                    files.push(path);
+                } else {
+                    warnings.push(format!(
+                        "{}: not a regular file (a FIFO, socket or device); skipped",
+                        path.display()
+                    ));
+                }
             }
         }
     }
