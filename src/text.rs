@@ -1,5 +1,6 @@
 //! Small text helpers every stage shares: a did-you-mean for names a user
-//! mistyped, and an error with its causes in one line. Pure; no I/O.
+//! mistyped, an error with its causes in one line, and [`inert`], which makes
+//! text a server controls safe to print on one line. Pure; no I/O.
 
 /// `, did you mean "X"?` when a candidate is close to `word`, else empty.
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> String {
@@ -47,9 +48,40 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// `text` with every control character shown escaped (`\n`, `\r`, `\t`,
+/// `\u{1b}`, …: C0, DEL and C1), so that text a server controls can neither
+/// start a new line (a forged log line, a CI workflow command such as
+/// `::error`) nor move the cursor or recolour a terminal (ANSI escapes).
+pub fn inert(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inert_escapes_every_control_character() {
+        assert_eq!(inert("plain: ok …"), "plain: ok …");
+        assert_eq!(
+            inert("a\n::error title=x::owned\r\u{1b}[31mred\u{9b}\u{7f}"),
+            "a\\n::error title=x::owned\\r\\u{1b}[31mred\\u{9b}\\u{7f}"
+        );
+        assert!(!inert("x\ny").contains('\n'));
+    }
 
     #[test]
     fn suggests_only_close_names() {

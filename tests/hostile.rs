@@ -357,3 +357,90 @@ fn careless_flags_and_case_folders_end_in_a_clear_exit_2_or_a_warning() {
         err.len()
     );
 }
+
+/// A statusId that tries to start workflow commands and recolour the terminal.
+const INJECTION: &str = "Available\n::stop-commands::x\n::error title=owned::pwned\u{1b}[31m";
+
+fn injecting(_: StatusCode, _: axum::http::HeaderMap, body: Vec<u8>) -> Response {
+    let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    v["statusMessageList"][0]["statusId"] = INJECTION.into();
+    with(
+        StatusCode::OK,
+        "application/vnd.inin.icws+json",
+        serde_json::to_vec(&v).unwrap(),
+    )
+}
+
+fn assert_inert(out: &str) {
+    assert!(
+        !out.contains('\u{1b}'),
+        "an ANSI escape reached the output: {out}"
+    );
+    for line in out.lines() {
+        let l = line.trim_start();
+        assert!(
+            !l.starts_with("::stop-commands::x") && !l.starts_with("::error title=owned"),
+            "server text started a workflow command: {line:?}\n{out}"
+        );
+    }
+}
+
+#[test]
+fn server_text_cannot_start_ci_commands_or_drive_the_terminal() {
+    let rt = runtime();
+    let clean = rt.block_on(serve(refserver::app(Config::default())));
+    let hostile = rt.block_on(serve(rewriting(injecting)));
+    let dir = tempfile::tempdir().unwrap();
+    let snap_args = [
+        "status-messages/catalog",
+        "--exact",
+        "--snapshots",
+        dir.path().to_str().unwrap(),
+        "--target-name",
+        "t",
+    ];
+    // Record the clean catalogue, then meet the hostile one: the snapshot
+    // difference names the new statusId.
+    let (code, out, err) = run(
+        &snap_args,
+        &[&pairs(&login_env(&clean))[..], &[("CI", "")]].concat(),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let hostile_login = login_env(&hostile);
+    let env = [
+        &pairs(&hostile_login)[..],
+        &[("CI", ""), ("GITHUB_ACTIONS", "true")],
+    ]
+    .concat();
+    let (code, out, err) = run(&snap_args, &env);
+    assert_eq!(code, 101, "{out}\n{err}");
+    assert!(
+        out.contains(r"Available\n::stop-commands::x\n::error title=owned::pwned\u{1b}[31m"),
+        "{out}"
+    );
+    assert_inert(&out);
+    assert_inert(&err);
+    // Our own annotations are still read: commands resume before them.
+    let resume = out.lines().position(|l| l.starts_with("::icws-")).unwrap();
+    let annotation = out.lines().position(|l| l.starts_with("::error ")).unwrap();
+    assert!(resume < annotation, "{out}");
+    assert!(out.starts_with("::stop-commands::icws-"), "{out}");
+
+    // A refused login whose message carries the same payload: exit 2, inert.
+    let refusing = axum::Router::new().route(
+        "/icws/connection",
+        axum::routing::post(|| async {
+            with(
+                StatusCode::BAD_REQUEST,
+                "application/json",
+                serde_json::json!({ "message": INJECTION }).to_string(),
+            )
+        }),
+    );
+    let url = rt.block_on(serve(refusing));
+    let (code, out, err) = run(&[], &pairs(&login_env(&url)));
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("login refused"), "{err}");
+    assert_inert(&out);
+    assert_inert(&err);
+}

@@ -27,7 +27,7 @@ use crate::report::{coverage, github, json, junit, text};
 use crate::run::execute::Runner;
 use crate::run::target::display_url;
 use crate::secret::Redactor;
-use crate::text::did_you_mean;
+use crate::text::{did_you_mean, inert};
 
 pub use settings::{Settings, settings};
 
@@ -211,9 +211,27 @@ fn command() -> clap::Command {
         )
 }
 
+/// Prints a one-line error (made inert: it may quote the server) and
+/// returns exit 2.
 fn setup_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", inert(&message.to_string()));
     ExitCode::from(EXIT_SETUP)
+}
+
+fn github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// A token no server can guess, for `::stop-commands::`.
+fn stop_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("icws-{:016x}", h.finish())
 }
 
 /// Keeps the cases `--tag` / `--skip-tag` select; a tag no case has is an
@@ -437,6 +455,12 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
         policy,
         snapshots,
     });
+    // Under GitHub Actions, nothing printed while the cases run (server text
+    // in failure messages) can be taken as a workflow command.
+    let stop = github_actions().then(stop_token);
+    if let Some(token) = &stop {
+        println!("::stop-commands::{token}");
+    }
     let started = chrono::Utc::now();
     let clock = Instant::now();
     let (send, receive) = std::sync::mpsc::channel();
@@ -473,14 +497,17 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
     }
     let warnings = record.cases.iter().flat_map(|c| c.warnings.iter());
     for w in finish_warning.iter().chain(warnings) {
-        eprintln!("warning: {}", scrub(w));
+        eprintln!("warning: {}", inert(&scrub(w)));
     }
     for n in &record.notes {
-        eprintln!("note: {}", scrub(n));
+        eprintln!("note: {}", inert(&scrub(n)));
     }
     eprint!("{}", scrub(&text::console_summary(&record)));
+    if let Some(token) = &stop {
+        println!("::{token}::");
+    }
     if let Err(e) = write_reports(&record, cli, ctx.policy.baseline.as_ref(), &scrub) {
-        eprintln!("error: {}", scrub(&e));
+        eprintln!("error: {}", inert(&scrub(&e)));
         code = ExitCode::from(EXIT_SETUP);
     }
     code
@@ -500,7 +527,7 @@ fn write_reports(
     if let Some(path) = &cli.report_json {
         files::write_report("--report-json", path, &scrub(&json::json(record)))?;
     }
-    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+    if github_actions() {
         print!("{}", scrub(&github::github_annotations(record)));
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
             files::append(&PathBuf::from(path), &scrub(&github::step_summary(record)))?;

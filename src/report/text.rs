@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::record::{CaseRecord, RunRecord, Verdict};
 use crate::finding::{Finding, Level};
 use crate::spec;
+use crate::text::inert;
 
 /// The text of a case with findings: one block per finding, then the
 /// request; empty without findings. Under `strict`, interop findings are
@@ -30,10 +31,11 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
             (Level::Interop, true) => "error(interop, --strict)",
             (Level::Interop, false) => "warning(interop)",
         };
-        let _ = writeln!(out, "{kind}[{}]: {}", f.req, f.message);
-        let _ = writeln!(out, "  --> {}: {}", case.name, f.place);
-        let _ = writeln!(out, "   = expected: {}", f.expected);
-        let _ = writeln!(out, "   = actual:   {}", f.actual);
+        // Every field may hold text the server chose: one line each.
+        let _ = writeln!(out, "{kind}[{}]: {}", f.req, inert(&f.message));
+        let _ = writeln!(out, "  --> {}: {}", case.name, inert(&f.place.to_string()));
+        let _ = writeln!(out, "   = expected: {}", inert(&f.expected));
+        let _ = writeln!(out, "   = actual:   {}", inert(&f.actual));
         if let Some(req) = spec::find(f.req) {
             let _ = writeln!(out, "   = rule:     {}", req.title);
         }
@@ -47,12 +49,12 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
     let _ = writeln!(
         out,
         "request: {} → {status} in {} ms ({})",
-        request.line,
+        inert(&request.line),
         request.elapsed.as_millis(),
         case.file
     );
     if !request.headers.is_empty() {
-        let _ = writeln!(out, "  sent: {}", request.headers.join("; "));
+        let _ = writeln!(out, "  sent: {}", inert(&request.headers.join("; ")));
     }
     let count = case
         .findings
@@ -130,10 +132,12 @@ pub fn console_summary(run: &RunRecord) -> String {
                 "  {}: {}\n    still: {}",
                 c.name,
                 c.reason.as_deref().unwrap_or_default(),
-                c.failing_findings()
-                    .next()
-                    .map(Finding::one_line)
-                    .unwrap_or_default()
+                inert(
+                    &c.failing_findings()
+                        .next()
+                        .map(Finding::one_line)
+                        .unwrap_or_default()
+                )
             );
         }
     }
@@ -171,7 +175,7 @@ pub fn console_summary(run: &RunRecord) -> String {
                 .iter()
                 .map(|a| a.outcome.as_str())
                 .collect();
-            let _ = writeln!(out, "  {}: {}", c.name, tries.join(" → "));
+            let _ = writeln!(out, "  {}: {}", c.name, inert(&tries.join(" → ")));
         }
     }
     out
