@@ -21,8 +21,10 @@ use crate::report::text;
 use crate::run::client::Exchange;
 use crate::run::execute::{Outcome, Runner};
 
+/// Writes one snapshot file (the edge's file work, handed in).
+pub type SnapshotWriter = Arc<dyn Fn(&Write) -> Result<(), String> + Send + Sync>;
+
 /// Everything the cases share during one run.
-#[derive(Debug)]
 pub struct Context {
     /// The prepared target and the run's session.
     pub runner: Runner,
@@ -32,22 +34,30 @@ pub struct Context {
     pub policy: Policy,
     /// Catalogue snapshots, when on.
     pub snapshots: Option<Plan>,
+    /// Writes the snapshot files the comparisons decide on.
+    pub writer: Option<SnapshotWriter>,
 }
 
-/// One case's result: its record and the snapshot files to write.
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("runner", &self.runner)
+            .field("snapshots", &self.snapshots)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One case's result.
 #[derive(Debug)]
 pub struct CaseResult {
     /// The record.
     pub record: CaseRecord,
-    /// Files the edge writes after the run.
-    pub writes: Vec<Write>,
 }
 
 impl Context {
     /// Runs, checks and judges one case.
     pub async fn run_case(&self, case: &Case) -> CaseResult {
         let started = Instant::now();
-        let mut writes = Vec::new();
         let (checked, notes, warnings) = match self.runner.execute(case).await {
             Outcome::Ignored(reason) => (Checked::Ignored(reason), Vec::new(), Vec::new()),
             Outcome::SetupFailed { req, what, why } => {
@@ -72,10 +82,23 @@ impl Context {
                 let mut findings = check::check(case, &exchange, &self.schemas);
                 let snap = self.compare_snapshot(case, &exchange, &session_id);
                 findings.extend(snap.findings);
-                writes = snap.writes;
+                let mut notes = snap.notes;
+                for w in snap.writes {
+                    let Some(write) = &self.writer else { continue };
+                    match write(&w) {
+                        Ok(()) => notes.extend(w.note),
+                        Err(e) => findings.push(Finding::must(
+                            snapshot::SNAPSHOT_RULE,
+                            Place::Body(String::new()),
+                            e,
+                            "a writable snapshot folder",
+                            "not writable",
+                        )),
+                    }
+                }
                 (
                     Checked::Ran(RequestRecord::of(&exchange), findings),
-                    snap.notes,
+                    notes,
                     warnings,
                 )
             }
@@ -88,7 +111,7 @@ impl Context {
             notes,
             warnings,
         );
-        CaseResult { record, writes }
+        CaseResult { record }
     }
 
     /// The case's 200 body against its snapshot, when the case has one and
@@ -105,12 +128,14 @@ impl Context {
         let Ok(body) = check::parse_json(&resp.body) else {
             return Comparison::default();
         };
-        let normalized = snapshot::normalize(
+        let mut normalized = snapshot::normalize(
             &body,
             session_id,
             self.runner.target.authority(),
             &spec.redact,
         );
+        // Snapshot files are committed: no secret may reach one.
+        self.runner.redactor.scrub_json(&mut normalized);
         plan.compare(&case.name, &normalized)
     }
 
@@ -127,8 +152,9 @@ impl Context {
             .baseline
             .as_ref()
             .map_or("", |b| b.file.as_str());
+        let record = record.scrubbed(&self.runner.redactor);
         match text::trial_failure(
-            record,
+            &record,
             self.policy.strict,
             self.policy.strict_baseline,
             file,

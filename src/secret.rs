@@ -1,13 +1,39 @@
-//! Secrets (password, CSRF token, session cookie) and the redactor that keeps
-//! them out of every output. A [`Secret`] has no `Display` and a `Debug` that
-//! prints nothing of the value; the [`Redactor`] scrubs any text that came
-//! from outside (error messages, response excerpts) before it is reported.
+//! Secrets (password, CSRF token, session cookie, proxy and URL credentials)
+//! and the redactor that keeps them out of every output. A [`Secret`] has no
+//! `Display` and a `Debug` that prints nothing of the value.
+//!
+//! The [`Redactor`] is the one output gate: checks see the raw responses,
+//! and every text that leaves the process (console, every report file, the
+//! baseline, snapshot files, the step summary, annotations) passes
+//! [`Redactor::scrub`] first. It looks for each secret in every form it can
+//! take in output — raw, JSON-escaped (also `\/` and `\u00XX`), percent-
+//! encoded (upper and lower case, `+` or `%20` for a space), XML/HTML-escaped,
+//! base64 (also of `user:password`, as Basic and proxy authorization send
+//! it) and hex — with one multi-pattern matcher (Aho-Corasick, no size
+//! limit). A value shortened for display (`…`) is cut back further when it
+//! ends in the beginning of a secret. If the matcher cannot be built, no
+//! text is let through (fail closed).
+//!
+//! Secrets shorter than [`MIN_SCRUBBED_CHARS`] are not searched for in free
+//! text (a one-character password would mangle every line); they are still
+//! never shown where they were sent (headers, request bodies) and a JSON
+//! value or header value equal to one is replaced ([`Redactor::scrub_value`]).
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
+use aho_corasick::{AhoCorasick, MatchKind};
+use base64::Engine as _;
+
 /// The text that stands where a secret was.
 pub const REDACTED: &str = "<redacted>";
+
+/// What stands in place of a text that could not be scrubbed.
+pub const WITHHELD: &str = "<output withheld: the secrets in it could not be scrubbed>";
+
+/// Secrets shorter than this (in characters) are not searched for in free
+/// text; see the module documentation.
+pub const MIN_SCRUBBED_CHARS: usize = 4;
 
 /// A value that must never be printed. Read it with [`Secret::expose`] only
 /// where it goes on the wire.
@@ -32,10 +58,24 @@ impl fmt::Debug for Secret {
     }
 }
 
+#[derive(Default)]
+struct State {
+    /// Every registered secret, as given.
+    secrets: Vec<String>,
+    /// Every form searched for in free text, longest first.
+    patterns: Vec<String>,
+    /// The matcher over `patterns`; `None` when there are none.
+    matcher: Option<AhoCorasick>,
+    /// `patterns` changed since the matcher was built (built on next use).
+    stale: bool,
+    /// The matcher could not be built: scrubbing fails closed.
+    broken: bool,
+}
+
 /// Every secret value the run has seen; shared by all trials.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    secrets: Arc<RwLock<Vec<String>>>,
+    state: Arc<RwLock<State>>,
 }
 
 impl fmt::Debug for Redactor {
@@ -44,59 +84,263 @@ impl fmt::Debug for Redactor {
     }
 }
 
-impl Redactor {
-    fn list(&self) -> std::sync::RwLockReadGuard<'_, Vec<String>> {
-        // A poisoned lock still holds every secret registered so far.
-        self.secrets.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Registers a secret so that it is scrubbed from now on. Empty values are
-    /// ignored (there is nothing to hide and nothing to find).
-    pub fn add(&self, secret: &str) {
-        if secret.is_empty() {
-            return;
-        }
-        let mut list = self.secrets.write().unwrap_or_else(|p| p.into_inner());
-        if !list.iter().any(|s| s == secret) {
-            list.push(secret.to_owned());
-            // Longest first, so that a secret containing another is replaced whole.
-            list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+fn percent(bytes: &[u8], plus_for_space: bool, lower: bool) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else if b == b' ' && plus_for_space {
+            out.push('+');
+        } else if lower {
+            out.push_str(&format!("%{b:02x}"));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
+    out
+}
 
-    /// Returns `text` with every registered secret replaced by `<redacted>`.
-    pub fn scrub(&self, text: &str) -> String {
-        let list = self.list();
-        let mut out = text.to_owned();
-        for secret in list.iter() {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
+/// The forms JSON encoders give a string: non-ASCII raw or as `\uXXXX`
+/// (lower or upper case hex), `/` raw or as `\/`, `"` and `\` as `\"`,
+/// `\\` or as `\uXXXX`; control characters as their short escapes.
+fn json_escaped(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for non_ascii in 0..3 {
+        for slash in [false, true] {
+            for quote_u in [false, true] {
+                let hex = |unit: u16| {
+                    if non_ascii == 2 {
+                        format!("\\u{unit:04X}")
+                    } else {
+                        format!("\\u{unit:04x}")
+                    }
+                };
+                let mut e = String::with_capacity(s.len() + 8);
+                for c in s.chars() {
+                    match c {
+                        '"' | '\\' if quote_u => e.push_str(&hex(c as u16)),
+                        '"' => e.push_str("\\\""),
+                        '\\' => e.push_str("\\\\"),
+                        '/' if slash => e.push_str("\\/"),
+                        '\n' => e.push_str("\\n"),
+                        '\r' => e.push_str("\\r"),
+                        '\t' => e.push_str("\\t"),
+                        c if c.is_control() || (!c.is_ascii() && non_ascii > 0) => {
+                            let mut buf = [0u16; 2];
+                            for unit in c.encode_utf16(&mut buf) {
+                                e.push_str(&hex(*unit));
+                            }
+                        }
+                        c => e.push(c),
+                    }
+                }
+                out.push(e);
             }
         }
-        out
     }
+    out
+}
+
+fn xml_escaped(s: &str) -> Vec<String> {
+    let minimal = s
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    vec![
+        minimal.replace('"', "&quot;").replace('\'', "&apos;"),
+        minimal.replace('"', "&#34;").replace('\'', "&#39;"),
+        minimal.replace('"', "&quot;").replace('\'', "&#x27;"),
+        minimal,
+    ]
+}
+
+/// Every form of `secret` that output may carry.
+fn forms(secret: &str) -> Vec<String> {
+    let bytes = secret.as_bytes();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut out = vec![secret.to_owned()];
+    out.extend(json_escaped(secret));
+    for (plus, lower) in [(false, false), (true, false), (false, true), (true, true)] {
+        out.push(percent(bytes, plus, lower));
+    }
+    out.extend(xml_escaped(secret));
+    out.push(b64.encode(bytes));
+    out.push(b64url.encode(bytes));
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    out.push(hex.to_ascii_uppercase());
+    out.push(hex);
+    out
 }
 
 impl Redactor {
-    /// Replaces every registered secret inside raw bytes (a response body),
-    /// so that no later stage — excerpts, shortened values — can show even a
-    /// part of one. Returns `None` when there was nothing to replace.
-    pub fn scrub_bytes(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        let list = self.list();
-        if list.is_empty() {
-            return None;
-        }
-        let pattern = list
-            .iter()
-            .map(|s| regex::escape(s))
-            .collect::<Vec<_>>()
-            .join("|");
-        let re = regex::bytes::Regex::new(&pattern).ok()?;
-        if !re.is_match(bytes) {
-            return None;
-        }
-        Some(re.replace_all(bytes, REDACTED.as_bytes()).into_owned())
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        // A poisoned lock still holds every secret registered so far.
+        self.state.read().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Registers a secret so that it is scrubbed from now on, in every form.
+    /// Empty values are ignored (there is nothing to hide and nothing to find).
+    pub fn add(&self, secret: &str) {
+        self.add_forms(secret, forms(secret));
+    }
+
+    /// Registers a user name and password pair as Basic and proxy
+    /// authorization send it (`base64(user:password)`), and the password.
+    pub fn add_basic(&self, user: &str, password: &str) {
+        self.add(password);
+        let pair = format!("{user}:{password}");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(pair.as_bytes());
+        self.add_forms(&pair, vec![b64]);
+    }
+
+    fn add_forms(&self, secret: &str, forms: Vec<String>) {
+        if secret.is_empty() {
+            return;
+        }
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        if !state.secrets.iter().any(|s| s == secret) {
+            state.secrets.push(secret.to_owned());
+        }
+        if secret.chars().count() < MIN_SCRUBBED_CHARS {
+            return;
+        }
+        let before = state.patterns.len();
+        for f in forms {
+            if f.chars().count() >= MIN_SCRUBBED_CHARS && !state.patterns.contains(&f) {
+                state.patterns.push(f);
+            }
+        }
+        if state.patterns.len() != before {
+            state.stale = true;
+        }
+    }
+
+    /// Builds the matcher if secrets were added since the last build.
+    fn ready(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        loop {
+            let state = self.read();
+            if !state.stale {
+                return state;
+            }
+            drop(state);
+            let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+            if state.stale {
+                // Longest first, so that a secret containing another is replaced whole.
+                state.patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
+                match AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&state.patterns)
+                {
+                    Ok(m) => {
+                        state.matcher = Some(m);
+                        state.broken = false;
+                    }
+                    Err(_) => state.broken = true,
+                }
+                state.stale = false;
+            }
+        }
+    }
+
+    /// How many registered secrets are too short to be searched for in
+    /// free text (see [`MIN_SCRUBBED_CHARS`]).
+    pub fn short_secrets(&self) -> usize {
+        self.read()
+            .secrets
+            .iter()
+            .filter(|s| s.chars().count() < MIN_SCRUBBED_CHARS)
+            .count()
+    }
+
+    /// Returns `text` with every registered secret, in every form, replaced
+    /// by `<redacted>`; a shortened value (`…`) that ends in the beginning of
+    /// a secret loses that beginning too. When the secrets cannot be
+    /// searched for, the whole text is withheld.
+    pub fn scrub(&self, text: &str) -> String {
+        // Text scrubbed before keeps its markers whole: a secret that
+        // happens to be part of `<redacted>` must not mangle them.
+        if text.contains(REDACTED) {
+            return text
+                .split(REDACTED)
+                .map(|piece| self.scrub(piece))
+                .collect::<Vec<_>>()
+                .join(REDACTED);
+        }
+        let state = self.ready();
+        if state.broken {
+            return WITHHELD.to_owned();
+        }
+        let Some(matcher) = &state.matcher else {
+            return text.to_owned();
+        };
+        let replaced = matcher.replace_all(text, &vec![REDACTED; matcher.patterns_len()]);
+        if !replaced.contains('…') {
+            return replaced;
+        }
+        cut_partial_secrets(&replaced, &state.patterns)
+    }
+
+    /// Scrubs one value that stands alone (a JSON string, a header value):
+    /// a value that is exactly a secret, however short, is replaced whole.
+    pub fn scrub_value(&self, value: &str) -> String {
+        if self.read().secrets.iter().any(|s| s == value) {
+            return REDACTED.to_owned();
+        }
+        self.scrub(value)
+    }
+
+    /// Scrubs every string of a JSON value in place (keys too), each as a
+    /// value standing alone.
+    pub fn scrub_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => *s = self.scrub_value(s),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_json(v)),
+            Value::Object(map) => {
+                let entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
+                for (k, mut v) in entries {
+                    self.scrub_json(&mut v);
+                    map.insert(self.scrub_value(&k), v);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The longest value shown before a `…` (see `finding::SHOWN_CHARS`), with
+/// room to spare: a partial secret longer than this cannot precede one.
+const CUT_TAIL_CHARS: usize = 200;
+
+/// Before each `…` (a value cut for display), removes a tail of at least
+/// three characters that is the beginning of a secret's form.
+fn cut_partial_secrets(text: &str, patterns: &[String]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('…') {
+        let before = &rest[..at];
+        let mut cut = 0;
+        for p in patterns {
+            let chars: Vec<(usize, char)> = p.char_indices().take(CUT_TAIL_CHARS + 1).collect();
+            // The longest proper prefix of `p` that `before` ends with.
+            for n in (3..chars.len()).rev() {
+                let end = chars[n].0;
+                if before.ends_with(&p[..end]) {
+                    cut = cut.max(end);
+                    break;
+                }
+            }
+        }
+        out.push_str(&before[..before.len() - cut]);
+        if cut > 0 {
+            out.push_str(REDACTED);
+        }
+        out.push('…');
+        rest = &rest[at + '…'.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -112,14 +356,70 @@ mod tests {
     #[test]
     fn scrub_replaces_longest_first() {
         let r = Redactor::default();
-        r.add("abc");
+        r.add("abcd");
         r.add("abcdef");
         r.add("");
-        assert_eq!(r.scrub("x abcdef y abc"), "x <redacted> y <redacted>");
+        assert_eq!(r.scrub("x abcdef y abcd"), "x <redacted> y <redacted>");
+        assert_eq!(r.scrub("nothing"), "nothing");
+    }
+
+    #[test]
+    fn every_encoding_is_scrubbed() {
+        let r = Redactor::default();
+        let pw = "S3cr3t/Pw \"ö\" & <x>";
+        r.add(pw);
+        r.add_basic("agent1", pw);
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+        let encodings = [
+            pw.to_owned(),
+            serde_json::to_string(pw)
+                .unwrap_or_default()
+                .trim_matches('"')
+                .to_owned(),
+            "S3cr3t\\/Pw \\\"\\u00f6\\\" & <x>".to_owned(),
+            "S3cr3t%2FPw%20%22%C3%B6%22%20%26%20%3Cx%3E".to_owned(),
+            "S3cr3t%2fPw+%22%c3%b6%22+%26+%3cx%3e".to_owned(),
+            "S3cr3t/Pw &quot;ö&quot; &amp; &lt;x&gt;".to_owned(),
+            b64(pw),
+            b64(&format!("agent1:{pw}")),
+            pw.bytes().map(|b| format!("{b:02x}")).collect(),
+        ];
+        for e in encodings {
+            let out = r.scrub(&format!("[{e}]"));
+            assert_eq!(out, "[<redacted>]", "{e}");
+        }
+    }
+
+    #[test]
+    fn many_long_secrets_still_scrub() {
+        let r = Redactor::default();
+        let cookies: Vec<String> = (0..40)
+            .map(|i| format!("{i:04}{}", "c".repeat(4096)))
+            .collect();
+        for c in &cookies {
+            r.add(c);
+        }
+        let text = cookies.join(" | ");
+        assert!(!r.scrub(&text).contains(&"c".repeat(100)));
+    }
+
+    #[test]
+    fn short_secrets_only_as_whole_values_and_cut_values_lose_their_tail() {
+        let r = Redactor::default();
+        r.add("12");
+        assert_eq!(r.short_secrets(), 1);
+        assert_eq!(r.scrub("in 12 ms"), "in 12 ms");
+        assert_eq!(r.scrub_value("12"), REDACTED);
+        let mut v = serde_json::json!({"systemId": "12", "x": ["12", "123"]});
+        r.scrub_json(&mut v);
         assert_eq!(
-            r.scrub_bytes(b"\xffabcdef!"),
-            Some(b"\xff<redacted>!".to_vec())
+            v,
+            serde_json::json!({"systemId": REDACTED, "x": [REDACTED, "123"]})
         );
-        assert_eq!(r.scrub_bytes(b"nothing"), None);
+        r.add("tok-0123456789");
+        assert_eq!(r.scrub("body: tok-0123…"), "body: <redacted>…");
+        assert_eq!(r.scrub("body: to…"), "body: to…");
+        r.add("dact");
+        assert_eq!(r.scrub("a <redacted> dact"), "a <redacted> <redacted>");
     }
 }

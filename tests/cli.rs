@@ -132,6 +132,11 @@ fn cannot_start_exits_2_with_one_reason_and_runs_nothing() {
         (vec!["--timeout", "1e20"], vec![], "not a positive number"),
         (
             vec![],
+            vec![("ICWS_STRICT", "maybe")],
+            "expected 1/true/yes/on",
+        ),
+        (
+            vec![],
             vec![("INSTA_UPDATE", "sometimes")],
             "INSTA_UPDATE=\"sometimes\" is not a known value",
         ),

@@ -193,6 +193,7 @@ async fn run(
         schemas: schemas.clone(),
         policy: Policy::default(),
         snapshots: None,
+        writer: None,
     };
     let mut out = Vec::new();
     for case in cases {

@@ -227,3 +227,130 @@ fn debug_output_of_secret_holders_hides_them() {
         assert!(text.contains("redacted"), "{text}");
     }
 }
+
+/// Every form the output gate promises to catch (see `secret.rs`).
+fn encodings(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let json = serde_json::to_string(secret).unwrap();
+    let json = json[1..json.len() - 1].to_owned();
+    let pct: String = secret
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let xml = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    vec![
+        secret.to_owned(),
+        json.clone(),
+        json.replace('/', "\\/"),
+        pct,
+        xml,
+        b64.encode(secret),
+        hex,
+    ]
+}
+
+/// The reference server logging in with `password`, whose status-messages
+/// answers echo, one form per request in turn, the password, the request's
+/// CSRF token and cookie value and `user:password` in base64 — in the body
+/// (a 500 in plain text, shown as an excerpt) and in a `WWW-Authenticate`
+/// challenge (shown as the header's value).
+fn encoding_echo(password: String) -> Router {
+    use axum::extract::Request;
+    use axum::middleware::Next;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let n = Arc::new(AtomicUsize::new(0));
+    let pw = password.clone();
+    refserver::app(Config {
+        password,
+        ..Config::default()
+    })
+    .layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| {
+            let (n, pw) = (n.clone(), pw.clone());
+            async move {
+                if !req.uri().path().ends_with("/status/status-messages") {
+                    return next.run(req).await;
+                }
+                let header = |name: &str| {
+                    req.headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let token = header("ININ-ICWS-CSRF-Token");
+                let cookie = header("cookie");
+                let cookie = cookie.split_once('=').map_or("", |(_, v)| v).to_owned();
+                let mut forms = encodings(&pw);
+                forms.extend(encodings(&token));
+                forms.extend(encodings(&cookie));
+                use base64::Engine as _;
+                forms.push(
+                    base64::engine::general_purpose::STANDARD
+                        .encode(format!("{}:{pw}", refserver::DEMO_USER)),
+                );
+                let i = n.fetch_add(1, Ordering::SeqCst);
+                let form = forms[i % forms.len()].clone();
+                let mut resp = (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    [("content-type", "text/plain")],
+                    format!("{form} is what you sent"),
+                )
+                    .into_response();
+                if let Ok(v) = axum::http::HeaderValue::from_str(&format!("Basic realm=\"{form}\""))
+                {
+                    resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+                resp
+            }
+        },
+    ))
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(6),
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// For random passwords with the characters encoders treat specially, a
+    /// server echoing every secret in every form reaches no output with any.
+    #[test]
+    fn no_encoded_secret_reaches_any_output(pw in "[a-zA-Z0-9/\"\\\\&<>ö+=% ]{8,20}") {
+        let pw = format!("S3CRET{pw}");
+        let rt = runtime();
+        let url = rt.block_on(serve(encoding_echo(pw.clone())));
+        let env = [
+            ("ICWS_BASE_URL", url.as_str()),
+            ("ICWS_USER", refserver::DEMO_USER),
+            ("ICWS_PASSWORD", pw.as_str()),
+        ];
+        // Run the suite twice so that each form meets several cases.
+        for _ in 0..2 {
+            let (code, texts) = run_with_reports(&[], &env);
+            proptest::prop_assert_eq!(code, 101, "{:?}", texts);
+            let all: String = texts.iter().map(|(_, t)| t.as_str()).collect();
+            proptest::prop_assert!(all.contains("<redacted>"), "nothing was echoed: {}", all);
+            for form in encodings(&pw) {
+                for (name, text) in &texts {
+                    proptest::prop_assert!(
+                        !text.contains(&form),
+                        "password form {:?} leaked into {}:\n{}", form, name, text
+                    );
+                }
+            }
+        }
+    }
+}

@@ -169,7 +169,7 @@ fn each_kind_of_change_fails_with_a_named_diff() {
             out.contains("error[SNAPSHOT]: the catalogue differs from"),
             "{out}"
         );
-        assert!(out.contains("nothing written (CI)"), "{out}");
+        assert!(out.contains("nothing written (CI"), "{out}");
         assert_eq!(
             files_under(dir.path()),
             ["staging/status-messages/catalog.snap"],
@@ -281,6 +281,56 @@ fn a_missing_snapshot_fails_under_ci_and_writes_nothing() {
         "{out}"
     );
     assert!(files_under(dir.path()).is_empty());
+}
+
+#[test]
+fn a_snapshot_that_cannot_be_written_fails_the_case_and_claims_nothing() {
+    // Under /proc/1 a read finds nothing, and a folder cannot be created
+    // (even as root).
+    if !Path::new("/proc/1").is_dir() {
+        return;
+    }
+    let (code, out) = snap_run(edited(unchanged), Path::new("/proc/1"), LOCAL, &[]);
+    assert_eq!(code, 101, "{out}");
+    assert!(
+        line_of(&out, "status-messages/catalog").ends_with("FAILED"),
+        "{out}"
+    );
+    assert!(out.contains("error[SNAPSHOT]"), "{out}");
+    assert!(
+        !out.contains("first run against target"),
+        "a false note: {out}"
+    );
+}
+
+#[test]
+fn insta_update_is_read_as_insta_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // `1` means always, as in insta; an unknown value stops a run but not
+    // a listing (nextest lists through this binary).
+    let (code, out) = snap_run(
+        edited(unchanged),
+        dir.path(),
+        &[("CI", ""), ("INSTA_UPDATE", "1")],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(snap(dir.path()).is_file(), "{out}");
+    let (code, out) = snap_run(
+        edited(unchanged),
+        dir.path(),
+        &[("CI", ""), ("INSTA_UPDATE", "sometimes")],
+        &[],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("INSTA_UPDATE=\"sometimes\""), "{out}");
+    let (code, out) = snap_run(
+        edited(unchanged),
+        dir.path(),
+        &[("CI", ""), ("INSTA_UPDATE", "sometimes")],
+        &["--list"],
+    );
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]

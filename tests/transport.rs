@@ -247,7 +247,7 @@ fn max_body_stops_reading_and_reports_it() {
     let (code, _, err) = run(&["--max-body", "lots"], &[]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("--max-body / ICWS_MAX_BODY: \"lots\" is not a size"),
+        err.contains("invalid value 'lots' for '--max-body <BYTES>': is not a size"),
         "{err}"
     );
 }
@@ -264,8 +264,18 @@ fn unusable_tls_files_are_named_and_insecure_warns() {
         "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
     )
     .unwrap();
+    let key_only = dir.path().join("key.pem");
+    std::fs::write(
+        &key_only,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
     let s = |p: &std::path::Path| p.to_str().unwrap().to_owned();
     let checks: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["--ca-cert".into(), s(&key_only)],
+            format!("--ca-cert {}: no certificate in it", s(&key_only)),
+        ),
         (
             vec!["--ca-cert".into(), s(&missing)],
             format!("--ca-cert {}: cannot read it", s(&missing)),

@@ -15,7 +15,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::builder::FalseyValueParser;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::gate::baseline::{self, Baseline};
@@ -105,14 +104,14 @@ pub struct Cli {
     )]
     pub skip_tags: Vec<String>,
     /// Interop findings fail the run (by default they are warnings).
-    #[arg(long, env = "ICWS_STRICT", value_parser = FalseyValueParser::new())]
+    #[arg(long, env = "ICWS_STRICT", value_parser = settings::parse_switch)]
     pub strict: bool,
     /// Known failures (TOML: `[expected-failures]`, case name = reason):
     /// reported as expected, not failing the run.
     #[arg(long, env = "ICWS_BASELINE", value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// A baseline entry whose case now passes fails the run.
-    #[arg(long, env = "ICWS_STRICT_BASELINE", value_parser = FalseyValueParser::new())]
+    #[arg(long, env = "ICWS_STRICT_BASELINE", value_parser = settings::parse_switch)]
     pub strict_baseline: bool,
     /// Write the run's failures as a baseline file (keeping known reasons).
     #[arg(long, env = "ICWS_WRITE_BASELINE", value_name = "FILE")]
@@ -154,7 +153,7 @@ pub struct Cli {
     )]
     pub max_body: usize,
     /// Do not verify the server's TLS certificate (prints a warning).
-    #[arg(long, env = "ICWS_INSECURE", value_parser = FalseyValueParser::new())]
+    #[arg(long, env = "ICWS_INSECURE", value_parser = settings::parse_switch)]
     pub insecure: bool,
     /// Trust the CA certificate(s) in this PEM file as well.
     #[arg(long, env = "ICWS_CA_CERT", value_name = "FILE")]
@@ -454,6 +453,7 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
         schemas,
         policy,
         snapshots,
+        writer: Some(Arc::new(files::write_snapshot)),
     });
     // Under GitHub Actions, nothing printed while the cases run (server text
     // in failure messages) can be taken as a workflow command.
@@ -470,12 +470,7 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
     );
     let finish_warning = rt.block_on(ctx.runner.finish());
     drop(resolved.server);
-    let mut cases = Vec::new();
-    let mut writes = Vec::new();
-    for result in receive.try_iter() {
-        cases.push(result.record);
-        writes.extend(result.writes);
-    }
+    let mut cases: Vec<_> = receive.try_iter().map(|r| r.record).collect();
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     let mut notes: Vec<String> = cases.iter().flat_map(|c| c.notes.clone()).collect();
     notes.sort();
@@ -489,11 +484,17 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
         notes,
         cases,
     };
+    let record = record.scrubbed(&redactor);
     let scrub = |text: &str| redactor.scrub(text);
     let mut code = conclusion.exit_code();
-    if let Err(e) = files::write_snapshots(&writes) {
-        eprintln!("error: {}", scrub(&e));
-        code = ExitCode::from(EXIT_SETUP);
+    let short = redactor.short_secrets();
+    if short > 0 {
+        eprintln!(
+            "warning: {short} secret(s) shorter than {} characters: they are never shown where \
+             they were sent and are hidden as whole values, but are not searched for in free text \
+             (they would mangle every line); use longer test credentials",
+            crate::secret::MIN_SCRUBBED_CHARS
+        );
     }
     let warnings = record.cases.iter().flat_map(|c| c.warnings.iter());
     for w in finish_warning.iter().chain(warnings) {

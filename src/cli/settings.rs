@@ -196,7 +196,13 @@ fn snapshot_settings(
     if !on {
         return Ok(None);
     }
-    let mode = WriteMode::from_values(env.ci, env.insta_update.as_deref(), cli.accept_snapshots)?;
+    let mode = WriteMode::from_values(env.ci, env.insta_update.as_deref(), cli.accept_snapshots);
+    // `--list` and `--coverage` write nothing: a stray INSTA_UPDATE must not
+    // stop them (nextest lists through this binary).
+    let mode = match mode {
+        Err(_) if cli.test.list || cli.coverage => WriteMode::Never,
+        other => other?,
+    };
     Ok(Some(SnapshotSettings {
         dir: dir.unwrap_or_else(|| PathBuf::from("snapshots")),
         target_name,
@@ -206,17 +212,20 @@ fn snapshot_settings(
 
 /// The longest `--timeout` taken: one day.
 pub const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+/// The shortest `--timeout` taken: a millisecond.
+pub const MIN_TIMEOUT_SECS: f64 = 0.001;
 
-/// `--timeout`: a positive number of seconds, at most a day.
+/// `--timeout`: a number of seconds from a millisecond to a day. (clap
+/// names the flag; the message names the variable too.)
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     text.trim()
         .parse::<f64>()
         .ok()
-        .filter(|t| t.is_finite() && *t > 0.0 && *t <= MAX_TIMEOUT_SECS)
+        .filter(|t| t.is_finite() && (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(t))
         .map(Duration::from_secs_f64)
         .ok_or_else(|| {
             format!(
-                "--timeout / ICWS_TIMEOUT: {text:?} is not a positive number of seconds (at most {MAX_TIMEOUT_SECS})"
+                "not a positive number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS} (flag or ICWS_TIMEOUT)"
             )
         })
 }
@@ -224,10 +233,20 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// `--max-body`: a size (see [`parse_size`]).
 pub fn parse_max_body(text: &str) -> Result<usize, String> {
     parse_size(text).ok_or_else(|| {
-        format!(
-            "--max-body / ICWS_MAX_BODY: {text:?} is not a size (a number of bytes, or with KiB, MiB or GiB)"
-        )
+        "is not a size: a number of bytes, or with KiB, MiB or GiB (flag or ICWS_MAX_BODY)"
+            .to_owned()
     })
+}
+
+/// A switch from the environment: `1`, `true`, `yes`, `on` (any case) are
+/// on; `0`, `false`, `no`, `off` and empty are off; anything else is an error
+/// (a typo must not turn `--strict` on or off silently).
+pub fn parse_switch(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err("expected 1/true/yes/on or 0/false/no/off".to_owned()),
+    }
 }
 
 /// `16MiB`, `512KiB`, `1GiB`, `1000000` (bytes), `10MB`, `10kB` → bytes.
@@ -259,8 +278,11 @@ mod tests {
         assert_eq!(parse_size("10kB"), Some(10_000));
         assert_eq!(parse_size("0"), None);
         assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_switch("Yes"), Ok(true));
+        assert_eq!(parse_switch(""), Ok(false));
+        assert!(parse_switch("maybe").is_err());
         assert_eq!(parse_timeout("0.5"), Ok(Duration::from_millis(500)));
-        for bad in ["0", "-1", "soon", "1e20", "inf", "NaN"] {
+        for bad in ["0", "-1", "soon", "1e20", "inf", "NaN", "0.0000000001"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
     }

@@ -55,18 +55,26 @@ pub async fn resolve(settings: &Settings, redactor: &Redactor) -> Result<Resolve
         }
     };
     if let Some(c) = &credentials {
-        redactor.add(c.password.expose());
+        redactor.add_basic(&c.user, c.password.expose());
     }
-    // A proxy URL, or a base URL with user info, may carry a password.
-    let proxy = settings.transport.proxy.as_ref().map(Secret::expose);
-    for url in proxy.into_iter().chain([base_url.as_str()]) {
-        if let Ok(u) = url::Url::parse(url) {
-            if let Some(pw) = u.password() {
-                redactor.add(pw);
-            }
-        }
+    // The proxy URL (flag or environment) and a base URL may carry user
+    // info; register the password as given and percent-decoded, and the
+    // pair as Basic / Proxy-Authorization sends it.
+    let proxy_vars = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]
+        .iter()
+        .flat_map(|v| [v.to_string(), v.to_ascii_lowercase()])
+        .filter_map(|v| std::env::var(v).ok());
+    let proxies: Vec<String> = settings
+        .transport
+        .proxy
+        .iter()
+        .map(|p| p.expose().to_owned())
+        .chain(proxy_vars)
+        .collect();
+    for url in proxies.iter().chain([&base_url]) {
+        register_url_secrets(url, redactor);
     }
-    if let Some(p) = proxy {
+    for p in &proxies {
         redactor.add(p);
     }
     let target = Target::with(&base_url, &settings.transport).map_err(|e| e.to_string())?;
@@ -76,4 +84,24 @@ pub async fn resolve(settings: &Settings, redactor: &Redactor) -> Result<Resolve
         given,
         server,
     })
+}
+
+/// Registers the password of a URL's user info (raw and percent-decoded)
+/// and the `user:password` pair of Basic authorization.
+fn register_url_secrets(url: &str, redactor: &Redactor) {
+    let Ok(u) = url::Url::parse(url) else {
+        return;
+    };
+    let Some(pw) = u.password() else {
+        return;
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let (user, password) = (decode(u.username()), decode(pw));
+    redactor.add(pw);
+    redactor.add_basic(u.username(), pw);
+    redactor.add_basic(&user, &password);
 }

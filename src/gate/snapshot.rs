@@ -15,7 +15,8 @@
 //! Read → decide → write: the edge reads the stored snapshots before the run
 //! and the environment once ([`WriteMode::from_values`]); [`Plan::compare`]
 //! is a pure decision that returns findings, notes and the files to write;
-//! the edge writes them after the run.
+//! the edge's writer writes them (a file that cannot be written is a finding
+//! on the case, and its note is not given).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -54,13 +55,13 @@ impl WriteMode {
     /// `new`, `unseen` or unset → new, or accept with `--accept-snapshots`).
     /// Any other value is an error, as insta treats it.
     pub fn from_values(ci: bool, insta_update: Option<&str>, accept: bool) -> Result<Self, String> {
-        let named = match insta_update.map(str::trim) {
+        let named = match insta_update {
             None | Some("") | Some("auto") | Some("new") | Some("unseen") => None,
             Some("no") => Some(WriteMode::Never),
-            Some("always") | Some("force") => Some(WriteMode::Accept),
+            Some("always") | Some("1") | Some("force") => Some(WriteMode::Accept),
             Some(other) => {
                 return Err(format!(
-                    "INSTA_UPDATE={other:?} is not a known value (auto, always, force, new, unseen or no)"
+                    "INSTA_UPDATE={other:?} is not a known value (auto, always or 1, force, new, unseen, no)"
                 ));
             }
         };
@@ -100,13 +101,15 @@ pub struct Plan {
     pub stored: BTreeMap<String, Result<Option<Stored>, String>>,
 }
 
-/// A file the edge writes after the run.
+/// A file to write, and the note to give once it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Write {
     /// Where.
     pub path: PathBuf,
     /// The whole file.
     pub text: String,
+    /// Said after a successful write (`None`: the findings say it).
+    pub note: Option<String>,
 }
 
 /// What a comparison came to.
@@ -516,7 +519,7 @@ impl Plan {
             match self.mode {
                 WriteMode::Never => out.findings.push(fail(
                     format!(
-                        "no snapshot of this catalogue for target `{}` (nothing is written under CI); run locally once to create {}, review and commit it",
+                        "no snapshot of this catalogue for target `{}` (nothing is written under CI or with INSTA_UPDATE=no); run locally once to create {}, review and commit it",
                         self.target,
                         path.display()
                     ),
@@ -524,12 +527,16 @@ impl Plan {
                     "none".into(),
                 )),
                 WriteMode::New | WriteMode::Accept => {
-                    out.notes.push(format!(
+                    let note = format!(
                         "{case}: first run against target `{}`: wrote {}; review and commit it",
                         self.target,
                         path.display()
-                    ));
-                    out.writes.push(Write { path, text: snap });
+                    );
+                    out.writes.push(Write {
+                        path,
+                        text: snap,
+                        note: Some(note),
+                    });
                 }
             }
             return out;
@@ -557,23 +564,28 @@ impl Plan {
             return out;
         }
         let action = match self.mode {
-            WriteMode::Never => "nothing written (CI)".to_owned(),
+            WriteMode::Never => "nothing written (CI, or INSTA_UPDATE=no)".to_owned(),
             WriteMode::New => {
                 let new_path = path.with_extension("snap.new");
                 let action = format!("wrote {}; {}", new_path.display(), self.accept_hint());
                 out.writes.push(Write {
                     path: new_path,
                     text: snap,
+                    note: None,
                 });
                 action
             }
             WriteMode::Accept => {
-                out.notes.push(format!(
+                let note = format!(
                     "{case}: {} change(s); accepted: wrote {}",
                     counted.len(),
                     path.display()
-                ));
-                out.writes.push(Write { path, text: snap });
+                );
+                out.writes.push(Write {
+                    path,
+                    text: snap,
+                    note: Some(note),
+                });
                 return out;
             }
         };

@@ -6,8 +6,9 @@
 
 use std::time::Duration;
 
-use crate::finding::{Finding, Level};
+use crate::finding::{Finding, Level, Place};
 use crate::run::client::{Attempt, Exchange};
+use crate::secret::Redactor;
 
 /// What a case came to, after `--strict` and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -112,6 +113,32 @@ impl RequestRecord {
 }
 
 impl CaseRecord {
+    /// The record with every text that may hold a secret scrubbed (before
+    /// any report escapes it).
+    pub fn scrubbed(&self, r: &Redactor) -> CaseRecord {
+        let s = |t: &String| r.scrub(t);
+        let mut c = self.clone();
+        c.reason = c.reason.as_ref().map(s);
+        c.request.line = s(&c.request.line);
+        c.request.headers = c.request.headers.iter().map(s).collect();
+        for a in &mut c.request.attempts {
+            a.outcome = s(&a.outcome);
+        }
+        for f in &mut c.findings {
+            f.message = s(&f.message);
+            f.expected = s(&f.expected);
+            f.actual = r.scrub_value(&f.actual);
+            f.place = match &f.place {
+                Place::Header(h) => Place::Header(s(h)),
+                Place::Body(p) => Place::Body(s(p)),
+                other => other.clone(),
+            };
+        }
+        c.notes = c.notes.iter().map(s).collect();
+        c.warnings = c.warnings.iter().map(s).collect();
+        c
+    }
+
     /// The folder part of the name (`auth` for `auth/missing-token`).
     pub fn folder(&self) -> &str {
         self.name.rsplit_once('/').map_or("", |(f, _)| f)
@@ -197,6 +224,16 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// The record with every case [`CaseRecord::scrubbed`] and the notes too.
+    pub fn scrubbed(&self, r: &Redactor) -> RunRecord {
+        RunRecord {
+            base_url: r.scrub(&self.base_url),
+            notes: self.notes.iter().map(|n| r.scrub(n)).collect(),
+            cases: self.cases.iter().map(|c| c.scrubbed(r)).collect(),
+            ..self.clone()
+        }
+    }
+
     /// Counts.
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::target::Target;
-use crate::secret::Redactor;
 use crate::text::error_chain;
 
 /// Header carrying the CSRF token on every session request.
@@ -16,7 +15,7 @@ pub const CSRF_HEADER: &str = "ININ-ICWS-CSRF-Token";
 
 impl Target {
     /// Sends one request and reads the whole response (up to `max_body`).
-    pub async fn send(&self, req: Request, redactor: &Redactor) -> Exchange {
+    pub async fn send(&self, req: Request) -> Exchange {
         let shown_headers = req
             .headers
             .iter()
@@ -66,7 +65,7 @@ impl Target {
             let resp = match builder.send().await {
                 Ok(resp) => resp,
                 Err(e) => {
-                    let why = describe_transport(&e, self.timeout, redactor);
+                    let why = describe_transport(&e, self.timeout);
                     attempts.push(Attempt {
                         outcome: why.clone(),
                         elapsed: attempt_started.elapsed(),
@@ -79,12 +78,12 @@ impl Target {
                 }
             };
             let status = resp.status().as_u16();
-            let headers = scrub_headers(resp.headers(), redactor);
+            let headers = resp.headers().clone();
             let outcome = match read_body(resp, self.max_body).await {
                 Ok(body) => Ok(Response {
                     status,
                     headers,
-                    body: redactor.scrub_bytes(&body).unwrap_or(body),
+                    body,
                 }),
                 Err(BodyError::TooLarge) => Err(format!(
                     "status {status} received, then the body passed the limit of {} bytes \
@@ -93,7 +92,7 @@ impl Target {
                 )),
                 Err(BodyError::Transport(e)) => Err(format!(
                     "status {status} received, then the body failed: {}",
-                    describe_transport(&e, self.timeout, redactor)
+                    describe_transport(&e, self.timeout)
                 )),
             };
             attempts.push(Attempt {
@@ -113,20 +112,6 @@ impl Target {
             attempts,
         }
     }
-}
-
-/// The response headers with every secret replaced (a server may echo them).
-fn scrub_headers(headers: &HeaderMap, redactor: &Redactor) -> HeaderMap {
-    let mut out = HeaderMap::with_capacity(headers.len());
-    for (name, value) in headers {
-        let value = match redactor.scrub_bytes(value.as_bytes()) {
-            Some(clean) => HeaderValue::from_bytes(&clean)
-                .unwrap_or_else(|_| HeaderValue::from_static("<redacted>")),
-            None => value.clone(),
-        };
-        out.append(name.clone(), value);
-    }
-    out
 }
 
 /// True for failures before any response byte that a retry may cure:
@@ -181,7 +166,7 @@ async fn read_body(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, B
     Ok(body)
 }
 
-fn describe_transport(e: &reqwest::Error, timeout: Duration, redactor: &Redactor) -> String {
+fn describe_transport(e: &reqwest::Error, timeout: Duration) -> String {
     let text = if e.is_timeout() {
         format!(
             "no complete answer within the timeout of {}s",
@@ -195,12 +180,29 @@ fn describe_transport(e: &reqwest::Error, timeout: Duration, redactor: &Redactor
             None => text,
         }
     };
-    let hint = if text.contains("invalid peer certificate") {
-        " (a private CA? trust it with --ca-cert FILE)"
-    } else {
-        ""
-    };
-    redactor.scrub(&format!("{text}{hint}"))
+    let text = shorten_tls_details(&text);
+    let hint =
+        if text.contains("UnsupportedSignatureAlgorithm") || text.contains("HandshakeFailure") {
+            " (this build's TLS (rustls with ring) supports RSA, ECDSA P-256 and P-384 and \
+         Ed25519 certificates, not P-521: does the server's chain use another algorithm?)"
+        } else if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
+            " (a private CA? trust it with --ca-cert FILE)"
+        } else {
+            ""
+        };
+    format!("{text}{hint}")
+}
+
+/// rustls spells out every algorithm it supports in some errors (a line of
+/// a thousand characters): keep the name of the error, drop the lists.
+fn shorten_tls_details(text: &str) -> String {
+    match text.find(" { ") {
+        Some(at) if text[at..].contains("supported") => {
+            let end = text[at..].find(" }").map_or(text.len(), |e| at + e + 2);
+            format!("{}{}", &text[..at], &text[end..])
+        }
+        _ => text.to_owned(),
+    }
 }
 
 /// A header value to send: plain, or a secret that reports never show.
@@ -282,7 +284,8 @@ pub struct Exchange {
     pub request_line: String,
     /// The request headers as reports show them (secrets redacted).
     pub request_headers: Vec<String>,
-    /// The response, or why there is none (already scrubbed of secrets).
+    /// The response as it came (raw: checks see what the server sent; the
+    /// output gate scrubs secrets from whatever is shown), or why there is none.
     pub outcome: Result<Response, String>,
     /// Time from sending to the last body byte (all attempts).
     pub elapsed: Duration,

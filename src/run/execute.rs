@@ -122,10 +122,7 @@ impl Runner {
             (Some(g), _) => {
                 let s = Session::given(&g.id, g.token.expose(), g.cookie.expose(), &redactor);
                 let ex = target
-                    .send(
-                        Request::new(Method::GET, "/icws/connection/features"),
-                        &redactor,
-                    )
+                    .send(Request::new(Method::GET, "/icws/connection/features"))
                     .await;
                 if let Err(why) = ex.outcome {
                     return Err(SetupError::Unreachable {
@@ -156,7 +153,7 @@ impl Runner {
         if !self.opened_session {
             return None;
         }
-        session::disconnect(&self.target, &self.session, &self.redactor)
+        session::disconnect(&self.target, &self.session)
             .await
             .err()
             .map(|e| format!("could not end the run's session: {e}"))
@@ -168,10 +165,7 @@ impl Runner {
         if case.endpoint == Endpoint::Features {
             let exchange = self
                 .target
-                .send(
-                    Request::new(Method::GET, "/icws/connection/features"),
-                    &self.redactor,
-                )
+                .send(Request::new(Method::GET, "/icws/connection/features"))
                 .await;
             return Outcome::Done {
                 exchange,
@@ -197,7 +191,7 @@ impl Runner {
         };
         if case.session == SessionUse::Ended {
             if let Some(s) = &own {
-                if let Err(e) = session::disconnect(&self.target, s, &self.redactor).await {
+                if let Err(e) = session::disconnect(&self.target, s).await {
                     return setup_failed(
                         primary,
                         "DELETE /icws/{sessionId}/connection did not end the session",
@@ -213,12 +207,12 @@ impl Runner {
         };
         let exchange = self
             .target
-            .send(request_for(case, session, &session_id), &self.redactor)
+            .send(request_for(case, session, &session_id))
             .await;
         let mut warnings = Vec::new();
         if case.session == SessionUse::Fresh {
             if let Some(s) = &own {
-                if let Err(e) = session::disconnect(&self.target, s, &self.redactor).await {
+                if let Err(e) = session::disconnect(&self.target, s).await {
                     warnings.push(format!("{}: could not end its session: {e}", case.name));
                 }
             }

@@ -55,10 +55,15 @@ impl Session {
     }
 }
 
-fn register_cookie(pair: &str, redactor: &Redactor) {
-    redactor.add(pair);
-    if let Some((_, value)) = pair.split_once('=') {
-        redactor.add(value);
+/// Registers a cookie header value: the whole text, and each `name=value`
+/// pair and value in it (a given cookie may hold several pairs).
+fn register_cookie(cookie: &str, redactor: &Redactor) {
+    redactor.add(cookie.trim());
+    for pair in cookie.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        redactor.add(pair);
+        if let Some((_, value)) = pair.split_once('=') {
+            redactor.add(value.trim());
+        }
     }
 }
 
@@ -103,7 +108,7 @@ pub async fn connect(
     accept_language: &str,
     redactor: &Redactor,
 ) -> Result<Session, SessionError> {
-    redactor.add(creds.password.expose());
+    redactor.add_basic(&creds.user, creds.password.expose());
     let body = json!({
         "__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
         "applicationName": "icws-conformance",
@@ -118,7 +123,7 @@ pub async fn connect(
         .header("Accept-Language", Sent::Plain(accept_language.to_owned()));
     req.body = Some(body.to_string().into_bytes());
     let url = target.url("/icws/connection");
-    let ex = target.send(req, redactor).await;
+    let ex = target.send(req).await;
     let resp = ex.outcome.map_err(|why| SessionError::Unreachable {
         url: url.clone(),
         why,
@@ -129,7 +134,7 @@ pub async fn connect(
             .as_ref()
             .and_then(|b| b.get("message"))
             .and_then(Value::as_str)
-            .map(|m| format!(": {}", redactor.scrub(m)))
+            .map(|m| format!(": {m}"))
             .unwrap_or_default();
         return Err(SessionError::Refused {
             url,
@@ -180,16 +185,12 @@ pub fn connection_path(id: &str) -> String {
 }
 
 /// `DELETE /icws/{id}/connection`; Ok on any 2xx.
-pub async fn disconnect(
-    target: &Target,
-    session: &Session,
-    redactor: &Redactor,
-) -> Result<(), SessionError> {
+pub async fn disconnect(target: &Target, session: &Session) -> Result<(), SessionError> {
     let req = Request::new(Method::DELETE, connection_path(&session.id))
         .header(CSRF_HEADER, Sent::Secret(session.token.clone()))
         .header("Cookie", Sent::Secret(session.cookie.clone()));
     let url = target.url(&connection_path(&session.id));
-    let ex = target.send(req, redactor).await;
+    let ex = target.send(req).await;
     let resp = ex.outcome.map_err(|why| SessionError::Unreachable {
         url: url.clone(),
         why,

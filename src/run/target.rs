@@ -151,6 +151,13 @@ impl Target {
                     path: path.display().to_string(),
                     why: error_chain(&e),
                 })?;
+            if certs.is_empty() {
+                return Err(TargetError::File {
+                    flag: "--ca-cert",
+                    path: path.display().to_string(),
+                    why: "no certificate in it (a key file?)".into(),
+                });
+            }
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
