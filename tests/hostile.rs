@@ -444,3 +444,40 @@ fn server_text_cannot_start_ci_commands_or_drive_the_terminal() {
     assert_inert(&out);
     assert_inert(&err);
 }
+
+fn a_million_empty_messages(_: StatusCode, _: axum::http::HeaderMap, _: Vec<u8>) -> Response {
+    let mut body = String::from("{\"statusMessageList\":[");
+    for i in 0..1_000_000 {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str("{}");
+    }
+    body.push_str("]}");
+    with(StatusCode::OK, "application/vnd.inin.icws+json", body)
+}
+
+#[test]
+fn a_million_broken_messages_give_bounded_findings() {
+    let started = std::time::Instant::now();
+    let (code, out) = suite_against(
+        rewriting(a_million_empty_messages),
+        &["status-messages/catalog", "--exact"],
+    );
+    assert_eq!(code, 101, "{}", &out[..out.len().min(3000)]);
+    // 14 findings per element before; now the first of each rule, and a count.
+    assert!(out.len() < 100_000, "{} bytes of output", out.len());
+    // The first chunk is itemized up to the case's limit and counted per
+    // rule; the rest is counted element by element.
+    assert!(
+        out.contains("more finding(s) like this, not shown"),
+        "{}",
+        &out[..out.len().min(5000)]
+    );
+    assert!(
+        out.contains("and 999500 more element(s) that break the schema"),
+        "{}",
+        &out[..out.len().min(5000)]
+    );
+    eprintln!("checked in {:?}", started.elapsed());
+}

@@ -3,6 +3,7 @@
 //! checks is status, headers ([`headers`]), media type, body (JSON,
 //! [`schema`]), catalogue rules ([`rules`]).
 
+pub mod bound;
 pub mod headers;
 pub mod rules;
 pub mod schema;
@@ -14,20 +15,29 @@ use crate::load::case::{Case, ChallengeRule, MediaClass};
 use crate::load::schema::Schemas;
 use crate::run::client::{Exchange, Response};
 use crate::spec::DOCUMENTED_STATUSES;
+use bound::Bounded;
 
-/// Every finding of `case` on `exchange`.
+/// Every finding of `case` on `exchange`, within the limits of [`bound`]
+/// (the first findings of each requirement, and how many more).
 pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding> {
+    let mut out = Bounded::default();
+    check_into(case, exchange, schemas, &mut out);
+    out.finish()
+}
+
+fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bounded) {
     let primary = case.reqs.first().copied().unwrap_or("REQ-REQ-1");
     let resp = match &exchange.outcome {
         Ok(r) => r,
         Err(why) => {
-            return vec![Finding::must(
+            out.push(Finding::must(
                 primary,
                 Place::Transport,
                 "no complete response",
                 "a complete HTTP response",
                 why.clone(),
-            )];
+            ));
+            return;
         }
     };
     let expect = &case.expect;
@@ -50,18 +60,17 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
         } else {
             format!("{} {excerpt}", resp.status)
         };
-        let mut out = vec![Finding::must(
+        out.push(Finding::must(
             primary,
             Place::Status,
             message,
             allowed.join(" or "),
             actual,
-        )];
+        ));
         out.extend(unexpected_error_shape(resp, schemas));
-        return out;
+        return;
     }
 
-    let mut out = Vec::new();
     if resp.status == 401 && expect.www_authenticate == Some(ChallengeRule::Icws) {
         out.extend(headers::check_icws_challenge(
             &resp.header_values("www-authenticate"),
@@ -109,7 +118,7 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
         out.extend(headers::check_json_media_type(ct.as_deref()));
     }
     if !wants_json {
-        return out;
+        return;
     }
     let body = match parse_json(&resp.body) {
         Ok(v) => v,
@@ -121,18 +130,18 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
                 "a JSON document",
                 why,
             ));
-            return out;
+            return;
         }
     };
     if let Some(schema) = schema {
-        out.extend(schema.check(&body));
+        schema.check_into(&body, out);
     }
     let r = &expect.rules;
     if r.unique_status_ids {
-        out.extend(rules::unique_status_ids(&body));
+        rules::unique_status_ids_into(&body, out);
     }
     if r.unique_system_ids {
-        out.extend(rules::unique_system_ids(&body));
+        rules::unique_system_ids_into(&body, out);
     }
     if !r.status_ids_present.is_empty() {
         out.extend(rules::status_ids_present(&body, &r.status_ids_present));
@@ -140,7 +149,6 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
     if let Some((id, min)) = &r.feature {
         out.extend(rules::feature_advertised(&body, id, *min));
     }
-    out
 }
 
 /// An unexpected but documented error status must still carry the error

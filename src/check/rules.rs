@@ -55,11 +55,17 @@ fn pointer(i: usize, key: &str) -> Place {
 
 /// REQ-ID-1: no two statusIds are equal once case-folded.
 pub fn unique_status_ids(body: &Value) -> Vec<Finding> {
+    let mut out = Vec::new();
+    unique_status_ids_into(body, &mut out);
+    out
+}
+
+/// [`unique_status_ids`] into any collector (a bounded one for huge bodies).
+pub fn unique_status_ids_into(body: &Value, out: &mut impl Extend<Finding>) {
     let Some(list) = message_list(body) else {
-        return Vec::new();
+        return;
     };
     let mut seen: HashMap<String, (usize, &str)> = HashMap::new();
-    let mut out = Vec::new();
     for (i, id) in string_members(list, "statusId") {
         if let Some(&(first, first_id)) = seen.get(&fold(id)) {
             let how = if first_id == id {
@@ -67,7 +73,7 @@ pub fn unique_status_ids(body: &Value) -> Vec<Finding> {
             } else {
                 "differs only in letter case"
             };
-            out.push(Finding::must(
+            out.extend(Some(Finding::must(
                 "REQ-ID-1",
                 pointer(i, "statusId"),
                 format!("statusId repeats /statusMessageList/{first}/statusId ({how})"),
@@ -77,35 +83,39 @@ pub fn unique_status_ids(body: &Value) -> Vec<Finding> {
                     shorten(id, SHOWN_CHARS),
                     shorten(first_id, SHOWN_CHARS)
                 ),
-            ));
+            )));
         } else {
             seen.insert(fold(id), (i, id));
         }
     }
-    out
 }
 
 /// REQ-SYS-1 (uniqueness; the digits are the schema's): no two systemIds equal.
 pub fn unique_system_ids(body: &Value) -> Vec<Finding> {
+    let mut out = Vec::new();
+    unique_system_ids_into(body, &mut out);
+    out
+}
+
+/// [`unique_system_ids`] into any collector.
+pub fn unique_system_ids_into(body: &Value, out: &mut impl Extend<Finding>) {
     let Some(list) = message_list(body) else {
-        return Vec::new();
+        return;
     };
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut out = Vec::new();
     for (i, id) in string_members(list, "systemId") {
         if let Some(&first) = seen.get(id) {
-            out.push(Finding::must(
+            out.extend(Some(Finding::must(
                 "REQ-SYS-1",
                 pointer(i, "systemId"),
                 format!("systemId repeats /statusMessageList/{first}/systemId"),
                 "a systemId unique across the catalogue",
                 format!("{:?}", shorten(id, SHOWN_CHARS)),
-            ));
+            )));
         } else {
             seen.insert(id, i);
         }
     }
-    out
 }
 
 /// REQ-ID-2: every expected statusId is present, in any letter case.

@@ -6,18 +6,109 @@
 use jsonschema::{ValidationError, error::ValidationErrorKind};
 use serde_json::Value;
 
+use super::bound::Bounded;
 use crate::finding::{Finding, Place, SHOWN_CHARS, pointer_token, shorten, show_json};
 use crate::load::schema::Schema;
 use crate::spec;
 use crate::text::did_you_mean;
 
+/// Elements of one array validated at a time: the validator gathers every
+/// error of what it is given, so a huge broken array is checked in pieces
+/// and memory stays bounded whatever the body holds.
+pub const CHUNK: usize = 500;
+
 impl Schema {
     /// Validates `instance` and returns every violation as a finding.
     pub fn check(&self, instance: &Value) -> Vec<Finding> {
-        self.validator
-            .iter_errors(instance)
-            .map(|e| self.finding(&e))
-            .collect()
+        let mut out = Bounded::default();
+        self.check_into(instance, &mut out);
+        out.finish()
+    }
+
+    /// Validates `instance` into a bounded collector. A valid instance costs
+    /// one pass; an invalid object with long arrays among its members is
+    /// checked once with those arrays empty, then [`CHUNK`] elements at a
+    /// time (positions in the findings are those of the whole body).
+    pub fn check_into(&self, instance: &Value, out: &mut Bounded) {
+        if self.validator.is_valid(instance) {
+            return;
+        }
+        let Value::Object(map) = instance else {
+            out.extend(
+                self.validator
+                    .iter_errors(instance)
+                    .map(|e| self.finding(&e)),
+            );
+            return;
+        };
+        let long: Vec<&String> = map
+            .iter()
+            .filter(|(_, v)| v.as_array().is_some_and(|a| a.len() > CHUNK))
+            .map(|(k, _)| k)
+            .collect();
+        if long.is_empty() {
+            out.extend(
+                self.validator
+                    .iter_errors(instance)
+                    .map(|e| self.finding(&e)),
+            );
+            return;
+        }
+        let mut base = map.clone();
+        for k in &long {
+            base.insert((*k).clone(), Value::Array(Vec::new()));
+        }
+        let base = Value::Object(base);
+        out.extend(self.validator.iter_errors(&base).map(|e| self.finding(&e)));
+        for k in long {
+            let prefix = format!("/{}/", pointer_token(k));
+            let items = map
+                .get(k)
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice);
+            let mut unitemized = 0;
+            for (n, chunk) in items.chunks(CHUNK).enumerate() {
+                let mut piece = base.clone();
+                piece[k.as_str()] = Value::Array(chunk.to_vec());
+                if self.validator.is_valid(&piece) {
+                    continue;
+                }
+                if out.full() {
+                    // Only counted from here: which elements break the schema.
+                    for item in chunk {
+                        piece[k.as_str()] = Value::Array(vec![item.clone()]);
+                        unitemized += usize::from(!self.validator.is_valid(&piece));
+                    }
+                    continue;
+                }
+                let offset = n * CHUNK;
+                for e in self.validator.iter_errors(&piece) {
+                    let mut f = self.finding(&e);
+                    let Place::Body(ptr) = &f.place else { continue };
+                    // Only what lies inside this piece: the rest was reported once.
+                    let Some(rest) = ptr.strip_prefix(&prefix) else {
+                        continue;
+                    };
+                    let (index, tail) = rest.split_once('/').map_or((rest, ""), |(i, t)| (i, t));
+                    let Ok(i) = index.parse::<usize>() else {
+                        continue;
+                    };
+                    let tail = if tail.is_empty() {
+                        String::new()
+                    } else {
+                        format!("/{tail}")
+                    };
+                    f.place = Place::Body(format!("{prefix}{}{tail}", i + offset));
+                    out.push(f);
+                }
+            }
+            out.unitemized(
+                self.root_req(),
+                Place::Body(format!("/{}", pointer_token(k))),
+                unitemized,
+                "element(s) that break the schema",
+            );
+        }
     }
 
     /// True when `instance` is valid.
