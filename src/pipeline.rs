@@ -58,9 +58,11 @@ impl Context {
     /// Runs, checks and judges one case.
     pub async fn run_case(&self, case: &Case) -> CaseResult {
         let started = Instant::now();
+        let mut could_not_run = None;
         let (checked, notes, warnings) = match self.runner.execute(case).await {
             Outcome::Ignored(reason) => (Checked::Ignored(reason), Vec::new(), Vec::new()),
             Outcome::SetupFailed { req, what, why } => {
+                could_not_run = Some(format!("{what}: {why}"));
                 let finding = Finding::must(
                     req,
                     Place::Transport,
@@ -103,7 +105,7 @@ impl Context {
                 )
             }
         };
-        let record = gate::verdict(
+        let mut record = gate::verdict(
             case,
             checked,
             started.elapsed(),
@@ -111,6 +113,7 @@ impl Context {
             notes,
             warnings,
         );
+        record.could_not_run = could_not_run;
         CaseResult { record }
     }
 

@@ -481,3 +481,110 @@ fn a_million_broken_messages_give_bounded_findings() {
     );
     eprintln!("checked in {:?}", started.elapsed());
 }
+
+#[test]
+fn a_refused_login_for_a_case_and_unsendable_credentials_are_exit_2() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let rt = runtime();
+    // The run's own login works; every later one is refused.
+    static LOGINS: AtomicUsize = AtomicUsize::new(0);
+    let app = refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        |req: Request, next: Next| async move {
+            if req.uri().path() == "/icws/connection" && LOGINS.fetch_add(1, Ordering::SeqCst) > 0 {
+                return with(
+                    StatusCode::BAD_REQUEST,
+                    "application/json",
+                    r#"{"message":"no more sessions"}"#,
+                );
+            }
+            next.run(req).await
+        },
+    ));
+    let url = rt.block_on(serve(app));
+    let (code, out, err) = run(&["session/"], &pairs(&login_env(&url)));
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("could not run: could not open a session"),
+        "{err}"
+    );
+
+    // A login whose token has a line break cannot be used: exit 2, said.
+    let app = refserver::app(Config::default()).layer(axum::middleware::map_response(
+        |r: Response| async move {
+            if r.status() != StatusCode::CREATED {
+                return r;
+            }
+            let (parts, body) = r.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            v["csrfToken"] = "abc\r\ndef-0123456789".into();
+            (parts.status, parts.headers, v.to_string()).into_response()
+        },
+    ));
+    let url = rt.block_on(serve(app));
+    let (code, out, err) = run(&[], &pairs(&login_env(&url)));
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("cannot be sent as a header value"), "{err}");
+}
+
+#[test]
+fn unsendable_session_ids_and_credentials_are_exit_2_before_any_request() {
+    for (id, token, needle) in [
+        ("..", "token-0123456789", "is a dot segment"),
+        (".", "token-0123456789", "is a dot segment"),
+        ("123", "tok\r\nen", "cannot be sent as a header value"),
+    ] {
+        let (code, out, err) = run(
+            &[],
+            &[
+                ("ICWS_BASE_URL", "http://127.0.0.1:9"),
+                ("ICWS_SESSION_ID", id),
+                ("ICWS_CSRF_TOKEN", token),
+                ("ICWS_COOKIE", "cookie-0123456789"),
+            ],
+        );
+        assert_eq!(code, 2, "{id:?}: {out}\n{err}");
+        assert!(err.contains(needle), "{id:?}: {err}");
+    }
+}
+
+#[test]
+fn a_load_balancer_cookie_goes_back_and_negative_cases_change_only_the_session_cookie() {
+    let rt = runtime();
+    // Set at login; any later request without it lands on a node that does
+    // not know the session.
+    let app = refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        |req: Request, next: Next| async move {
+            let login = req.uri().path() == "/icws/connection";
+            let features = req.uri().path() == "/icws/connection/features";
+            let affinity = req.headers().get_all(header::COOKIE).iter().any(|v| {
+                v.to_str()
+                    .unwrap_or("")
+                    .contains("BIGipServerpool=node1-7f3a")
+            });
+            if !login && !features && !affinity {
+                let mut r = with(
+                    StatusCode::UNAUTHORIZED,
+                    "application/vnd.inin.icws+json",
+                    r#"{"message":"unknown session on this node"}"#,
+                );
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"ICWS realm="ICWS" location="/icws/connection""#),
+                );
+                return r;
+            }
+            let mut r = next.run(req).await;
+            if login {
+                r.headers_mut().append(
+                    header::SET_COOKIE,
+                    HeaderValue::from_static("BIGipServerpool=node1-7f3a; Path=/; HttpOnly"),
+                );
+            }
+            r
+        },
+    ));
+    let url = rt.block_on(serve(app));
+    let (code, out, err) = run(&[], &pairs(&login_env(&url)));
+    assert_eq!(code, 0, "{out}\n{err}");
+}

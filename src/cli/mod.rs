@@ -504,6 +504,14 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
         eprintln!("note: {}", inert(&scrub(n)));
     }
     eprint!("{}", scrub(&text::console_summary(&record)));
+    // A session the run needs could not be opened: the run could not do its
+    // job, which is not a verdict on the server (exit 2, not 101).
+    for c in &record.cases {
+        if let Some(why) = &c.could_not_run {
+            eprintln!("error: {}: could not run: {}", c.name, inert(&scrub(why)));
+            code = ExitCode::from(EXIT_SETUP);
+        }
+    }
     if let Some(token) = &stop {
         println!("::{token}::");
     }

@@ -107,11 +107,26 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
         nonempty(&cli.cookie),
     ];
     let given_session = match given {
-        [Some(id), Some(token), Some(cookie)] => Some(GivenSession {
-            id,
-            token: Secret::new(token),
-            cookie: Secret::new(cookie),
-        }),
+        [Some(id), Some(token), Some(cookie)] => {
+            if let Some(why) = crate::run::session::unsendable_id(&id) {
+                return Err(format!("--session-id / ICWS_SESSION_ID: {why}"));
+            }
+            for (flag, value) in [
+                ("--csrf-token / ICWS_CSRF_TOKEN", &token),
+                ("--cookie / ICWS_COOKIE", &cookie),
+            ] {
+                if reqwest::header::HeaderValue::from_str(value).is_err() {
+                    return Err(format!(
+                        "{flag}: cannot be sent as a header value (control characters)"
+                    ));
+                }
+            }
+            Some(GivenSession {
+                id,
+                token: Secret::new(token),
+                cookie: Secret::new(cookie),
+            })
+        }
         [None, None, None] => None,
         _ => {
             return Err(

@@ -62,6 +62,7 @@ pub fn verdict(
         beyond_baseline: None,
         notes,
         warnings,
+        could_not_run: None,
     };
     let (request, findings) = match checked {
         Checked::Ignored(reason) => {

@@ -74,6 +74,9 @@ pub struct CaseRecord {
     /// Problems around the case that are not findings (its own session
     /// could not be ended).
     pub warnings: Vec<String>,
+    /// Why the case could not run at all (a session it needs could not be
+    /// opened): the run then ends with exit 2, not as a server failure.
+    pub could_not_run: Option<String>,
 }
 
 /// What a case sent and what came back, as reports show it.

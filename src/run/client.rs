@@ -23,6 +23,7 @@ impl Target {
                 let shown = match v {
                     Sent::Plain(v) => v.clone(),
                     Sent::Secret(_) => crate::secret::REDACTED.to_owned(),
+                    Sent::Masked { shown, .. } => shown.clone(),
                 };
                 format!("{n}: {shown}")
             })
@@ -32,14 +33,14 @@ impl Target {
         for (name, value) in &req.headers {
             let text = match value {
                 Sent::Plain(v) => v.as_str(),
-                Sent::Secret(s) => s.expose(),
+                Sent::Secret(s) | Sent::Masked { wire: s, .. } => s.expose(),
             };
             match (
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_str(text),
             ) {
                 (Ok(n), Ok(mut v)) => {
-                    v.set_sensitive(matches!(value, Sent::Secret(_)));
+                    v.set_sensitive(!matches!(value, Sent::Plain(_)));
                     headers.append(n, v);
                 }
                 _ => {
@@ -212,6 +213,13 @@ pub enum Sent {
     Plain(String),
     /// Shown as `<redacted>`.
     Secret(crate::secret::Secret),
+    /// A secret shown as the given text (which hides the secret parts).
+    Masked {
+        /// What goes on the wire.
+        wire: crate::secret::Secret,
+        /// What reports show.
+        shown: String,
+    },
 }
 
 /// One request to make.

@@ -8,7 +8,7 @@
 use reqwest::Method;
 
 use super::client::{CSRF_HEADER, Exchange, Request, Sent};
-use super::session::{self, Credentials, Session, SessionError, encode_segment};
+use super::session::{self, Credentials, Session, SessionCookie, SessionError, encode_segment};
 use super::target::{Target, TargetError};
 use crate::load::case::{Case, Endpoint, HeaderUse, SessionUse};
 use crate::secret::{Redactor, Secret};
@@ -207,7 +207,7 @@ impl Runner {
         };
         let exchange = self
             .target
-            .send(request_for(case, session, &session_id))
+            .send(request_for(case, session, &session_id, &self.target))
             .await;
         let mut warnings = Vec::new();
         if case.session == SessionUse::Fresh {
@@ -234,34 +234,29 @@ fn setup_failed(req: &'static str, what: &'static str, e: SessionError) -> Outco
 }
 
 /// The status-messages request a case makes with `session`: the path with
-/// `session_id`, and the token and cookie as the case says.
-pub fn request_for(case: &Case, session: &Session, session_id: &str) -> Request {
-    let mut req = Request::new(
-        Method::GET,
-        format!(
-            "/icws/{}/status/status-messages",
-            encode_segment(session_id)
-        ),
+/// `session_id`, and the token and cookies as the case says.
+pub fn request_for(case: &Case, session: &Session, session_id: &str, target: &Target) -> Request {
+    let path = format!(
+        "/icws/{}/status/status-messages",
+        encode_segment(session_id)
     );
-    let send_headers = case.session != SessionUse::None;
-    match case.csrf_token {
-        HeaderUse::Send if send_headers => {
-            req = req.header(CSRF_HEADER, Sent::Secret(session.token.clone()))
-        }
-        HeaderUse::Wrong => req = req.header(CSRF_HEADER, Sent::Plain(WRONG_TOKEN.into())),
-        _ => {}
+    let url = target.url(&path);
+    let mut req = Request::new(Method::GET, path);
+    if case.session == SessionUse::None {
+        return req;
     }
-    match case.cookie {
-        HeaderUse::Send if send_headers => {
-            req = req.header("Cookie", Sent::Secret(session.cookie.clone()))
-        }
-        HeaderUse::Wrong => {
-            req = req.header(
-                "Cookie",
-                Sent::Plain(format!("{}={WRONG_COOKIE}", session.cookie_name())),
-            );
-        }
-        _ => {}
+    match case.csrf_token {
+        HeaderUse::Send => req = req.header(CSRF_HEADER, Sent::Secret(session.token.clone())),
+        HeaderUse::Wrong => req = req.header(CSRF_HEADER, Sent::Plain(WRONG_TOKEN.into())),
+        HeaderUse::Omit => {}
+    }
+    let cookie = match case.cookie {
+        HeaderUse::Send => SessionCookie::Send,
+        HeaderUse::Omit => SessionCookie::Omit,
+        HeaderUse::Wrong => SessionCookie::Replace(WRONG_COOKIE),
+    };
+    if let Some(c) = session.cookie_header(&url, cookie) {
+        req = req.header("Cookie", c);
     }
     req
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::client::{CSRF_HEADER, Request, Sent};
 use super::target::Target;
-use crate::secret::{Redactor, Secret};
+use crate::secret::{REDACTED, Redactor, Secret};
 
 /// User name and password.
 #[derive(Debug, Clone)]
@@ -20,38 +20,164 @@ pub struct Credentials {
     pub password: Secret,
 }
 
-/// An established session: its id, CSRF token and cookie (`name=value`).
+/// An established session: its id, CSRF token, session cookie and every
+/// other cookie the login set.
 #[derive(Debug, Clone)]
 pub struct Session {
     /// The session id (digits on real servers; not a secret).
     pub id: String,
     /// The CSRF token.
     pub token: Secret,
-    /// The cookie pair to send, `icws_<id>=<value>`.
+    /// The session cookie pair, `icws_<id>=<value>`.
     pub cookie: Secret,
+    /// Every cookie, sent back as a browser would.
+    pub jar: Jar,
+}
+
+/// What a request does with the session cookie (`icws_<id>`); every other
+/// cookie of the jar is sent as a browser would send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionCookie<'a> {
+    /// Sent.
+    Send,
+    /// Left out.
+    Omit,
+    /// Sent with this value instead of its own.
+    Replace(&'a str),
+}
+
+/// The cookies of a session. Set-Cookie headers are kept and matched as RFC
+/// 6265 says (name, path, domain, expiry), except that a `Secure` cookie is
+/// also sent over plain http: staging servers are often plain http behind a
+/// TLS proxy, and a test tool sends the cookie anyway (`icws-session.md`).
+#[derive(Clone, Default)]
+pub struct Jar {
+    store: cookie_store::CookieStore,
+    /// Pairs the user gave: sent with every request.
+    given: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Jar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Jar({} cookie(s), values hidden)",
+            self.store.iter_any().count() + self.given.len()
+        )
+    }
+}
+
+/// A URL as the jar sees it: https, so that `Secure` cookies match too.
+fn jar_url(url: &str) -> Option<url::Url> {
+    let mut u = url::Url::parse(url).ok()?;
+    if u.scheme() == "http" {
+        let _ = u.set_scheme("https");
+        // The default port of http is not that of https.
+        if u.port().is_none() {
+            let _ = u.set_port(Some(80));
+        }
+    }
+    Some(u)
+}
+
+impl Jar {
+    /// Keeps the cookies of `Set-Cookie` values answered by `url`.
+    fn store_from(&mut self, url: &str, set_cookies: &[String]) {
+        let Some(u) = jar_url(url) else { return };
+        for c in set_cookies {
+            let _ = self.store.parse(c, &u);
+        }
+    }
+
+    /// The (name, value) pairs a browser would send to `url`.
+    fn pairs_for(&self, url: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = match jar_url(url) {
+            Some(u) => self
+                .store
+                .get_request_values(&u)
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect(),
+            None => Vec::new(),
+        };
+        out.extend(self.given.iter().cloned());
+        out
+    }
 }
 
 impl Session {
     /// A session the user already has. `cookie` may be the whole pair
-    /// (`icws_123=…`) or only its value.
+    /// (`icws_123=…`), several pairs (`icws_123=…; BIGipServer…=…`), or only
+    /// the session cookie's value.
     pub fn given(id: &str, token: &str, cookie: &str, redactor: &Redactor) -> Self {
-        let pair = if cookie.contains('=') {
+        let text = if cookie.contains('=') {
             cookie.to_owned()
         } else {
             format!("icws_{id}={cookie}")
         };
-        register_cookie(&pair, redactor);
+        register_cookie(&text, redactor);
         redactor.add(token);
+        let given: Vec<(String, String)> = text
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let session = given
+            .iter()
+            .find(|(n, _)| n.to_ascii_lowercase().starts_with("icws_"))
+            .or(given.first())
+            .map(|(n, v)| format!("{n}={v}"))
+            .unwrap_or(text.clone());
         Self {
             id: id.to_owned(),
             token: Secret::new(token),
-            cookie: Secret::new(pair),
+            cookie: Secret::new(session),
+            jar: Jar {
+                store: cookie_store::CookieStore::default(),
+                given,
+            },
         }
     }
 
-    /// The name of the cookie (`icws_<id>`), not secret.
+    /// The name of the session cookie (`icws_<id>`), not secret.
     pub fn cookie_name(&self) -> &str {
         self.cookie.expose().split_once('=').map_or("", |(n, _)| n)
+    }
+
+    /// The `Cookie` header for a request to `url`: every cookie a browser
+    /// would send there, with the session cookie first and as `session`
+    /// says (it is sent even where its path would not match, so that a case
+    /// can pair it with another session id). `None` when nothing is sent.
+    pub fn cookie_header(&self, url: &str, session: SessionCookie<'_>) -> Option<Sent> {
+        let name = self.cookie_name().to_owned();
+        let value = self
+            .cookie
+            .expose()
+            .split_once('=')
+            .map_or("", |(_, v)| v)
+            .to_owned();
+        let mut pairs = self.jar.pairs_for(url);
+        pairs.retain(|(n, _)| *n != name);
+        let mut shown: Vec<String> = pairs.iter().map(|_| REDACTED.to_owned()).collect();
+        match session {
+            SessionCookie::Send => {
+                pairs.insert(0, (name.clone(), value));
+                shown.insert(0, REDACTED.to_owned());
+            }
+            SessionCookie::Omit => {}
+            SessionCookie::Replace(v) => {
+                pairs.insert(0, (name.clone(), v.to_owned()));
+                shown.insert(0, format!("{name}={v}"));
+            }
+        }
+        if pairs.is_empty() {
+            return None;
+        }
+        let wire: Vec<String> = pairs.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        shown.dedup_by(|a, b| a == REDACTED && b == REDACTED);
+        Some(Sent::Masked {
+            wire: Secret::new(wire.join("; ")),
+            shown: shown.join("; "),
+        })
     }
 }
 
@@ -157,8 +283,8 @@ pub async fn connect(
     let id = from_body("sessionId")
         .or_else(|| from_header("ININ-ICWS-Session-ID"))
         .ok_or_else(|| SessionError::Incomplete("without a sessionId".into()))?;
-    let cookies: Vec<String> = resp
-        .header_values("set-cookie")
+    let set_cookies = resp.header_values("set-cookie");
+    let cookies: Vec<String> = set_cookies
         .iter()
         .filter_map(|c| c.split(';').next().map(|p| p.trim().to_owned()))
         .filter(|p| p.contains('='))
@@ -172,10 +298,36 @@ pub async fn connect(
         .or(cookies.first())
         .cloned()
         .ok_or_else(|| SessionError::Incomplete("without a Set-Cookie session cookie".into()))?;
+    if let Some(why) = unsendable_id(&id) {
+        return Err(SessionError::Incomplete(why));
+    }
+    // What cannot go into a header cannot be sent back: say so now.
+    for (what, value) in [
+        ("csrfToken", token.as_str()),
+        ("session cookie", cookie.as_str()),
+    ] {
+        if reqwest::header::HeaderValue::from_str(value).is_err() {
+            return Err(SessionError::Incomplete(format!(
+                "its {what} cannot be sent as a header value (control characters)"
+            )));
+        }
+    }
+    let mut jar = Jar::default();
+    jar.store_from(&url, &set_cookies);
     Ok(Session {
         id,
         token: Secret::new(token),
         cookie: Secret::new(cookie),
+        jar,
+    })
+}
+
+/// Why a session id cannot be put in a path, if it cannot: `.` and `..`
+/// are dot segments, which every URL resolves (also as `%2E%2E`), so the
+/// path on the wire would not be the path reported.
+pub fn unsendable_id(id: &str) -> Option<String> {
+    matches!(id, "." | "..").then(|| {
+        format!("the session id {id:?} is a dot segment: a URL resolves it away, so no request could carry it")
     })
 }
 
@@ -186,10 +338,12 @@ pub fn connection_path(id: &str) -> String {
 
 /// `DELETE /icws/{id}/connection`; Ok on any 2xx.
 pub async fn disconnect(target: &Target, session: &Session) -> Result<(), SessionError> {
-    let req = Request::new(Method::DELETE, connection_path(&session.id))
-        .header(CSRF_HEADER, Sent::Secret(session.token.clone()))
-        .header("Cookie", Sent::Secret(session.cookie.clone()));
     let url = target.url(&connection_path(&session.id));
+    let mut req = Request::new(Method::DELETE, connection_path(&session.id))
+        .header(CSRF_HEADER, Sent::Secret(session.token.clone()));
+    if let Some(cookie) = session.cookie_header(&url, SessionCookie::Send) {
+        req = req.header("Cookie", cookie);
+    }
     let ex = target.send(req).await;
     let resp = ex.outcome.map_err(|why| SessionError::Unreachable {
         url: url.clone(),
@@ -206,7 +360,9 @@ pub async fn disconnect(target: &Target, session: &Session) -> Result<(), Sessio
 }
 
 /// Percent-encodes a path segment (session ids are digits on real servers,
-/// but a given id is user input).
+/// but a given id is user input and a login's id is the server's). A `.` or
+/// `..` segment cannot be sent as such: URLs resolve it away, even
+/// percent-encoded ([`unsendable_id`] refuses it first).
 pub fn encode_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
