@@ -85,6 +85,9 @@ impl Context {
                 let snap = self.compare_snapshot(case, &exchange, &session_id);
                 findings.extend(snap.findings);
                 let mut notes = snap.notes;
+                if let Some(note) = self.feature_at_login(case, &mut findings) {
+                    notes.push(note);
+                }
                 for w in snap.writes {
                     let Some(write) = &self.writer else { continue };
                     match write(&w) {
@@ -115,6 +118,27 @@ impl Context {
         );
         record.could_not_run = could_not_run;
         CaseResult { record }
+    }
+
+    /// SES-FEAT-1 holds when either documented place lists the feature: a
+    /// feature missing from `GET /icws/connection/features` but listed by the
+    /// run's login (`?include=features`) is no finding, and a note says so.
+    fn feature_at_login(&self, case: &Case, findings: &mut Vec<Finding>) -> Option<String> {
+        let (id, min) = case.expect.rules.feature.as_ref()?;
+        if !findings.iter().any(|f| f.req == "SES-FEAT-1") {
+            return None;
+        }
+        let listed =
+            serde_json::json!({ "featureInfoList": self.runner.session.features.clone()? });
+        if !check::rules::feature_advertised(&listed, id, *min).is_empty() {
+            return None;
+        }
+        findings.retain(|f| f.req != "SES-FEAT-1");
+        Some(format!(
+            "{}: feature {id:?} is not listed by GET /icws/connection/features but is by the login \
+             (?include=features); either place counts (SES-FEAT-1)",
+            case.name
+        ))
     }
 
     /// The case's 200 body against its snapshot, when the case has one and

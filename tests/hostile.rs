@@ -588,3 +588,124 @@ fn a_load_balancer_cookie_goes_back_and_negative_cases_change_only_the_session_c
     let (code, out, err) = run(&[], &pairs(&login_env(&url)));
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+#[test]
+fn a_hardened_server_that_ends_a_session_on_a_csrf_failure_passes_in_any_order() {
+    use std::collections::{HashMap, HashSet};
+    use std::sync::{Arc, Mutex};
+    #[derive(Default)]
+    struct Sessions {
+        token: HashMap<String, String>,
+        ended: HashSet<String>,
+    }
+    let rt = runtime();
+    let state = Arc::new(Mutex::new(Sessions::default()));
+    let app = refserver::app(Config::default()).layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| {
+            let state = state.clone();
+            async move {
+                let path = req.uri().path().to_owned();
+                let sid = path
+                    .strip_prefix("/icws/")
+                    .and_then(|p| p.split_once('/'))
+                    .map(|(s, _)| s.to_owned())
+                    .filter(|s| s != "connection");
+                let token = req
+                    .headers()
+                    .get("ININ-ICWS-CSRF-Token")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                if let Some(sid) = &sid {
+                    let mut st = state.lock().unwrap();
+                    // A CSRF failure ends the session the cookie names.
+                    let cookie = req
+                        .headers()
+                        .get(header::COOKIE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    let named: Vec<String> = st
+                        .token
+                        .keys()
+                        .filter(|s| cookie.contains(&format!("icws_{s}=")))
+                        .cloned()
+                        .collect();
+                    for s in named {
+                        if token.as_deref() != st.token.get(&s).map(String::as_str) || s != *sid {
+                            st.ended.insert(s);
+                        }
+                    }
+                    if st.ended.contains(sid) {
+                        let mut r = with(
+                            StatusCode::UNAUTHORIZED,
+                            "application/vnd.inin.icws+json",
+                            r#"{"message":"The session has ended."}"#,
+                        );
+                        r.headers_mut().insert(
+                            header::WWW_AUTHENTICATE,
+                            HeaderValue::from_static(
+                                r#"ICWS realm="ICWS" location="/icws/connection""#,
+                            ),
+                        );
+                        return r;
+                    }
+                }
+                let r = next.run(req).await;
+                if path == "/icws/connection" {
+                    let h = |n: &str| {
+                        r.headers()
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_owned()
+                    };
+                    state
+                        .lock()
+                        .unwrap()
+                        .token
+                        .insert(h("ININ-ICWS-Session-ID"), h("ININ-ICWS-CSRF-Token"));
+                }
+                r
+            }
+        },
+    ));
+    let url = rt.block_on(serve(app));
+    for threads in ["1", "4", "16"] {
+        let (code, out, err) = run(&["--test-threads", threads], &pairs(&login_env(&url)));
+        assert_eq!(code, 0, "--test-threads {threads}: {out}\n{err}");
+        assert!(out.contains("10 passed"), "{out}");
+    }
+}
+
+#[test]
+fn a_feature_listed_only_at_login_conforms_and_one_listed_nowhere_does_not() {
+    let rt = runtime();
+    // GET /icws/connection/features without `status`; the login keeps it.
+    let app = refserver::app(Config::default()).layer(axum::middleware::map_response(
+        |r: Response| async move {
+            let (parts, body) = r.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+                return (parts.status, parts.headers, bytes).into_response();
+            };
+            if let Some(list) = v.get_mut("featureInfoList").and_then(|l| l.as_array_mut()) {
+                list.retain(|f| f["featureId"] != "status");
+            }
+            (parts.status, parts.headers, v.to_string()).into_response()
+        },
+    ));
+    let url = rt.block_on(serve(app));
+    let (code, out, err) = run(&["connection/features"], &pairs(&login_env(&url)));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("but is by the login (?include=features)"),
+        "{err}"
+    );
+    // The fault takes it out of both places: caught.
+    let server = common::faulty("feature-missing", &rt);
+    let (code, out, _) = run(
+        &["connection/features"],
+        &pairs(&login_env(&server.base_url())),
+    );
+    assert_eq!(code, 101, "{out}");
+}

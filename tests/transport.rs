@@ -319,3 +319,75 @@ fn unusable_tls_files_are_named_and_insecure_warns() {
     );
     assert!(line_of(&out, "status-messages/catalog").ends_with("ok"));
 }
+
+/// The reference server behind a front that closes every connection when
+/// its second request arrives, without answering: what a server that closed
+/// an idle keep-alive connection looks like to a client that reuses it.
+async fn closing_reused_connections() -> String {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::service::TowerToHyperService;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = refserver::app(Config::default());
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let served = Arc::new(AtomicUsize::new(0));
+            let app = app.clone();
+            let service =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let first = served.fetch_add(1, Ordering::SeqCst) == 0;
+                    let inner = TowerToHyperService::new(app.clone());
+                    async move {
+                        if !first {
+                            return Err(std::io::Error::other("closed while idle"));
+                        }
+                        hyper::service::Service::call(&inner, req)
+                            .await
+                            .map_err(|e| std::io::Error::other(e.to_string()))
+                    }
+                });
+            tokio::spawn(async move {
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .http1_only()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn a_pooled_connection_closed_while_idle_is_sent_again_once_and_is_no_finding() {
+    let rt = runtime();
+    let url = rt.block_on(closing_reused_connections());
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let env = login_env(&url);
+    let (code, out, err) = run(
+        &[
+            "--report-json",
+            json.to_str().unwrap(),
+            "--test-threads",
+            "1",
+        ],
+        &pairs(&env),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let r = report(&json);
+    let resent: usize = r["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["flaky"], false, "{c}");
+            c["attempts"].as_array().unwrap().len() - 1
+        })
+        .sum();
+    assert!(resent > 0, "no request met a closed pooled connection: {r}");
+    assert!(
+        r.to_string()
+            .contains("an idle connection the server had closed"),
+        "{r}"
+    );
+}

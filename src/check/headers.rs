@@ -257,24 +257,26 @@ pub fn check_icws_challenge(values: &[String]) -> Vec<Finding> {
     }
     let shown = shorten(&values.join(" | "), SHOWN_CHARS);
     let mut challenges = Vec::new();
+    let mut unparsable = Vec::new();
     for value in values {
         match parse_challenges(value) {
             Ok(mut c) => challenges.append(&mut c),
-            Err(why) => {
-                return vec![Finding::must(
-                    "REQ-401-2",
-                    place(),
-                    format!("WWW-Authenticate cannot be parsed: {why}"),
-                    ICWS_CHALLENGE,
-                    shown,
-                )];
-            }
+            Err(why) => unparsable.push((why, value)),
         }
     }
-    let Some(icws) = challenges
+    let icws = challenges
         .iter()
-        .find(|c| c.scheme.eq_ignore_ascii_case("ICWS"))
-    else {
+        .find(|c| c.scheme.eq_ignore_ascii_case("ICWS"));
+    let Some(icws) = icws else {
+        if let Some((why, _)) = unparsable.first() {
+            return vec![Finding::must(
+                "REQ-401-2",
+                place(),
+                format!("WWW-Authenticate cannot be parsed: {why}"),
+                ICWS_CHALLENGE,
+                shown,
+            )];
+        }
         return vec![Finding::must(
             "REQ-401-2",
             place(),
@@ -283,7 +285,21 @@ pub fn check_icws_challenge(values: &[String]) -> Vec<Finding> {
             shown,
         )];
     };
-    let mut out = Vec::new();
+    // Another challenge a client cannot read does not hide a valid ICWS one
+    // (several are allowed); it is worth a note, not a failure.
+    let mut out: Vec<Finding> = unparsable
+        .iter()
+        .map(|(why, value)| {
+            Finding::must(
+                "REQ-401-2",
+                place(),
+                format!("another WWW-Authenticate value cannot be parsed: {why}"),
+                "challenges a client can parse (RFC 9110 §11.6.1)",
+                shorten(value, SHOWN_CHARS),
+            )
+            .interop()
+        })
+        .collect();
     match icws.param("realm") {
         Some(r) if r.eq_ignore_ascii_case("ICWS") => {}
         Some(r) => out.push(Finding::must(
@@ -357,6 +373,17 @@ mod tests {
             r#"ICWS realm="ICWS" location="/c""#.to_owned(),
         ];
         assert!(check_icws_challenge(&two).is_empty());
+    }
+
+    #[test]
+    fn an_unparsable_extra_challenge_is_only_a_note() {
+        let values = vec![
+            r#"Basic realm="unterminated"#.to_owned(),
+            r#"ICWS realm="ICWS" location="/icws/connection""#.to_owned(),
+        ];
+        let f = check_icws_challenge(&values);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].level, crate::finding::Level::Interop);
     }
 
     #[test]

@@ -105,7 +105,10 @@ pub fn verdict(
         (false, None) => Verdict::Passed,
         (false, Some(_)) => Verdict::UnexpectedPass,
     };
-    record.flaky = record.verdict == Verdict::Passed && request.attempts.len() > 1;
+    // Flaky: passed only after a retry (a resend after a stale pooled
+    // connection does not count).
+    record.flaky = record.verdict == Verdict::Passed
+        && request.attempts.iter().filter(|a| !a.stale).count() > 1;
     record.reason = entry.map(|e| e.reason.clone());
     record.request = request;
     record.findings = findings;

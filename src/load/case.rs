@@ -251,6 +251,22 @@ impl Problems<'_> {
     }
 }
 
+impl Case {
+    /// True when the case's request could harm the session it uses: a wrong
+    /// or missing token or cookie, or its credentials under another session
+    /// id. A hardened server may end the session on such a request, so the
+    /// case runs on a session of its own, never on the run's.
+    pub fn harms_session(&self) -> bool {
+        match self.session {
+            SessionUse::Unknown => true,
+            SessionUse::Valid => {
+                self.csrf_token != HeaderUse::Send || self.cookie != HeaderUse::Send
+            }
+            SessionUse::Fresh | SessionUse::Ended | SessionUse::None => false,
+        }
+    }
+}
+
 /// Parses and validates one case file. `file` is how errors name it; `name`
 /// is the case's name.
 pub fn parse_case(

@@ -285,7 +285,7 @@ async fn connect(
         .as_deref()
         .is_some_and(|i| i.split(',').any(|p| p.trim() == "features"))
     {
-        out["features"] = catalogue::features()["featureInfoList"].clone();
+        out["features"] = features_listed(&state)["featureInfoList"].clone();
     }
     let mut resp = json_response(StatusCode::CREATED, &out);
     let h = resp.headers_mut();
@@ -309,14 +309,19 @@ async fn connect(
     resp
 }
 
-async fn features(State(state): State<AppState>) -> Response {
+/// The feature list, in both documented places (GET and the login).
+fn features_listed(state: &Inner) -> Value {
     let mut body = catalogue::features();
     if state.fault(Fault::FeatureMissing) {
         if let Some(list) = body["featureInfoList"].as_array_mut() {
             list.retain(|f| f["featureId"] != "status");
         }
     }
-    json_response(StatusCode::OK, &body)
+    body
+}
+
+async fn features(State(state): State<AppState>) -> Response {
+    json_response(StatusCode::OK, &features_listed(&state))
 }
 
 /// Checks token, cookie and session id; `Err` is the error response.

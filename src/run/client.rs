@@ -52,12 +52,17 @@ impl Target {
                 }
             }
         }
-        let mut attempts = Vec::new();
+        let mut attempts: Vec<Attempt> = Vec::new();
+        let mut fresh = false;
         let started = Instant::now();
         let outcome = loop {
             let attempt_started = Instant::now();
-            let mut builder = self
-                .client
+            let client = if fresh {
+                &self.fresh_client
+            } else {
+                &self.client
+            };
+            let mut builder = client
                 .request(req.method.clone(), self.url(&req.path))
                 .headers(headers.clone());
             if let Some(body) = &req.body {
@@ -67,12 +72,26 @@ impl Target {
                 Ok(resp) => resp,
                 Err(e) => {
                     let why = describe_transport(&e, self.timeout);
+                    // A pooled connection the server closed while idle (RFC
+                    // 9112 §9.3): sent again once on a new connection, as
+                    // curl and browsers do; not a finding, not a retry.
+                    let stale = !fresh && closed_before_answer(&e);
                     attempts.push(Attempt {
-                        outcome: why.clone(),
+                        outcome: if stale {
+                            format!("{why} (an idle connection the server had closed: sent again on a new one)")
+                        } else {
+                            why.clone()
+                        },
                         elapsed: attempt_started.elapsed(),
+                        stale,
                     });
-                    if retryable(&e) && attempts.len() <= self.retries as usize {
-                        tokio::time::sleep(backoff(attempts.len())).await;
+                    if stale {
+                        fresh = true;
+                        continue;
+                    }
+                    let retried = attempts.iter().filter(|a| !a.stale).count();
+                    if retryable(&e) && retried <= self.retries as usize {
+                        tokio::time::sleep(backoff(retried)).await;
                         continue;
                     }
                     break Err(why);
@@ -102,6 +121,7 @@ impl Target {
                     Err(why) => why.clone(),
                 },
                 elapsed: attempt_started.elapsed(),
+                stale: false,
             });
             break outcome;
         };
@@ -113,6 +133,33 @@ impl Target {
             attempts,
         }
     }
+}
+
+/// True when the connection was closed before any byte of an answer: what
+/// a pooled connection the server closed while idle looks like.
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() {
+        return false;
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(h) = c.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() || h.is_canceled() || h.is_closed() {
+                return true;
+            }
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            if matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// True for failures before any response byte that a retry may cure:
@@ -283,6 +330,9 @@ pub struct Attempt {
     pub outcome: String,
     /// Time of this attempt.
     pub elapsed: Duration,
+    /// It failed on a pooled connection closed while idle, and the request
+    /// was sent again on a new one (not a retry, not a sign of flakiness).
+    pub stale: bool,
 }
 
 /// One request and its outcome.

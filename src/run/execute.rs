@@ -173,11 +173,19 @@ impl Runner {
                 warnings: Vec::new(),
             };
         }
-        let own = if case.session.needs_login() {
+        // Sessions are never shared with a case that could end them.
+        let harms = case.harms_session();
+        let own = if case.session.needs_login() || harms {
             let Some(creds) = &self.credentials else {
-                return Outcome::Ignored(
-                    "needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given session is available)".into(),
-                );
+                let why = if harms {
+                    "sends credentials that are wrong for its session, which a hardened server \
+                     answers by ending the session, so it "
+                } else {
+                    ""
+                };
+                return Outcome::Ignored(format!(
+                    "{why}needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given session is available)"
+                ));
             };
             match session::connect(&self.target, creds, &self.accept_language, &self.redactor).await
             {
@@ -210,9 +218,11 @@ impl Runner {
             .send(request_for(case, session, &session_id, &self.target))
             .await;
         let mut warnings = Vec::new();
-        if case.session == SessionUse::Fresh {
+        if case.session != SessionUse::Ended {
             if let Some(s) = &own {
-                if let Err(e) = session::disconnect(&self.target, s).await {
+                let ended = session::disconnect(&self.target, s).await;
+                // After wrong credentials a server may have ended it already.
+                if let (Err(e), false) = (ended, harms) {
                     warnings.push(format!("{}: could not end its session: {e}", case.name));
                 }
             }

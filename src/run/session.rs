@@ -32,6 +32,9 @@ pub struct Session {
     pub cookie: Secret,
     /// Every cookie, sent back as a browser would.
     pub jar: Jar,
+    /// The `features` list of the login's answer (asked for with
+    /// `?include=features`), when it had one.
+    pub features: Option<serde_json::Value>,
 }
 
 /// What a request does with the session cookie (`icws_<id>`); every other
@@ -135,6 +138,7 @@ impl Session {
                 store: cookie_store::CookieStore::default(),
                 given,
             },
+            features: None,
         }
     }
 
@@ -241,14 +245,15 @@ pub async fn connect(
         "userID": creds.user,
         "password": creds.password.expose(),
     });
-    let mut req = Request::new(Method::POST, "/icws/connection")
+    // The feature list is documented at login too (`icws-session.md`).
+    let mut req = Request::new(Method::POST, "/icws/connection?include=features")
         .header(
             "Content-Type",
             Sent::Plain("application/vnd.inin.icws+JSON; charset=utf-8".into()),
         )
         .header("Accept-Language", Sent::Plain(accept_language.to_owned()));
     req.body = Some(body.to_string().into_bytes());
-    let url = target.url("/icws/connection");
+    let url = target.url("/icws/connection?include=features");
     let ex = target.send(req).await;
     let resp = ex.outcome.map_err(|why| SessionError::Unreachable {
         url: url.clone(),
@@ -319,6 +324,7 @@ pub async fn connect(
         token: Secret::new(token),
         cookie: Secret::new(cookie),
         jar,
+        features: parsed.as_ref().and_then(|b| b.get("features")).cloned(),
     })
 }
 

@@ -58,6 +58,9 @@ pub struct Target {
     authority: String,
     shown: String,
     pub(crate) client: reqwest::Client,
+    /// A client that never reuses a connection: for sending a request again
+    /// after a pooled connection turned out closed.
+    pub(crate) fresh_client: reqwest::Client,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Body size limit.
@@ -130,72 +133,14 @@ impl Target {
             parsed.path().trim_end_matches('/')
         );
         let timeout = transport.timeout;
-        // reqwest is built without a crypto provider of its own: use ring.
-        // An error means one is installed already (a second target), which
-        // is just as good.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // Never followed: the endpoint answers directly, and a redirect
-            // would carry the session's token and cookie to wherever it points.
-            .redirect(reqwest::redirect::Policy::none())
-            .gzip(true)
-            .deflate(true)
-            .tls_danger_accept_invalid_certs(transport.insecure);
-        if let Some(path) = &transport.ca_cert {
-            let pem = read_pem("--ca-cert", path)?;
-            let certs =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| TargetError::File {
-                    flag: "--ca-cert",
-                    path: path.display().to_string(),
-                    why: error_chain(&e),
-                })?;
-            if certs.is_empty() {
-                return Err(TargetError::File {
-                    flag: "--ca-cert",
-                    path: path.display().to_string(),
-                    why: "no certificate in it (a key file?)".into(),
-                });
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        match (&transport.client_cert, &transport.client_key) {
-            (Some(cert), Some(key)) => {
-                let mut pem = read_pem("--client-cert", cert)?;
-                pem.push(b'\n');
-                pem.extend(read_pem("--client-key", key)?);
-                let identity =
-                    reqwest::Identity::from_pem(&pem).map_err(|e| TargetError::File {
-                        flag: "--client-cert/--client-key",
-                        path: format!("{} + {}", cert.display(), key.display()),
-                        why: error_chain(&e),
-                    })?;
-                builder = builder.identity(identity);
-            }
-            (None, None) => {}
-            (Some(p), None) | (None, Some(p)) => {
-                return Err(TargetError::File {
-                    flag: "--client-cert/--client-key",
-                    path: p.display().to_string(),
-                    why: "mutual TLS needs both the certificate and its key".into(),
-                });
-            }
-        }
-        if let Some(proxy) = &transport.proxy {
-            let p = reqwest::Proxy::all(proxy.expose()).map_err(|_| TargetError::Proxy)?;
-            builder = builder.proxy(p.no_proxy(reqwest::NoProxy::from_env()));
-        }
-        let client = builder
-            .build()
-            .map_err(|e| TargetError::Client(error_chain(&e)))?;
+        let client = build_client(transport, true)?;
+        let fresh_client = build_client(transport, false)?;
         Ok(Self {
             authority: authority(&parsed),
             shown: display_url(&base),
             base,
             client,
+            fresh_client,
             timeout,
             max_body: transport.max_body,
             retries: transport.retries,
@@ -222,6 +167,74 @@ impl Target {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+}
+
+/// The HTTP client for `transport`; `pooled: false` opens a new connection
+/// for every request.
+fn build_client(transport: &Transport, pooled: bool) -> Result<reqwest::Client, TargetError> {
+    let timeout = transport.timeout;
+    // reqwest is built without a crypto provider of its own: use ring.
+    // An error means one is installed already (a second target), which
+    // is just as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        // Never followed: the endpoint answers directly, and a redirect
+        // would carry the session's token and cookie to wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
+        .gzip(true)
+        .deflate(true)
+        .tls_danger_accept_invalid_certs(transport.insecure);
+    if let Some(path) = &transport.ca_cert {
+        let pem = read_pem("--ca-cert", path)?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| TargetError::File {
+            flag: "--ca-cert",
+            path: path.display().to_string(),
+            why: error_chain(&e),
+        })?;
+        if certs.is_empty() {
+            return Err(TargetError::File {
+                flag: "--ca-cert",
+                path: path.display().to_string(),
+                why: "no certificate in it (a key file?)".into(),
+            });
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    match (&transport.client_cert, &transport.client_key) {
+        (Some(cert), Some(key)) => {
+            let mut pem = read_pem("--client-cert", cert)?;
+            pem.push(b'\n');
+            pem.extend(read_pem("--client-key", key)?);
+            let identity = reqwest::Identity::from_pem(&pem).map_err(|e| TargetError::File {
+                flag: "--client-cert/--client-key",
+                path: format!("{} + {}", cert.display(), key.display()),
+                why: error_chain(&e),
+            })?;
+            builder = builder.identity(identity);
+        }
+        (None, None) => {}
+        (Some(p), None) | (None, Some(p)) => {
+            return Err(TargetError::File {
+                flag: "--client-cert/--client-key",
+                path: p.display().to_string(),
+                why: "mutual TLS needs both the certificate and its key".into(),
+            });
+        }
+    }
+    if let Some(proxy) = &transport.proxy {
+        let p = reqwest::Proxy::all(proxy.expose()).map_err(|_| TargetError::Proxy)?;
+        builder = builder.proxy(p.no_proxy(reqwest::NoProxy::from_env()));
+    }
+    if !pooled {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder
+        .build()
+        .map_err(|e| TargetError::Client(error_chain(&e)))
 }
 
 /// A URL as reports may show it: without a user name or password.
