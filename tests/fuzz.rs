@@ -114,6 +114,32 @@ fn config() -> ProptestConfig {
 proptest! {
     #![proptest_config(config())]
 
+    /// The scrubber takes any text and never lets a registered secret (of
+    /// four or more characters) through, whatever surrounds it: markers,
+    /// ellipses, other secrets, control characters.
+    #[test]
+    fn scrubber_takes_any_text_and_lets_no_secret_through(
+        secret in "(?s).{4,24}",
+        other in "(?s).{0,24}",
+        before in "(?s).{0,40}",
+        after in "(?s).{0,40}",
+        text in "(?s).{0,200}",
+    ) {
+        let r = icws_conformance::secret::Redactor::default();
+        r.add(&secret);
+        r.add(&other);
+        let _ = r.scrub(&text);
+        let _ = r.scrub_value(&text);
+        let out = r.scrub(&format!("{before}{secret}{after}"));
+        // The secret can only survive where it overlaps a marker the
+        // scrubber wrote itself.
+        prop_assert!(
+            !out.replace(icws_conformance::secret::REDACTED, "\u{0}").contains(&secret)
+                || secret.contains('\u{0}'),
+            "{:?} in {:?}", secret, out
+        );
+    }
+
     #[test]
     fn loader_takes_any_text(text in "(?s).{0,400}") {
         let _ = case::parse_case("fuzz.toml", "fuzz/case", &text, &schemas());
