@@ -234,6 +234,10 @@ async fn respond_close_delimited(mut stream: TcpStream, router: Router, timeout:
         head.extend_from_slice(value.as_bytes());
         head.extend_from_slice(b"\r\n");
     }
+    if !parts.headers.contains_key(header::DATE) {
+        let date = httpdate::fmt_http_date(std::time::SystemTime::now());
+        head.extend_from_slice(format!("date: {date}\r\n").as_bytes());
+    }
     head.extend_from_slice(b"connection: close\r\n\r\n");
     if stream.write_all(&head).await.is_err() {
         return;
