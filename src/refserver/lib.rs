@@ -834,3 +834,39 @@ async fn disconnect(
         StatusCode::OK.into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64_of(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn base64_tokens_hold_plus_slash_and_equals() {
+        let inner = Inner::new(Config {
+            profiles: BTreeSet::from([Profile::Base64Tokens]),
+            ..Config::default()
+        });
+        for n in 0..20 {
+            let t = inner.secret(n, 2);
+            assert!(
+                t.contains('+') && t.contains('/') && t.ends_with('='),
+                "{t}"
+            );
+            assert!(HeaderValue::from_str(&t).is_ok());
+        }
+    }
+}
