@@ -348,12 +348,26 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 }
 
 fn error(state: &Inner, status: StatusCode, error_id: &str, message: &str) -> Response {
+    error_with(state, status, error_id, message, &[])
+}
+
+/// [`error`] with extra members in the error body (e.g. `alternateHostList`).
+fn error_with(
+    state: &Inner,
+    status: StatusCode,
+    error_id: &str,
+    message: &str,
+    extra: &[(&str, Value)],
+) -> Response {
     let status = if status == StatusCode::UNAUTHORIZED && state.fault(Fault::Forbidden403) {
         StatusCode::FORBIDDEN
     } else {
         status
     };
     let mut body = json!({ "errorId": error_id, "errorCode": -2147221503i64, "message": message });
+    for (k, v) in extra {
+        body[*k] = v.clone();
+    }
     if state.fault(Fault::ErrorWithoutMessage) {
         body.as_object_mut().map(|m| m.remove("message"));
     }
@@ -478,22 +492,13 @@ async fn connect(
         store.sweep(now, state.config.session_idle);
         if store.live() >= state.config.max_sessions {
             drop(store);
-            let mut resp = error(
+            return error_with(
                 &state,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "error.server.notAcceptingConnections",
-                "The server is not accepting connections.",
+                "The server is not accepting connections: too many sessions.",
+                &[("alternateHostList", json!([]))],
             );
-            let body = json!({
-                "errorId": "error.server.notAcceptingConnections",
-                "errorCode": -2147221503i64,
-                "message": "The server is not accepting connections: too many sessions.",
-                "alternateHostList": [],
-            });
-            if !state.fault(Fault::ErrorTextPlain) {
-                *resp.body_mut() = Body::from(body.to_string());
-            }
-            return resp;
         }
     }
     let n = state.logins.fetch_add(1, Ordering::Relaxed);
