@@ -1,12 +1,16 @@
 //! `icws-refserver`: the embedded reference server on its own, as a mock ICWS
-//! server for client developers — conformant by default, or breaking one
-//! documented rule with `--fault NAME` (`--list-faults` names them all).
+//! server for client developers — conformant by default, a different but
+//! conformant deployment with `--profile NAME` (repeatable; `--list-profiles`),
+//! or breaking one documented rule with `--fault NAME` (`--list-faults`).
+//! `--cors ORIGIN` serves browser clients on another origin.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use icws_refserver::{self as refserver, Config, Fault};
+use icws_refserver::{self as refserver, Config, Fault, Profile};
 
 /// A conformant ICWS server for connect, features, status-messages and disconnect.
 #[derive(Debug, Parser)]
@@ -24,13 +28,42 @@ struct Args {
     /// Break one documented rule (see --list-faults).
     #[arg(long, value_name = "NAME")]
     fault: Option<String>,
+    /// Behave as a different but conformant deployment (see
+    /// --list-profiles); repeatable, profiles combine.
+    #[arg(long, value_name = "NAME")]
+    profile: Vec<String>,
     /// Serve a synthetic catalogue of N messages instead of the shipped 21
     /// (for load tests and benchmarks).
     #[arg(long, value_name = "N")]
     catalogue_size: Option<usize>,
+    /// Free a session unused for SECS seconds.
+    #[arg(long, value_name = "SECS", default_value_t = refserver::DEFAULT_SESSION_IDLE.as_secs())]
+    session_idle: u64,
+    /// The most live sessions; a login beyond it gets 503.
+    #[arg(long, value_name = "N", default_value_t = refserver::DEFAULT_MAX_SESSIONS)]
+    max_sessions: usize,
+    /// Close a connection that has not sent a whole request head within
+    /// SECS seconds (also: a kept-alive connection idle that long).
+    #[arg(long, value_name = "SECS", default_value_t = refserver::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    header_read_timeout: u64,
+    /// The most connections served at once; more are closed on accept.
+    #[arg(long, value_name = "N", default_value_t = refserver::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Allow browser pages from ORIGIN (e.g. http://localhost:3000; `*`
+    /// for any): answer CORS preflights and add the Access-Control-*
+    /// headers. Repeatable.
+    #[arg(long, value_name = "ORIGIN")]
+    cors: Vec<String>,
+    /// Clients reach this server over TLS (a TLS-terminating proxy in
+    /// front): the session cookie gets Secure.
+    #[arg(long)]
+    behind_tls: bool,
     /// Print the fault names and exit.
     #[arg(long)]
     list_faults: bool,
+    /// Print the profile names, what each changes, and exit.
+    #[arg(long)]
+    list_profiles: bool,
 }
 
 fn main() -> ExitCode {
@@ -41,6 +74,12 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if args.list_profiles {
+        for p in Profile::all() {
+            println!("{p}\n    {}\n    exercises: {}", p.about(), p.exercises());
+        }
+        return ExitCode::SUCCESS;
+    }
     let fault = match args.fault.as_deref().map(Fault::parse).transpose() {
         Ok(f) => f,
         Err(e) => {
@@ -48,6 +87,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let profiles = match args
+        .profile
+        .iter()
+        .map(|p| Profile::parse(p))
+        .collect::<Result<BTreeSet<_>, _>>()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let limits = [
+        ("--session-idle", args.session_idle as usize),
+        ("--max-sessions", args.max_sessions),
+        ("--header-read-timeout", args.header_read_timeout as usize),
+        ("--max-connections", args.max_connections),
+    ];
+    if let Some((flag, _)) = limits.iter().find(|(_, v)| *v == 0) {
+        eprintln!("error: {flag} must be at least 1");
+        return ExitCode::from(2);
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -61,6 +122,13 @@ fn main() -> ExitCode {
             password: args.password,
             fault,
             catalogue_size: args.catalogue_size,
+            profiles: profiles.clone(),
+            session_idle: Duration::from_secs(args.session_idle),
+            max_sessions: args.max_sessions,
+            header_read_timeout: Duration::from_secs(args.header_read_timeout),
+            max_connections: args.max_connections,
+            cors_origins: args.cors,
+            tls: args.behind_tls,
         };
         let server = match refserver::spawn_on(config, args.listen).await {
             Ok(s) => s,
@@ -69,7 +137,11 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let mode = fault.map_or("conformant".to_owned(), |f| format!("fault {f}"));
+        let mut mode = fault.map_or("conformant".to_owned(), |f| format!("fault {f}"));
+        if !profiles.is_empty() {
+            let names: Vec<&str> = profiles.iter().map(Profile::name).collect();
+            mode.push_str(&format!(", profiles {}", names.join(" ")));
+        }
         println!(
             "icws-refserver listening on {} ({mode}); Ctrl-C stops it",
             server.base_url()

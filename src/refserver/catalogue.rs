@@ -158,6 +158,40 @@ fn message(session_id: &str, id: &str, text: &str, group: &str, sys: &str, f: [b
     })
 }
 
+/// Adds a site-defined status that holds `password`'s text in its
+/// `messageText` and, when the password is digits and no message has that
+/// systemId yet, as its `systemId` (a digits password already used as a
+/// systemId is in the catalogue already). The catalogue stays conformant:
+/// statusIds and systemIds stay unique.
+pub fn add_password_status(body: &mut Value, session_id: &str, password: &str) {
+    let Some(list) = body
+        .get_mut("statusMessageList")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    let used: Vec<u64> = list
+        .iter()
+        .filter_map(|m| m["systemId"].as_str())
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let digits = !password.is_empty() && password.bytes().all(|b| b.is_ascii_digit());
+    let sys = if digits && !list.iter().any(|m| m["systemId"] == password) {
+        password.to_owned()
+    } else {
+        (used.iter().max().copied().unwrap_or(0) + 1).to_string()
+    };
+    let text = format!("Room {password} (training)");
+    list.push(message(
+        session_id,
+        "Training Room",
+        &text,
+        "Training",
+        &sys,
+        [T, T, F, T, F, F, F, F, F],
+    ));
+}
+
 /// Percent-encodes a path segment: letters, digits and `-._*` stay, every
 /// other byte becomes `%XX` (a space too).
 fn encode_segment(text: &str) -> String {
@@ -179,4 +213,40 @@ pub fn features() -> Value {
         { "featureId": "status", "version": 3 },
         { "featureId": "messaging", "version": 2 },
     ]})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(body: &Value, key: &str) -> Vec<String> {
+        body["statusMessageList"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .map(|m| m[key].as_str().unwrap_or_default().to_lowercase())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_password_status_keeps_ids_unique() {
+        for pw in ["8675309", "1", "icws-demo", ""] {
+            let mut body = catalogue("1");
+            add_password_status(&mut body, "1", pw);
+            let text = body.to_string();
+            assert!(text.contains(&format!("Room {pw} ")), "{pw}");
+            for key in ["statusId", "systemId"] {
+                let mut v = ids(&body, key);
+                let n = v.len();
+                v.sort();
+                v.dedup();
+                assert_eq!(v.len(), n, "{pw}: {key} not unique");
+            }
+            if pw.bytes().all(|b| b.is_ascii_digit()) && !pw.is_empty() {
+                assert!(ids(&body, "systemId").contains(&pw.to_owned()));
+            }
+        }
+    }
 }

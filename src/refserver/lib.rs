@@ -1,18 +1,27 @@
 //! The embedded reference server: a conformant ICWS server for connect,
 //! features, status-messages and disconnect, as the spec files describe it.
 //! [`app`] is the whole server as an axum `Router` (testable in-process);
-//! [`spawn`] serves it on `127.0.0.1:0`. It is the harness's default target,
-//! a mock for client developers (`icws-refserver`), and — with a [`Fault`] —
-//! the broken server the harness's own tests must catch.
+//! [`spawn`] serves it on `127.0.0.1:0` through its own accept loop
+//! (`serve`: header-read timeout, connection cap). It is the harness's
+//! default target, a mock for client developers (`icws-refserver`, with
+//! CORS for browser clients), and the oracle of the harness's own tests:
+//! with a [`Fault`] it breaks one documented rule, with [`Profile`]s it is a
+//! different but still conformant deployment. Sessions are bounded
+//! ([`sessions`]): ended ones freed, idle ones expired, a cap on live ones.
 
 pub mod catalogue;
 pub mod fault;
+mod layers;
+pub mod profile;
+mod serve;
+pub mod sessions;
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -23,6 +32,8 @@ use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
 pub use fault::Fault;
+pub use profile::Profile;
+use sessions::{Rec, Store};
 
 /// The header that carries the session token (`icws-session.md`). Written
 /// here from the documentation, not taken from the harness: the oracle shares
@@ -32,6 +43,15 @@ pub const CSRF_HEADER: &str = "ININ-ICWS-CSRF-Token";
 pub const SESSION_ID_HEADER: &str = "ININ-ICWS-Session-ID";
 /// The vendor media type, as real servers spell it.
 pub const ICWS_MEDIA_TYPE: &str = "application/vnd.inin.icws+JSON; charset=utf-8";
+
+/// Default [`Config::session_idle`]: a session unused for 15 minutes is freed.
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(15 * 60);
+/// Default [`Config::max_sessions`].
+pub const DEFAULT_MAX_SESSIONS: usize = 10_000;
+/// Default [`Config::header_read_timeout`].
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default [`Config::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 /// The reference server's settings.
 #[derive(Debug, Clone)]
@@ -45,6 +65,28 @@ pub struct Config {
     /// Messages in the catalogue: `None` for the shipped 21, or a synthetic
     /// catalogue of that size (see [`catalogue::sized`]).
     pub catalogue_size: Option<usize>,
+    /// The conformant deployment variations in effect (see [`Profile`]).
+    pub profiles: BTreeSet<Profile>,
+    /// A session unused for this long is freed (its requests get 401).
+    pub session_idle: Duration,
+    /// The most live sessions; a login beyond it gets 503
+    /// `error.server.notAcceptingConnections`.
+    pub max_sessions: usize,
+    /// A connection that has not sent a whole request head within this time
+    /// (counted from the start of the head, or from the end of the previous
+    /// response on a kept-alive connection) is closed. Applies when served
+    /// by [`spawn`] / [`spawn_on`].
+    pub header_read_timeout: Duration,
+    /// The most connections served at once; more are closed on accept.
+    /// Applies when served by [`spawn`] / [`spawn_on`].
+    pub max_connections: usize,
+    /// Origins allowed by CORS (`*`: any origin, echoed back). Empty: no
+    /// CORS headers and no preflight answers.
+    pub cors_origins: Vec<String>,
+    /// The server is reached over TLS (e.g. [`app`] behind a TLS acceptor):
+    /// the session cookie gets `Secure`. A request with
+    /// `X-Forwarded-Proto: https` gets it too.
+    pub tls: bool,
 }
 
 /// The demo user of the reference server.
@@ -59,29 +101,70 @@ impl Default for Config {
             password: DEMO_PASSWORD.into(),
             fault: None,
             catalogue_size: None,
+            profiles: BTreeSet::new(),
+            session_idle: DEFAULT_SESSION_IDLE,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            cors_origins: Vec::new(),
+            tls: false,
         }
     }
 }
 
-struct Rec {
-    token: String,
-    cookie_name: String,
-    cookie_value: String,
-    ended: bool,
+impl Config {
+    /// True when profile `p` is in effect.
+    pub fn has(&self, p: Profile) -> bool {
+        self.profiles.contains(&p)
+    }
+
+    /// The path prefix the server is served under (`""` without
+    /// [`Profile::PathPrefix`]).
+    pub fn prefix(&self) -> &'static str {
+        if self.has(Profile::PathPrefix) {
+            profile::PATH_PREFIX
+        } else {
+            ""
+        }
+    }
 }
 
 struct Inner {
     config: Config,
-    sessions: Mutex<HashMap<String, Rec>>,
-    counter: AtomicU64,
+    sessions: Mutex<Store>,
+    logins: AtomicU64,
+    deletes: AtomicU64,
     seed: std::hash::RandomState,
+    /// The value of this node's affinity cookie ([`Profile::AffinityCookie`]).
+    affinity: String,
 }
 
 type AppState = Arc<Inner>;
 
 impl Inner {
+    fn new(config: Config) -> Self {
+        let seed = std::hash::RandomState::new();
+        let affinity = format!(
+            "{}.{}.0000",
+            seed.hash_one("node") % 4_000_000_000,
+            seed.hash_one("port") % 65_536
+        );
+        Self {
+            config,
+            sessions: Mutex::new(Store::default()),
+            logins: AtomicU64::new(0),
+            deletes: AtomicU64::new(0),
+            seed,
+            affinity,
+        }
+    }
+
     fn fault(&self, f: Fault) -> bool {
         self.config.fault == Some(f)
+    }
+
+    fn has(&self, p: Profile) -> bool {
+        self.config.has(p)
     }
 
     fn random_hex(&self, n: u64) -> String {
@@ -95,7 +178,24 @@ impl Inner {
         format!("{:016x}", h.finish())
     }
 
-    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, Rec>> {
+    /// An opaque secret: hex, or under [`Profile::Base64Tokens`] base64
+    /// text holding `+`, `/` and `=`.
+    fn secret(&self, n: u64, words: u64) -> String {
+        let hex: String = (0..words).map(|i| self.random_hex(n * 8 + i)).collect();
+        if !self.has(Profile::Base64Tokens) {
+            return hex;
+        }
+        let b64 = base64_of(hex.as_bytes());
+        let third = b64.len() / 3;
+        format!(
+            "{}+{}/{}=",
+            &b64[..third],
+            &b64[third..2 * third],
+            b64[2 * third..].trim_end_matches('=')
+        )
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, Store> {
         match self.sessions.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -103,34 +203,106 @@ impl Inner {
     }
 }
 
-/// The whole server as a router.
+/// Standard base64 (with padding), enough for made-up tokens.
+fn base64_of(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A view on a server's state for tests and monitoring: how many sessions
+/// it holds.
+#[derive(Clone)]
+pub struct Handle(Arc<Inner>);
+
+impl Handle {
+    /// Live sessions (ended ones are freed at once; idle-expired ones at
+    /// the next login or at their next request).
+    pub fn live_sessions(&self) -> usize {
+        self.0.sessions().live()
+    }
+
+    /// Ended sessions remembered (only under fault `ended-session-accepted`,
+    /// at most [`sessions::ENDED_KEPT`]).
+    pub fn remembered_ended_sessions(&self) -> usize {
+        self.0.sessions().remembered()
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("live_sessions", &self.live_sessions())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The whole server as a router. The connection-level behaviours (header
+/// read timeout, connection cap, [`Profile::IdleClose`],
+/// [`Profile::CloseDelimited`]) need [`spawn`] / [`spawn_on`].
 pub fn app(config: Config) -> Router {
-    let state: AppState = Arc::new(Inner {
-        config,
-        sessions: Mutex::new(HashMap::new()),
-        counter: AtomicU64::new(0),
-        seed: std::hash::RandomState::new(),
-    });
-    Router::new()
+    app_with_handle(config).0
+}
+
+/// [`app`], and a [`Handle`] on its state.
+pub fn app_with_handle(config: Config) -> (Router, Handle) {
+    let state: AppState = Arc::new(Inner::new(config));
+    let icws = Router::new()
         .route("/icws/connection", post(connect))
         .route("/icws/connection/features", get(features))
         .route("/icws/{sid}/status/{resource}", get(status_resource))
         .route("/icws/{sid}/connection", delete(disconnect))
-        .with_state(state)
+        .with_state(state.clone());
+    let router = match state.config.prefix() {
+        "" => icws,
+        prefix => Router::new().nest(prefix, icws),
+    };
+    (layers::wrap(router, &state), Handle(state))
 }
 
-/// A server running in the background; stopped when dropped.
+/// A server running in the background; stopped (with its connections) when
+/// dropped.
 #[derive(Debug)]
 pub struct Running {
     /// Where it listens.
     pub addr: SocketAddr,
+    prefix: &'static str,
     handle: tokio::task::JoinHandle<()>,
+    state: Handle,
+    connections: Arc<tokio::sync::Semaphore>,
+    max_connections: usize,
 }
 
 impl Running {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, with the path prefix under [`Profile::PathPrefix`].
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}{}", self.addr, self.prefix)
+    }
+
+    /// The server's state (session counts).
+    pub fn state(&self) -> &Handle {
+        &self.state
+    }
+
+    /// Connections being served now.
+    pub fn open_connections(&self) -> usize {
+        self.max_connections
+            .saturating_sub(self.connections.available_permits())
     }
 }
 
@@ -140,16 +312,25 @@ impl Drop for Running {
     }
 }
 
-/// Serves [`app`] on `addr` (use port 0 for any free port). Must be called
-/// inside a tokio runtime.
+/// Serves [`app`] on `addr` (use port 0 for any free port), with the
+/// connection limits of `config`. Must be called inside a tokio runtime.
 pub async fn spawn_on(config: Config, addr: SocketAddr) -> std::io::Result<Running> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let router = app(config);
-    let handle = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    Ok(Running { addr, handle })
+    let options = serve::Options::of(&config);
+    let max_connections = config.max_connections;
+    let prefix = config.prefix();
+    let (router, state) = app_with_handle(config);
+    let connections = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let handle = tokio::spawn(serve::serve(listener, router, options, connections.clone()));
+    Ok(Running {
+        addr,
+        prefix,
+        handle,
+        state,
+        connections,
+        max_connections,
+    })
 }
 
 /// Serves [`app`] on `127.0.0.1:0`.
@@ -167,12 +348,26 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 }
 
 fn error(state: &Inner, status: StatusCode, error_id: &str, message: &str) -> Response {
+    error_with(state, status, error_id, message, &[])
+}
+
+/// [`error`] with extra members in the error body (e.g. `alternateHostList`).
+fn error_with(
+    state: &Inner,
+    status: StatusCode,
+    error_id: &str,
+    message: &str,
+    extra: &[(&str, Value)],
+) -> Response {
     let status = if status == StatusCode::UNAUTHORIZED && state.fault(Fault::Forbidden403) {
         StatusCode::FORBIDDEN
     } else {
         status
     };
     let mut body = json!({ "errorId": error_id, "errorCode": -2147221503i64, "message": message });
+    for (k, v) in extra {
+        body[*k] = v.clone();
+    }
     if state.fault(Fault::ErrorWithoutMessage) {
         body.as_object_mut().map(|m| m.remove("message"));
     }
@@ -190,28 +385,63 @@ fn error(state: &Inner, status: StatusCode, error_id: &str, message: &str) -> Re
         json_response(status, &body)
     };
     if status == StatusCode::UNAUTHORIZED {
-        let challenge = if state.fault(Fault::NoChallenge) {
-            None
-        } else if state.fault(Fault::OtherScheme) {
-            Some(r#"Basic realm="ICWS""#)
-        } else if state.fault(Fault::NoRealm) {
-            Some(r#"ICWS location="/icws/connection""#)
-        } else if state.fault(Fault::NoLocation) {
-            Some(r#"ICWS realm="ICWS""#)
-        } else {
-            Some(r#"ICWS realm="ICWS" location="/icws/connection""#)
-        };
-        if let Some(c) = challenge {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(c));
+        for c in challenges(state) {
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                resp.headers_mut().append(header::WWW_AUTHENTICATE, v);
+            }
         }
     }
     resp
 }
 
+/// The `WWW-Authenticate` values of a 401, one per header line.
+fn challenges(state: &Inner) -> Vec<String> {
+    let location = format!("{}/icws/connection", state.config.prefix());
+    let icws = if state.fault(Fault::NoChallenge) {
+        return Vec::new();
+    } else if state.fault(Fault::OtherScheme) {
+        r#"Basic realm="ICWS""#.to_owned()
+    } else if state.fault(Fault::NoRealm) {
+        format!(r#"ICWS location="{location}""#)
+    } else if state.fault(Fault::NoLocation) {
+        r#"ICWS realm="ICWS""#.to_owned()
+    } else {
+        format!(r#"ICWS realm="ICWS" location="{location}""#)
+    };
+    if state.has(Profile::SeveralChallenges) {
+        vec![
+            "Basic realm=https://gw.example/cic".to_owned(),
+            format!("{icws}, Negotiate"),
+        ]
+    } else {
+        vec![icws]
+    }
+}
+
+/// True when the session cookie should carry `Secure`.
+fn secure_cookie(state: &Inner, headers: &HeaderMap) -> bool {
+    state.config.tls
+        || state.has(Profile::SecureOverHttp)
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
 #[derive(serde::Deserialize)]
 struct ConnectQuery {
     include: Option<String>,
+}
+
+/// The features a login's `?include=features` lists.
+fn login_features(state: &Inner) -> Value {
+    let mut list = catalogue::features()["featureInfoList"].clone();
+    if state.fault(Fault::FeatureMissing) {
+        if let Some(l) = list.as_array_mut() {
+            l.retain(|f| f["featureId"] != "status");
+        }
+    }
+    list
 }
 
 async fn connect(
@@ -256,13 +486,32 @@ async fn connect(
             "The authentication process failed.",
         );
     }
-    let n = state.counter.fetch_add(1, Ordering::Relaxed);
-    let sid = format!(
-        "{}",
-        300_000_000 + n * 7919 + (state.seed.hash_one(n) % 1000)
-    );
-    let token = format!("{}{}", state.random_hex(n), state.random_hex(n + 1));
-    let cookie_value = state.random_hex(n + 2);
+    let now = Instant::now();
+    {
+        let mut store = state.sessions();
+        store.sweep(now, state.config.session_idle);
+        if store.live() >= state.config.max_sessions {
+            drop(store);
+            return error_with(
+                &state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.server.notAcceptingConnections",
+                "The server is not accepting connections: too many sessions.",
+                &[("alternateHostList", json!([]))],
+            );
+        }
+    }
+    let n = state.logins.fetch_add(1, Ordering::Relaxed);
+    let sid = if state.has(Profile::LetterSessionIds) {
+        format!("Ic{}x{n}", &state.random_hex(n)[..8])
+    } else {
+        format!(
+            "{}",
+            300_000_000 + n * 7919 + (state.seed.hash_one(n) % 1000)
+        )
+    };
+    let token = state.secret(3 * n, 2);
+    let cookie_value = state.secret(3 * n + 1, 1);
     let cookie_name = format!("icws_{sid}");
     state.sessions().insert(
         sid.clone(),
@@ -270,34 +519,60 @@ async fn connect(
             token: token.clone(),
             cookie_name: cookie_name.clone(),
             cookie_value: cookie_value.clone(),
-            ended: false,
+            last_used: now,
         },
     );
+    // Where the session id and token go: both places by default; with both
+    // profiles on, logins alternate between them.
+    let (in_body, in_headers) = match (
+        state.has(Profile::IdsInHeadersOnly),
+        state.has(Profile::IdsInBodyOnly),
+    ) {
+        (true, true) => (n % 2 == 1, n % 2 == 0),
+        (true, false) => (false, true),
+        (false, true) => (true, false),
+        (false, false) => (true, true),
+    };
     let mut out = json!({
-        "sessionId": sid,
-        "csrfToken": token,
         "alternateHostList": [],
         "userID": user,
         "userDisplayName": "Agent One",
         "icServer": "refserver",
     });
+    if in_body {
+        out["sessionId"] = json!(sid);
+        out["csrfToken"] = json!(token);
+    }
     if q.include
         .as_deref()
         .is_some_and(|i| i.split(',').any(|p| p.trim() == "features"))
     {
-        out["features"] = features_listed(&state)["featureInfoList"].clone();
+        out["features"] = login_features(&state);
     }
+    let prefix = state.config.prefix();
+    let mut cookie = format!("{cookie_name}={cookie_value}; Path={prefix}/icws/{sid}");
+    if secure_cookie(&state, &headers) {
+        cookie.push_str("; Secure");
+        if !state.config.cors_origins.is_empty() {
+            cookie.push_str("; SameSite=None");
+        }
+    }
+    cookie.push_str("; HttpOnly");
     let mut resp = json_response(StatusCode::CREATED, &out);
     let h = resp.headers_mut();
-    let pairs = [
-        (CSRF_HEADER, token),
-        (SESSION_ID_HEADER, sid.clone()),
-        (
+    let mut pairs = Vec::new();
+    if in_headers {
+        pairs.push((CSRF_HEADER, token));
+        pairs.push((SESSION_ID_HEADER, sid.clone()));
+    }
+    pairs.push(("Set-Cookie", cookie));
+    if state.has(Profile::AffinityCookie) {
+        pairs.push((
             "Set-Cookie",
-            format!("{cookie_name}={cookie_value}; Path=/icws/{sid}; Secure; HttpOnly"),
-        ),
-        ("Location", format!("/icws/{sid}/connection")),
-    ];
+            format!("{}={}; Path=/", profile::AFFINITY_COOKIE, state.affinity),
+        ));
+    }
+    pairs.push(("Location", format!("{prefix}/icws/{sid}/connection")));
     for (name, value) in pairs {
         if let (Ok(n), Ok(v)) = (
             header::HeaderName::from_bytes(name.as_bytes()),
@@ -309,10 +584,10 @@ async fn connect(
     resp
 }
 
-/// The feature list, in both documented places (GET and the login).
+/// The feature list `GET /icws/connection/features` answers.
 fn features_listed(state: &Inner) -> Value {
     let mut body = catalogue::features();
-    if state.fault(Fault::FeatureMissing) {
+    if state.fault(Fault::FeatureMissing) || state.has(Profile::FeaturesAtLoginOnly) {
         if let Some(list) = body["featureInfoList"].as_array_mut() {
             list.retain(|f| f["featureId"] != "status");
         }
@@ -340,30 +615,69 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
         .collect();
     let token_checked = !state.fault(Fault::TokenNotChecked);
     let cookie_checked = !state.fault(Fault::CookieNotChecked);
+    let now = Instant::now();
+    let idle = state.config.session_idle;
+    let remember = state.fault(Fault::EndedSessionAccepted);
+    // A hardened server ends the session a CSRF check failed for.
+    let csrf_failed = || {
+        if state.has(Profile::CsrfEndsSession) {
+            let mut store = state.sessions();
+            if store.get_live(sid, now, idle).is_some() {
+                store.end(sid, remember);
+            }
+        }
+    };
     if token.is_none() && token_checked {
+        csrf_failed();
+        let status = if state.has(Profile::MissingToken401) {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
         return Err(Box::new(error(
             state,
-            StatusCode::BAD_REQUEST,
+            status,
             "error.request.missingHeader",
             "The ININ-ICWS-CSRF-Token header is required.",
         )));
     }
     let unauthorized = |id: &str, msg: &str| error(state, StatusCode::UNAUTHORIZED, id, msg);
     if cookies.is_empty() && cookie_checked {
-        return Err(Box::new(unauthorized(
+        let status = if state.has(Profile::MissingCookie400) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        return Err(Box::new(error(
+            state,
+            status,
             "error.request.accessDenied.cookie.invalid",
             "The session cookie is missing.",
         )));
     }
-    let sessions = state.sessions();
-    let rec = match sessions.get(sid) {
-        Some(r) if !r.ended || state.fault(Fault::EndedSessionAccepted) => Some(r),
-        Some(_) => None,
+    // Without the load balancer's cookie the request reaches another node,
+    // which does not know the session.
+    if cookie_checked
+        && state.has(Profile::AffinityCookie)
+        && !cookies
+            .iter()
+            .any(|(n, v)| n == profile::AFFINITY_COOKIE && *v == state.affinity)
+    {
+        return Err(Box::new(unauthorized(
+            "error.request.accessDenied",
+            "The session is not valid or has expired.",
+        )));
+    }
+    let mut store = state.sessions();
+    let rec = match store.get_live(sid, now, idle) {
+        Some(r) => Some(r.clone()),
+        None if remember => store.get_ended(sid).cloned(),
         None if state.fault(Fault::AnySessionAccepted) => {
-            sessions.values().find(|r| Some(r.token.as_str()) == token)
+            token.and_then(|t| store.find_by_token(t)).cloned()
         }
         None => None,
     };
+    drop(store);
     let Some(rec) = rec else {
         return Err(Box::new(unauthorized(
             "error.request.accessDenied",
@@ -371,6 +685,7 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
         )));
     };
     if token_checked && token != Some(rec.token.as_str()) {
+        csrf_failed();
         return Err(Box::new(unauthorized(
             "error.request.accessDenied",
             "The session token is not valid.",
@@ -385,6 +700,9 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
             "error.request.accessDenied.cookie.invalid",
             "The session cookie is not valid.",
         )));
+    }
+    if let Some(r) = state.sessions().get_live(sid, now, idle) {
+        r.last_used = now;
     }
     Ok(())
 }
@@ -445,6 +763,9 @@ async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Re
         Some(n) => catalogue::sized(&sid, n),
         None => catalogue::catalogue(&sid),
     };
+    if state.has(Profile::PasswordInCatalogue) {
+        catalogue::add_password_status(&mut body, &sid, &state.config.password);
+    }
     if let Some(f) = state.config.fault {
         f.mutate_catalogue(&mut body);
         body = f.reshape_catalogue(body);
@@ -510,8 +831,52 @@ async fn disconnect(
     if let Err(resp) = authorize(&state, &sid, &headers) {
         return *resp;
     }
-    if let Some(rec) = state.sessions().get_mut(&sid) {
-        rec.ended = true;
+    state
+        .sessions()
+        .end(&sid, state.fault(Fault::EndedSessionAccepted));
+    if !state.has(Profile::Delete200) {
+        return StatusCode::NO_CONTENT.into_response();
     }
-    StatusCode::NO_CONTENT.into_response()
+    // 200 with a body, then 200 without one, alternately.
+    if state.deletes.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+        json_response(StatusCode::OK, &json!({}))
+    } else {
+        StatusCode::OK.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64_of(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn base64_tokens_hold_plus_slash_and_equals() {
+        let inner = Inner::new(Config {
+            profiles: BTreeSet::from([Profile::Base64Tokens]),
+            ..Config::default()
+        });
+        for n in 0..20 {
+            let t = inner.secret(n, 2);
+            assert!(
+                t.contains('+') && t.contains('/') && t.ends_with('='),
+                "{t}"
+            );
+            assert!(HeaderValue::from_str(&t).is_ok());
+        }
+    }
 }

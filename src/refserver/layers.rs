@@ -1,0 +1,241 @@
+//! The router-level layers around the reference server's handlers: CORS
+//! for browser clients (`--cors ORIGIN`: preflight answers and the
+//! `Access-Control-*` headers the ICWS headers need), the delay of
+//! [`Profile::Slow`], and the body codings of [`Profile::Gzip`] and
+//! [`Profile::Chunked`]. They work in-process too (on [`crate::app`]);
+//! framing by connection close needs the accept loop (`serve`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+
+use crate::profile::{self, Profile};
+use crate::{CSRF_HEADER, Inner, SESSION_ID_HEADER};
+
+/// The request headers a browser client of ICWS sends cross-origin.
+pub const CORS_ALLOW_HEADERS: &str = "ININ-ICWS-CSRF-Token, Content-Type, Accept-Language";
+/// The methods the ICWS resources served here use.
+pub const CORS_ALLOW_METHODS: &str = "GET, POST, DELETE";
+
+/// Wraps `router` in the layers `state`'s config asks for (outermost first:
+/// CORS, delay, body coding).
+pub(crate) fn wrap(router: Router, state: &Arc<Inner>) -> Router {
+    let mut router = router;
+    let config = &state.config;
+    if config.has(Profile::Gzip) || config.has(Profile::Chunked) {
+        router = router.layer(middleware::from_fn_with_state(state.clone(), body_coding));
+    }
+    if config.has(Profile::Slow) {
+        router = router.layer(middleware::from_fn(slow));
+    }
+    if !config.cors_origins.is_empty() {
+        router = router.layer(middleware::from_fn_with_state(state.clone(), cors));
+    }
+    router
+}
+
+async fn slow(req: Request, next: Next) -> Response {
+    tokio::time::sleep(Duration::from_millis(profile::SLOW_DELAY_MS)).await;
+    next.run(req).await
+}
+
+/// The `Origin` of a request when the config allows it.
+fn allowed_origin(state: &Inner, headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(header::ORIGIN)?;
+    let text = origin.to_str().ok()?;
+    state
+        .config
+        .cors_origins
+        .iter()
+        .any(|o| o == "*" || o.trim_end_matches('/') == text)
+        .then(|| origin.clone())
+}
+
+async fn cors(State(state): State<Arc<Inner>>, req: Request, next: Next) -> Response {
+    let origin = allowed_origin(&state, req.headers());
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if preflight {
+        let Some(origin) = origin else {
+            return crate::error(
+                &state,
+                StatusCode::FORBIDDEN,
+                "error.request.cors.originNotAllowed",
+                "This origin is not allowed (see --cors).",
+            );
+        };
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        let h = resp.headers_mut();
+        add_common(h, origin);
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(CORS_ALLOW_METHODS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(CORS_ALLOW_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        return resp;
+    }
+    let mut resp = next.run(req).await;
+    if let Some(origin) = origin {
+        let h = resp.headers_mut();
+        add_common(h, origin);
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("{CSRF_HEADER}, {SESSION_ID_HEADER}, Location"))
+        {
+            h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, v);
+        }
+    }
+    resp
+}
+
+fn add_common(h: &mut HeaderMap, origin: HeaderValue) {
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        HeaderValue::from_static("true"),
+    );
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
+}
+
+/// True when `Accept-Encoding` allows gzip (`gzip`, `x-gzip` or `*`, with a
+/// non-zero weight).
+pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let zero = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            !zero
+                && (coding.eq_ignore_ascii_case("gzip")
+                    || coding.eq_ignore_ascii_case("x-gzip")
+                    || coding == "*")
+        })
+}
+
+async fn body_coding(State(state): State<Arc<Inner>>, req: Request, next: Next) -> Response {
+    let gzip = state.has(Profile::Gzip) && accepts_gzip(req.headers());
+    let resp = next.run(req).await;
+    let empty = resp.body().size_hint().exact() == Some(0)
+        || matches!(
+            resp.status(),
+            StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED
+        );
+    if empty || resp.headers().contains_key(header::CONTENT_ENCODING) {
+        return resp;
+    }
+    let (mut parts, mut body) = resp.into_parts();
+    if gzip {
+        body = gzip_body(body);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts
+            .headers
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        parts
+            .headers
+            .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if state.has(Profile::Chunked) {
+        body = chunked_body(body);
+        parts.headers.remove(header::CONTENT_LENGTH);
+    }
+    Response::from_parts(parts, body)
+}
+
+/// The body as a stream of unknown length in pieces of at most a third of
+/// each original chunk (so the transport sends several chunks).
+fn chunked_body(body: Body) -> Body {
+    let stream = body.into_data_stream().flat_map(|item| {
+        let pieces: Vec<Result<Bytes, axum::Error>> = match item {
+            Ok(bytes) => {
+                let step = bytes.len().div_ceil(3).max(1);
+                (0..bytes.len())
+                    .step_by(step)
+                    .map(|at| Ok(bytes.slice(at..(at + step).min(bytes.len()))))
+                    .collect()
+            }
+            Err(e) => vec![Err(e)],
+        };
+        futures_util::stream::iter(pieces)
+    });
+    Body::from_stream(stream)
+}
+
+/// The body gzip-encoded as it streams (each chunk flushed, so a body that
+/// stalls or breaks mid-way still does so after its first bytes).
+fn gzip_body(body: Body) -> Body {
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    type Enc = GzEncoder<Vec<u8>>;
+    let start = (
+        body.into_data_stream(),
+        Some(GzEncoder::new(Vec::new(), Compression::fast())),
+    );
+    let stream =
+        futures_util::stream::unfold(start, |(mut src, enc): (_, Option<Enc>)| async move {
+            let mut enc = enc?;
+            match src.next().await {
+                Some(Ok(chunk)) => {
+                    let wrote = enc.write_all(&chunk).and_then(|()| enc.flush());
+                    match wrote {
+                        Ok(()) => {
+                            let out = std::mem::take(enc.get_mut());
+                            Some((Ok(Bytes::from(out)), (src, Some(enc))))
+                        }
+                        Err(e) => Some((Err(e), (src, None))),
+                    }
+                }
+                Some(Err(e)) => Some((Err(std::io::Error::other(e)), (src, None))),
+                None => Some((enc.finish().map(Bytes::from), (src, None))),
+            }
+        })
+        .filter(|r| std::future::ready(!matches!(r, Ok(b) if b.is_empty())));
+    Body::from_stream(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(v: &str) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(v) {
+            m.insert(header::ACCEPT_ENCODING, v);
+        }
+        m
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_weights() {
+        assert!(accepts_gzip(&h("gzip, deflate")));
+        assert!(accepts_gzip(&h("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(&h("*")));
+        assert!(!accepts_gzip(&h("gzip;q=0, deflate")));
+        assert!(!accepts_gzip(&h("identity")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+}

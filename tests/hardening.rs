@@ -1,0 +1,621 @@
+//! The reference server as a shipped mock: it stays bounded and cannot be
+//! held. Ended sessions are freed (a bounded record only under the fault
+//! that needs one), idle sessions expire, live sessions are capped, a
+//! slowloris is cut off by the header-read timeout, an idle keep-alive
+//! connection is closed, the connection cap holds; and the browser-facing
+//! parts: CORS preflight and headers, `Secure` only over TLS or when asked.
+//! Also the wire behaviours of the profiles that only a socket shows
+//! (idle close, close-delimited framing).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use icws_refserver::{self as refserver, Config, Fault, Profile, Running};
+use reqwest::StatusCode;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().build().unwrap()
+}
+
+fn start(rt: &tokio::runtime::Runtime, config: Config) -> Running {
+    rt.block_on(refserver::spawn(config)).unwrap()
+}
+
+/// A logged-in session: id, token, the cookie header to send, the 201's headers.
+struct Login {
+    id: String,
+    token: String,
+    cookie: String,
+    headers: reqwest::header::HeaderMap,
+}
+
+async fn login(c: &reqwest::Client, base: &str) -> Result<Login, StatusCode> {
+    let resp = c
+        .post(format!("{base}/icws/connection"))
+        .header("Accept-Language", "en-US")
+        .header("Content-Type", "application/json")
+        .body(format!(
+            r#"{{"userID":"{}","password":"{}"}}"#,
+            refserver::DEMO_USER,
+            refserver::DEMO_PASSWORD
+        ))
+        .send()
+        .await
+        .unwrap();
+    if resp.status() != StatusCode::CREATED {
+        return Err(resp.status());
+    }
+    let headers = resp.headers().clone();
+    let h = |n: &str| headers.get(n).unwrap().to_str().unwrap().to_owned();
+    let cookie = headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(Login {
+        id: h(refserver::SESSION_ID_HEADER),
+        token: h(refserver::CSRF_HEADER),
+        cookie,
+        headers,
+    })
+}
+
+async fn catalogue(c: &reqwest::Client, base: &str, s: &Login) -> StatusCode {
+    c.get(format!("{base}/icws/{}/status/status-messages", s.id))
+        .header(refserver::CSRF_HEADER, &s.token)
+        .header("Cookie", &s.cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn logout(c: &reqwest::Client, base: &str, s: &Login) -> StatusCode {
+    c.delete(format!("{base}/icws/{}/connection", s.id))
+        .header(refserver::CSRF_HEADER, &s.token)
+        .header("Cookie", &s.cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[test]
+fn an_ended_session_is_freed() {
+    let rt = runtime();
+    let server = start(&rt, Config::default());
+    let base = server.base_url();
+    let c = client();
+    rt.block_on(async {
+        let a = login(&c, &base).await.unwrap();
+        let b = login(&c, &base).await.unwrap();
+        assert_eq!(server.state().live_sessions(), 2);
+        assert_eq!(logout(&c, &base, &a).await, StatusCode::NO_CONTENT);
+        assert_eq!(server.state().live_sessions(), 1);
+        assert_eq!(server.state().remembered_ended_sessions(), 0);
+        assert_eq!(catalogue(&c, &base, &a).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(catalogue(&c, &base, &b).await, StatusCode::OK);
+    });
+}
+
+#[test]
+fn ended_sessions_are_remembered_only_for_the_fault_and_boundedly() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            fault: Some(Fault::EndedSessionAccepted),
+            ..Config::default()
+        },
+    );
+    let base = server.base_url();
+    let c = client();
+    rt.block_on(async {
+        let first = login(&c, &base).await.unwrap();
+        logout(&c, &base, &first).await;
+        // The fault: the ended session still answers.
+        assert_eq!(catalogue(&c, &base, &first).await, StatusCode::OK);
+        for _ in 0..refserver::sessions::ENDED_KEPT + 5 {
+            let s = login(&c, &base).await.unwrap();
+            logout(&c, &base, &s).await;
+        }
+    });
+    assert_eq!(server.state().live_sessions(), 0);
+    assert_eq!(
+        server.state().remembered_ended_sessions(),
+        refserver::sessions::ENDED_KEPT
+    );
+}
+
+#[test]
+fn idle_sessions_expire_and_are_freed() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            session_idle: Duration::from_millis(600),
+            ..Config::default()
+        },
+    );
+    let base = server.base_url();
+    let c = client();
+    rt.block_on(async {
+        let kept = login(&c, &base).await.unwrap();
+        let idle = login(&c, &base).await.unwrap();
+        // Use one of them every 100 ms; leave the other alone.
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            assert_eq!(catalogue(&c, &base, &kept).await, StatusCode::OK);
+        }
+        assert_eq!(catalogue(&c, &base, &idle).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(server.state().live_sessions(), 1);
+        // Sessions nobody touches again are swept at the next login.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let _new = login(&c, &base).await.unwrap();
+        assert_eq!(server.state().live_sessions(), 1);
+        assert_eq!(catalogue(&c, &base, &kept).await, StatusCode::UNAUTHORIZED);
+    });
+}
+
+#[test]
+fn live_sessions_are_capped_with_the_documented_503() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            max_sessions: 2,
+            ..Config::default()
+        },
+    );
+    let base = server.base_url();
+    let c = client();
+    rt.block_on(async {
+        let a = login(&c, &base).await.unwrap();
+        let _b = login(&c, &base).await.unwrap();
+        assert_eq!(
+            login(&c, &base).await.err(),
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        );
+        let body = c
+            .post(format!("{base}/icws/connection"))
+            .header("Accept-Language", "en-US")
+            .body(r#"{"userID":"agent1","password":"icws-demo"}"#)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            body.contains("error.server.notAcceptingConnections"),
+            "{body}"
+        );
+        assert!(body.contains("alternateHostList"), "{body}");
+        logout(&c, &base, &a).await;
+        assert!(login(&c, &base).await.is_ok());
+    });
+}
+
+/// Reads until the peer closes (Ok(true)) or `limit` passes (Ok(false)).
+fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let start = Instant::now();
+    let mut buf = [0u8; 4096];
+    while start.elapsed() < limit {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return true, // reset
+        }
+    }
+    false
+}
+
+#[test]
+fn a_slowloris_is_cut_off_by_the_header_read_timeout() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            header_read_timeout: Duration::from_millis(400),
+            ..Config::default()
+        },
+    );
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let head =
+        b"GET /icws/connection/features HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    let start = Instant::now();
+    let mut closed = false;
+    let mut buf = [0u8; 1024];
+    for byte in head.iter() {
+        if s.write_all(&[*byte]).is_err() {
+            closed = true;
+            break;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => {
+                closed = true;
+                break;
+            }
+            Ok(_) => {} // a 408, then the close
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => {
+                closed = true;
+                break;
+            }
+        }
+    }
+    let took = start.elapsed();
+    assert!(closed, "the connection outlived the header-read timeout");
+    assert!(
+        took < Duration::from_millis(2000),
+        "closed only after {took:?}"
+    );
+}
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            header_read_timeout: Duration::from_millis(300),
+            ..Config::default()
+        },
+    );
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.write_all(b"GET /icws/connection/features HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = s.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    assert!(closed_within(&mut s, Duration::from_secs(2)));
+}
+
+#[test]
+fn the_connection_cap_holds() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            max_connections: 2,
+            ..Config::default()
+        },
+    );
+    let wait_for = |n: usize| {
+        let start = Instant::now();
+        while server.open_connections() != n && start.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(server.open_connections(), n);
+    };
+    let a = TcpStream::connect(server.addr).unwrap();
+    let _b = TcpStream::connect(server.addr).unwrap();
+    wait_for(2);
+    let mut third = TcpStream::connect(server.addr).unwrap();
+    assert!(
+        closed_within(&mut third, Duration::from_secs(1)),
+        "a third connection was kept"
+    );
+    assert_eq!(server.open_connections(), 2);
+    drop(a);
+    wait_for(1);
+    let mut fourth = TcpStream::connect(server.addr).unwrap();
+    fourth
+        .write_all(b"GET /icws/connection/features HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let n = fourth.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+}
+
+#[test]
+fn cors_preflight_and_headers() {
+    let rt = runtime();
+    let origin = "http://app.example:3000";
+    let server = start(
+        &rt,
+        Config {
+            cors_origins: vec![origin.into()],
+            ..Config::default()
+        },
+    );
+    let base = server.base_url();
+    let c = client();
+    rt.block_on(async {
+        let pre = c
+            .request(reqwest::Method::OPTIONS, format!("{base}/icws/connection"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "content-type, accept-language",
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pre.status(), StatusCode::NO_CONTENT);
+        let h = |r: &reqwest::Response, n: &str| {
+            r.headers()
+                .get(n)
+                .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+                .unwrap_or_default()
+        };
+        assert_eq!(h(&pre, "access-control-allow-origin"), origin);
+        assert_eq!(h(&pre, "access-control-allow-credentials"), "true");
+        for m in ["get", "post", "delete"] {
+            assert!(h(&pre, "access-control-allow-methods").contains(m));
+        }
+        for name in ["inin-icws-csrf-token", "content-type", "accept-language"] {
+            assert!(
+                h(&pre, "access-control-allow-headers").contains(name),
+                "{name}"
+            );
+        }
+        let other = c
+            .request(reqwest::Method::OPTIONS, format!("{base}/icws/connection"))
+            .header("Origin", "http://evil.example")
+            .header("Access-Control-Request-Method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::FORBIDDEN);
+        assert!(other.headers().get("access-control-allow-origin").is_none());
+        let resp = c
+            .post(format!("{base}/icws/connection"))
+            .header("Origin", origin)
+            .header("Accept-Language", "en-US")
+            .body(r#"{"userID":"agent1","password":"icws-demo"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        assert_eq!(h(&resp, "access-control-allow-origin"), origin);
+        assert_eq!(h(&resp, "access-control-allow-credentials"), "true");
+        let exposed = h(&resp, "access-control-expose-headers");
+        assert!(exposed.contains("inin-icws-csrf-token"), "{exposed}");
+        assert!(exposed.contains("inin-icws-session-id"), "{exposed}");
+        // A request without Origin (not a browser) gets no CORS headers.
+        let plain = c
+            .get(format!("{base}/icws/connection/features"))
+            .send()
+            .await
+            .unwrap();
+        assert!(plain.headers().get("access-control-allow-origin").is_none());
+    });
+}
+
+#[test]
+fn secure_only_over_tls_or_when_asked() {
+    let rt = runtime();
+    let c = client();
+    let cookie_of = |config: Config, forwarded: bool| {
+        let server = start(&rt, config);
+        let base = server.base_url();
+        rt.block_on(async {
+            let mut req = c
+                .post(format!("{base}/icws/connection"))
+                .header("Accept-Language", "en-US")
+                .body(r#"{"userID":"agent1","password":"icws-demo"}"#);
+            if forwarded {
+                req = req.header("X-Forwarded-Proto", "https");
+            }
+            let resp = req.send().await.unwrap();
+            resp.headers()
+                .get("set-cookie")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+    };
+    assert!(!cookie_of(Config::default(), false).contains("Secure"));
+    assert!(cookie_of(Config::default(), true).contains("; Secure"));
+    let tls = Config {
+        tls: true,
+        ..Config::default()
+    };
+    assert!(cookie_of(tls, false).contains("; Secure"));
+    let asked = Config {
+        profiles: BTreeSet::from([Profile::SecureOverHttp]),
+        ..Config::default()
+    };
+    assert!(cookie_of(asked, false).contains("; Secure"));
+}
+
+#[test]
+fn idle_close_swallows_an_idempotent_request_on_an_idle_connection() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            profiles: BTreeSet::from([Profile::IdleClose]),
+            ..Config::default()
+        },
+    );
+    let get = b"GET /icws/connection/features HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    let mut buf = [0u8; 4096];
+    for _ in 0..2 {
+        s.write_all(get).unwrap();
+        let n = s.read(&mut buf).unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(
+        icws_refserver::profile::IDLE_CLOSE_MS + 100,
+    ));
+    s.write_all(get).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "answered after the idle close");
+    // A POST after the same idle time is served.
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.write_all(get).unwrap();
+    let _ = s.read(&mut buf).unwrap();
+    std::thread::sleep(Duration::from_millis(
+        icws_refserver::profile::IDLE_CLOSE_MS + 100,
+    ));
+    let body = br#"{"userID":"agent1","password":"icws-demo"}"#;
+    let post = format!(
+        "POST /icws/connection HTTP/1.1\r\nHost: x\r\nAccept-Language: en-US\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(post.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let n = s.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 201"));
+}
+
+#[test]
+fn close_delimited_bodies_have_no_length_and_end_with_the_connection() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            profiles: BTreeSet::from([Profile::CloseDelimited]),
+            ..Config::default()
+        },
+    );
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.write_all(b"GET /icws/connection/features HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let text = String::from_utf8(all).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let head = head.to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200 ok"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    assert!(head.contains("date: "), "{head}");
+    assert!(!head.contains("content-length"), "{head}");
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert!(v["featureInfoList"].is_array());
+}
+
+#[test]
+fn login_ids_follow_the_profiles() {
+    let rt = runtime();
+    let c = client();
+    let body_and_headers = |profiles: &[Profile]| {
+        let server = start(
+            &rt,
+            Config {
+                profiles: profiles.iter().copied().collect(),
+                ..Config::default()
+            },
+        );
+        let base = server.base_url();
+        rt.block_on(async {
+            let mut out = Vec::new();
+            for _ in 0..2 {
+                let resp = c
+                    .post(format!("{base}/icws/connection"))
+                    .header("Accept-Language", "en-US")
+                    .body(r#"{"userID":"agent1","password":"icws-demo"}"#)
+                    .send()
+                    .await
+                    .unwrap();
+                let in_headers = resp.headers().contains_key(refserver::SESSION_ID_HEADER)
+                    && resp.headers().contains_key(refserver::CSRF_HEADER);
+                let v = json_of(resp).await;
+                let in_body = v["sessionId"].is_string() && v["csrfToken"].is_string();
+                out.push((in_body, in_headers));
+            }
+            out
+        })
+    };
+    assert_eq!(body_and_headers(&[]), [(true, true), (true, true)]);
+    assert_eq!(
+        body_and_headers(&[Profile::IdsInHeadersOnly]),
+        [(false, true), (false, true)]
+    );
+    assert_eq!(
+        body_and_headers(&[Profile::IdsInBodyOnly]),
+        [(true, false), (true, false)]
+    );
+    // Both: logins alternate, each usable on its own.
+    assert_eq!(
+        body_and_headers(&[Profile::IdsInHeadersOnly, Profile::IdsInBodyOnly]),
+        [(false, true), (true, false)]
+    );
+}
+
+async fn json_of(resp: reqwest::Response) -> serde_json::Value {
+    serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap()
+}
+
+#[test]
+fn affinity_cookie_must_come_back() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            profiles: BTreeSet::from([Profile::AffinityCookie, Profile::Base64Tokens]),
+            ..Config::default()
+        },
+    );
+    let base = server.base_url();
+    let c = client();
+    rt.block_on(async {
+        let s = login(&c, &base).await.unwrap();
+        assert!(s.cookie.contains(icws_refserver::profile::AFFINITY_COOKIE));
+        assert!(s.token.contains('+') && s.token.contains('/') && s.token.contains('='));
+        assert_eq!(catalogue(&c, &base, &s).await, StatusCode::OK);
+        let only_icws = Login {
+            cookie: s
+                .cookie
+                .split("; ")
+                .find(|p| p.starts_with("icws_"))
+                .unwrap()
+                .to_owned(),
+            id: s.id.clone(),
+            token: s.token.clone(),
+            headers: s.headers.clone(),
+        };
+        assert_eq!(
+            catalogue(&c, &base, &only_icws).await,
+            StatusCode::UNAUTHORIZED
+        );
+    });
+}
+
+#[test]
+fn the_binary_lists_profiles_and_refuses_unknown_ones() {
+    let bin = env!("CARGO_BIN_EXE_icws-refserver");
+    let out = std::process::Command::new(bin)
+        .arg("--list-profiles")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for p in Profile::all() {
+        assert!(text.contains(&format!("{p}\n    {}", p.about())), "{p}");
+    }
+    for bad in [
+        &["--profile", "no-such-profile"][..],
+        &["--max-connections", "0"][..],
+    ] {
+        let out = std::process::Command::new(bin).args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("error: "), "{err}");
+    }
+}
