@@ -21,43 +21,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 /// The profiles the harness does not pass yet, and the change each needs.
 /// Known gaps in one list, a reason beside each (STYLE.md, habit 9).
-const NEEDS_HARNESS: &[(&str, &str)] = &[
-    (
-        "affinity-cookie",
-        "keep every cookie the login sets: the login's 201 sets BIGipServerpool_icws=…; Path=/ \
-         beside icws_<id>, the harness sends only icws_<id>, so every session request \
-         (status-messages/catalog, session/fresh's GET, session/ended's DELETE) is answered 401 \
-         by a node that does not know the session",
-    ),
-    (
-        "csrf-ends-session",
-        "isolate cases that harm their session: auth/missing-token and auth/wrong-token send a \
-         missing/wrong token on the run's shared session, the server ends it, and a case on that \
-         session run afterwards (status-messages/catalog) gets 401; order-dependent, as cases \
-         run in parallel",
-    ),
-    (
-        "several-challenges",
-        "accept an unparsable extra challenge: the 401's first WWW-Authenticate, \
-         `Basic realm=https://gw.example/cic`, does not parse (':' at byte 17) and check \
-         REQ-401-2 gives up on all headers, though the second carries a valid ICWS challenge \
-         (auth/missing-cookie, auth/wrong-cookie, auth/wrong-token, session/ended, \
-         session/unknown-id fail)",
-    ),
-    (
-        "features-at-login-only",
-        "read features from the login: GET /icws/connection/features does not list status, \
-         POST /icws/connection?include=features does (either conforms to SES-FEAT-1); \
-         connection/features reads only the former and fails",
-    ),
-    (
-        "idle-close",
-        "retry a stale pooled connection: a GET or DELETE on a keep-alive connection idle for \
-         150 ms ends before any response byte ('connection closed before message completed'); \
-         passes today only because a run never leaves a pooled connection idle that long, so a \
-         loaded machine makes it fail",
-    ),
-];
+const NEEDS_HARNESS: &[(&str, &str)] = &[];
 
 /// The faults proven still caught under [`hardest`], and a case each must fail.
 const FAULTS: &[(&str, &str)] = &[

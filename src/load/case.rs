@@ -43,9 +43,11 @@ pub enum SessionUse {
     Fresh,
     /// A fresh session, ended with `DELETE /icws/{id}/connection` before the request.
     Ended,
-    /// A session id no server issued, with the run session's token and cookie.
+    /// A session id no server issued, with the token and cookie of a
+    /// session opened for the case.
     Unknown,
-    /// No session at all: no token, no cookie (a made-up id in the path).
+    /// Neither token nor cookie, under the id of a live session opened for
+    /// the case (the features endpoint: no session at all).
     None,
 }
 
@@ -258,11 +260,13 @@ impl Case {
     /// case runs on a session of its own, never on the run's.
     pub fn harms_session(&self) -> bool {
         match self.session {
-            SessionUse::Unknown => true,
+            // No credentials under a live session's id: a hardened server
+            // may end the session the path names.
+            SessionUse::Unknown | SessionUse::None => true,
             SessionUse::Valid => {
                 self.csrf_token != HeaderUse::Send || self.cookie != HeaderUse::Send
             }
-            SessionUse::Fresh | SessionUse::Ended | SessionUse::None => false,
+            SessionUse::Fresh | SessionUse::Ended => false,
         }
     }
 }
