@@ -34,6 +34,10 @@ const ANSWERED_401: &[&str] = &[
     "auth/wrong-cookie",
     "auth/wrong-token",
     "session/ended",
+    "session/ended-other",
+    "session/other-cookie",
+    "session/other-id",
+    "session/other-token",
     "session/unknown-id",
 ];
 /// Every case whose request gets an error answer.
@@ -43,7 +47,11 @@ const ERROR_CASES: &[&str] = &[
     "auth/wrong-cookie",
     "auth/wrong-token",
     "session/ended",
+    "session/ended-other",
     "session/no-session",
+    "session/other-cookie",
+    "session/other-id",
+    "session/other-token",
     "session/unknown-id",
 ];
 
@@ -55,6 +63,9 @@ struct Expected {
     req: Option<&'static str>,
     /// ...at a place whose text contains this.
     place: &'static str,
+    /// ...and, for session isolation, says in words whose credential was
+    /// accepted (the message contains this).
+    says: Option<&'static str>,
 }
 
 fn exp(cases: &[&'static str], req: &'static str, place: &'static str) -> Expected {
@@ -62,6 +73,16 @@ fn exp(cases: &[&'static str], req: &'static str, place: &'static str) -> Expect
         cases: cases.to_vec(),
         req: Some(req),
         place,
+        says: None,
+    }
+}
+
+/// A session-isolation fault: exactly `cases` fail with a finding of `req`
+/// at the status that says whose credentials were accepted.
+fn isolation(cases: &[&'static str], req: &'static str, says: &'static str) -> Expected {
+    Expected {
+        says: Some(says),
+        ..exp(cases, req, "status")
     }
 }
 
@@ -79,6 +100,7 @@ fn expected(f: Fault) -> Expected {
             place: Box::leak(
                 format!("body /statusMessageList/3/{}", PROPERTIES[i]).into_boxed_str(),
             ),
+            says: None,
         },
         ListUnderHeadingName => exp(&[CATALOG], "REQ-200-1", "body /statusMessageList"),
         BareArray => exp(&[CATALOG], "REQ-200-1", "body"),
@@ -107,6 +129,7 @@ fn expected(f: Fault) -> Expected {
             cases: vec![CATALOG, FRESH],
             req: None,
             place: "body",
+            says: None,
         },
         HtmlMediaType => exp(&[CATALOG, FRESH], "POL-MEDIA-1", "header Content-Type"),
         WrongPath => {
@@ -116,12 +139,14 @@ fn expected(f: Fault) -> Expected {
                 cases: all,
                 req: None,
                 place: "status",
+                says: None,
             }
         }
         Status500 | Status410 => Expected {
             cases: vec![CATALOG, FRESH],
             req: None,
             place: "status",
+            says: None,
         },
         Status500Bare => exp(&[CATALOG, FRESH], "REQ-500-1", "body"),
         Status410Bare => exp(&[CATALOG, FRESH], "REQ-410-1", "body"),
@@ -132,20 +157,56 @@ fn expected(f: Fault) -> Expected {
             cases: ANSWERED_401.to_vec(),
             req: None,
             place: "status",
+            says: None,
         },
         ErrorWithoutMessage | ErrorMessageNotString => {
             exp(ERROR_CASES, "REQ-ERR-1", "body /message")
         }
         ErrorTextPlain => exp(ERROR_CASES, "POL-MEDIA-1", "header Content-Type"),
         TokenNotChecked => Expected {
-            cases: vec!["auth/missing-token", "auth/wrong-token"],
+            cases: vec![
+                "auth/missing-token",
+                "auth/wrong-token",
+                "session/other-token",
+            ],
             req: None,
             place: "status",
+            says: None,
         },
         CookieNotChecked => Expected {
-            cases: vec!["auth/missing-cookie", "auth/wrong-cookie"],
+            cases: vec![
+                "auth/missing-cookie",
+                "auth/wrong-cookie",
+                "session/other-cookie",
+            ],
             req: None,
             place: "status",
+            says: None,
+        },
+        TokenOfAnySession => isolation(
+            &["session/other-token"],
+            "REQ-REQ-3",
+            "the CSRF token of another live session (A)",
+        ),
+        CookieOfAnySession => isolation(
+            &["session/other-cookie"],
+            "REQ-REQ-4",
+            "the session cookie of another live session (A)",
+        ),
+        PathIdIgnored => Expected {
+            cases: vec!["session/other-id", "session/unknown-id"],
+            req: Some("REQ-REQ-2"),
+            place: "status",
+            says: None,
+        },
+        // Two cases, whose first rules differ (REQ-401-1, REQ-REQ-2).
+        EndedCredentialsAcceptedElsewhere => Expected {
+            req: None,
+            ..isolation(
+                &["session/ended-other", "session/other-id"],
+                "REQ-401-1",
+                "under session B's id",
+            )
         },
         AnySessionAccepted => exp(&["session/unknown-id"], "REQ-REQ-2", "status"),
         EndedSessionAccepted => exp(&["session/ended"], "REQ-401-1", "status"),
@@ -158,6 +219,7 @@ fn expected(f: Fault) -> Expected {
             cases: vec![CATALOG, FRESH],
             req: None,
             place: "transport",
+            says: None,
         },
     }
 }
@@ -261,7 +323,9 @@ fn prove(
         }
         let name = &record.name;
         let hit = findings.iter().any(|f| {
-            want.req.is_none_or(|r| f.req == r) && f.place.to_string().contains(want.place)
+            want.req.is_none_or(|r| f.req == r)
+                && f.place.to_string().contains(want.place)
+                && want.says.is_none_or(|w| f.message.contains(w))
         });
         if !hit {
             return Err(format!(

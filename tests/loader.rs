@@ -248,3 +248,34 @@ fn snapshot_tables_are_checked() {
         "{e}"
     );
 }
+
+#[test]
+fn session_pair_and_other_session_go_together() {
+    // `other-session` values need `session = "pair"` …
+    let e = one_error(&GOOD.replace("csrf-token = \"wrong\"", "csrf-token = \"other-session\""));
+    assert!(e.message.contains("needs `session = \"pair\"`"), "{e}");
+    assert_eq!(e.line, 7, "{e}");
+    // … a pair must use the other session …
+    let e = one_error(&GOOD.replace("session = \"valid\"", "session = \"pair\""));
+    assert!(
+        e.message.contains("the second session is never used"),
+        "{e}"
+    );
+    // … and `other-session` only goes with a pair.
+    let e = one_error(&GOOD.replace(
+        "csrf-token = \"wrong\"",
+        "csrf-token = \"wrong\"\nother-session = \"ended\"",
+    ));
+    assert!(
+        e.message.contains("only goes with `session = \"pair\"`"),
+        "{e}"
+    );
+    // Together they load.
+    let ok = GOOD
+        .replace(
+            "session = \"valid\"",
+            "session = \"pair\"\nother-session = \"ended\"",
+        )
+        .replace("csrf-token = \"wrong\"", "cookie = \"other-session\"");
+    assert!(load_one(&ok).is_ok(), "{ok}");
+}

@@ -44,6 +44,15 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
     if !expect.status.contains(&resp.status) {
         let allowed: Vec<String> = expect.status.iter().map(u16::to_string).collect();
         let mut message = "unexpected status".to_owned();
+        if let (Some(what), true) = (
+            case.foreign_credentials(),
+            (200..300).contains(&resp.status),
+        ) {
+            message = format!(
+                "SECURITY: the server accepted {what} under session B's id; one user could act \
+                 with another user's session"
+            );
+        }
         if !DOCUMENTED_STATUSES.contains(&resp.status) {
             message.push_str(" (not one the documentation gives: REQ-STATUS-1)");
         }

@@ -49,12 +49,19 @@ pub enum SessionUse {
     /// Neither token nor cookie, under the id of a live session opened for
     /// the case (the features endpoint: no session at all).
     None,
+    /// Two sessions opened for the case: the path names the second; a
+    /// header set to `other-session` carries the first one's value
+    /// (session isolation: another session's credentials must not work).
+    Pair,
 }
 
 impl SessionUse {
     /// True when the case must open a session of its own (needs credentials).
     pub fn needs_login(self) -> bool {
-        matches!(self, SessionUse::Fresh | SessionUse::Ended)
+        matches!(
+            self,
+            SessionUse::Fresh | SessionUse::Ended | SessionUse::Pair
+        )
     }
 }
 
@@ -69,6 +76,19 @@ pub enum HeaderUse {
     Omit,
     /// Send a well-formed value that belongs to no session.
     Wrong,
+    /// Send the value of the other session (`session = "pair"` only).
+    OtherSession,
+}
+
+/// The state of the other session of a `session = "pair"` case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OtherSession {
+    /// Live while the request is made.
+    #[default]
+    Live,
+    /// Ended (`DELETE /icws/{id}/connection`) before the request.
+    Ended,
 }
 
 /// The media type class a body must declare.
@@ -113,10 +133,9 @@ struct RawSnapshot {
 struct RawRequest {
     endpoint: Endpoint,
     session: Spanned<SessionUse>,
-    #[serde(default)]
-    csrf_token: HeaderUse,
-    #[serde(default)]
-    cookie: HeaderUse,
+    csrf_token: Option<Spanned<HeaderUse>>,
+    cookie: Option<Spanned<HeaderUse>>,
+    other_session: Option<Spanned<OtherSession>>,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +251,8 @@ pub struct Case {
     pub csrf_token: HeaderUse,
     /// The Cookie header.
     pub cookie: HeaderUse,
+    /// With `session = "pair"`: whether the other session is live or ended.
+    pub other_session: OtherSession,
     /// The expectations.
     pub expect: Expect,
     /// Compare the normalized 200 body with a stored snapshot (when the run
@@ -254,6 +275,26 @@ impl Problems<'_> {
 }
 
 impl Case {
+    /// For a `session = "pair"` case: which credentials of the other session
+    /// (A) it sends under the second session's (B's) id, in words, without
+    /// any value. `None` for other cases.
+    pub fn foreign_credentials(&self) -> Option<String> {
+        if self.session != SessionUse::Pair {
+            return None;
+        }
+        let of = match self.other_session {
+            OtherSession::Live => "another live session (A)",
+            OtherSession::Ended => "a session that was ended (A)",
+        };
+        let other = HeaderUse::OtherSession;
+        Some(match (self.csrf_token == other, self.cookie == other) {
+            (true, true) => format!("the CSRF token and the session cookie of {of}"),
+            (true, false) => format!("the CSRF token of {of}, with session B's own cookie"),
+            (false, true) => format!("the session cookie of {of}, with session B's own token"),
+            (false, false) => return None,
+        })
+    }
+
     /// True when the case's request could harm the session it uses: a wrong
     /// or missing token or cookie, or its credentials under another session
     /// id. A hardened server may end the session on such a request, so the
@@ -266,7 +307,7 @@ impl Case {
             SessionUse::Valid => {
                 self.csrf_token != HeaderUse::Send || self.cookie != HeaderUse::Send
             }
-            SessionUse::Fresh | SessionUse::Ended => false,
+            SessionUse::Fresh | SessionUse::Ended | SessionUse::Pair => false,
         }
     }
 }
@@ -316,6 +357,7 @@ pub fn parse_case(
             "`request.session`: the features endpoint takes no session; use \"none\"".into(),
         );
     }
+    session_combination(&raw.request, &mut p);
     let headers = header_expectations(raw.expect.headers, &mut p);
     let snapshot = raw
         .snapshot
@@ -333,8 +375,21 @@ pub fn parse_case(
         tags: raw.tags,
         endpoint: raw.request.endpoint,
         session: raw.request.session.into_inner(),
-        csrf_token: raw.request.csrf_token,
-        cookie: raw.request.cookie,
+        csrf_token: raw
+            .request
+            .csrf_token
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
+        cookie: raw
+            .request
+            .cookie
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
+        other_session: raw
+            .request
+            .other_session
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
         expect: Expect {
             status,
             schema: raw.expect.schema.map(Spanned::into_inner),
@@ -350,6 +405,37 @@ pub fn parse_case(
         },
         snapshot,
     })
+}
+
+/// `other-session` values, `session = "pair"` and `other-session = …` go
+/// together: each needs the others.
+fn session_combination(r: &RawRequest, p: &mut Problems) {
+    let pair = *r.session.get_ref() == SessionUse::Pair;
+    let mut uses_other = false;
+    for (key, h) in [("csrf-token", &r.csrf_token), ("cookie", &r.cookie)] {
+        let Some(h) = h else { continue };
+        if *h.get_ref() == HeaderUse::OtherSession {
+            uses_other = true;
+            if !pair {
+                p.at(
+                    h.span(),
+                    format!("`request.{key}` = \"other-session\" needs `session = \"pair\"` (two sessions opened for the case)"),
+                );
+            }
+        }
+    }
+    if pair && !uses_other {
+        p.at(
+            r.session.span(),
+            "`request.session` = \"pair\": set `csrf-token` or `cookie` (or both) to \"other-session\"; otherwise the second session is never used".into(),
+        );
+    }
+    if let (Some(o), false) = (&r.other_session, pair) {
+        p.at(
+            o.span(),
+            "`request.other-session` only goes with `session = \"pair\"`".into(),
+        );
+    }
 }
 
 /// `reqs`: not empty, every id known.

@@ -76,6 +76,18 @@ pub enum Fault {
     AnySessionAccepted,
     /// An ended session is still accepted.
     EndedSessionAccepted,
+    /// The CSRF token is checked against every live session, not the one
+    /// the path names.
+    TokenOfAnySession,
+    /// The session cookie is checked against every live session, not the
+    /// one the path names.
+    CookieOfAnySession,
+    /// The token and cookie must belong to one live session, but the path's
+    /// session id is not looked at.
+    PathIdIgnored,
+    /// An ended session's token and cookie still work under another live
+    /// session's id.
+    EndedCredentialsAcceptedElsewhere,
     /// Feature `status` missing from the feature list.
     FeatureMissing,
     /// The status-messages response never finishes.
@@ -132,6 +144,13 @@ const SIMPLE: &[(Fault, &str)] = &[
     (Fault::CookieNotChecked, "cookie-not-checked"),
     (Fault::AnySessionAccepted, "any-session-accepted"),
     (Fault::EndedSessionAccepted, "ended-session-accepted"),
+    (Fault::TokenOfAnySession, "token-of-any-session"),
+    (Fault::CookieOfAnySession, "cookie-of-any-session"),
+    (Fault::PathIdIgnored, "path-id-ignored"),
+    (
+        Fault::EndedCredentialsAcceptedElsewhere,
+        "ended-credentials-accepted-elsewhere",
+    ),
     (Fault::FeatureMissing, "feature-missing"),
     (Fault::NeverFinishes, "never-finishes"),
     (Fault::DropMidBody, "drop-mid-body"),
@@ -191,6 +210,10 @@ impl Fault {
             CookieNotChecked => vec!["REQ-REQ-4"],
             AnySessionAccepted => vec!["REQ-REQ-2"],
             EndedSessionAccepted => vec!["REQ-401-1"],
+            TokenOfAnySession => vec!["REQ-REQ-3"],
+            CookieOfAnySession => vec!["REQ-REQ-4"],
+            PathIdIgnored => vec!["REQ-REQ-2"],
+            EndedCredentialsAcceptedElsewhere => vec!["REQ-401-1"],
             FeatureMissing => vec!["SES-FEAT-1"],
             NeverFinishes | DropMidBody => vec!["REQ-200-1"],
         }

@@ -617,7 +617,7 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     let cookie_checked = !state.fault(Fault::CookieNotChecked);
     let now = Instant::now();
     let idle = state.config.session_idle;
-    let remember = state.fault(Fault::EndedSessionAccepted);
+    let remember = remembers_ended(state);
     // A hardened server ends the session a CSRF check failed for.
     let csrf_failed = || {
         if state.has(Profile::CsrfEndsSession) {
@@ -668,7 +668,27 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
             "The session is not valid or has expired.",
         )));
     }
+    // Faults that check the credentials against the wrong session.
+    if state.fault(Fault::PathIdIgnored) || state.fault(Fault::EndedCredentialsAcceptedElsewhere) {
+        let mut store = state.sessions();
+        let path_live = store.get_live(sid, now, idle).is_some();
+        let ended_too = state.fault(Fault::EndedCredentialsAcceptedElsewhere);
+        let pair_ok = token.is_some_and(|t| store.find_by_pair(t, &cookies, ended_too).is_some());
+        drop(store);
+        return if pair_ok && (path_live || !ended_too) {
+            Ok(())
+        } else {
+            Err(Box::new(unauthorized(
+                "error.request.accessDenied",
+                "The session is not valid or has expired.",
+            )))
+        };
+    }
     let mut store = state.sessions();
+    let any_token = token.is_some_and(|t| store.find_by_token(t).is_some());
+    let any_cookie = cookies
+        .iter()
+        .any(|(n, v)| store.find_by_cookie(n, v).is_some());
     let rec = match store.get_live(sid, now, idle) {
         Some(r) => Some(r.clone()),
         None if remember => store.get_ended(sid).cloned(),
@@ -684,18 +704,26 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
             "The session is not valid or has expired.",
         )));
     };
-    if token_checked && token != Some(rec.token.as_str()) {
+    let token_ok = if state.fault(Fault::TokenOfAnySession) {
+        any_token
+    } else {
+        token == Some(rec.token.as_str())
+    };
+    if token_checked && !token_ok {
         csrf_failed();
         return Err(Box::new(unauthorized(
             "error.request.accessDenied",
             "The session token is not valid.",
         )));
     }
-    if cookie_checked
-        && !cookies
+    let cookie_ok = if state.fault(Fault::CookieOfAnySession) {
+        any_cookie
+    } else {
+        cookies
             .iter()
             .any(|(n, v)| *n == rec.cookie_name && *v == rec.cookie_value)
-    {
+    };
+    if cookie_checked && !cookie_ok {
         return Err(Box::new(unauthorized(
             "error.request.accessDenied.cookie.invalid",
             "The session cookie is not valid.",
@@ -705,6 +733,12 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
         r.last_used = now;
     }
     Ok(())
+}
+
+/// Ended sessions are remembered only for the faults that accept them.
+fn remembers_ended(state: &Inner) -> bool {
+    state.fault(Fault::EndedSessionAccepted)
+        || state.fault(Fault::EndedCredentialsAcceptedElsewhere)
 }
 
 /// `/icws/{sid}/status/status-messages` — or, under fault `wrong-path`,
@@ -831,9 +865,7 @@ async fn disconnect(
     if let Err(resp) = authorize(&state, &sid, &headers) {
         return *resp;
     }
-    state
-        .sessions()
-        .end(&sid, state.fault(Fault::EndedSessionAccepted));
+    state.sessions().end(&sid, remembers_ended(&state));
     if !state.has(Profile::Delete200) {
         return StatusCode::NO_CONTENT.into_response();
     }

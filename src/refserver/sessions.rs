@@ -71,6 +71,30 @@ impl Store {
         self.live.values().find(|r| r.token == token)
     }
 
+    /// Any live session holding the cookie pair (`name`, `value`).
+    pub fn find_by_cookie(&self, name: &str, value: &str) -> Option<&Rec> {
+        self.live
+            .values()
+            .find(|r| r.cookie_name == name && r.cookie_value == value)
+    }
+
+    /// Any session, live or remembered ended, whose token is `token` and
+    /// whose cookie is among `cookies`.
+    pub fn find_by_pair(
+        &self,
+        token: &str,
+        cookies: &[(String, String)],
+        include_ended: bool,
+    ) -> Option<&Rec> {
+        let ended = self.ended.iter().map(|(_, r)| r).filter(|_| include_ended);
+        self.live.values().chain(ended).find(|r| {
+            r.token == token
+                && cookies
+                    .iter()
+                    .any(|(n, v)| *n == r.cookie_name && *v == r.cookie_value)
+        })
+    }
+
     /// Ends `sid`: frees it, and remembers it (bounded) when `remember`.
     pub fn end(&mut self, sid: &str, remember: bool) {
         if let Some(rec) = self.live.remove(sid) {

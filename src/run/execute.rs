@@ -10,7 +10,7 @@ use reqwest::Method;
 use super::client::{CSRF_HEADER, Exchange, Request, Sent};
 use super::session::{self, Credentials, Session, SessionCookie, SessionError, encode_segment};
 use super::target::{Target, TargetError};
-use crate::load::case::{Case, Endpoint, HeaderUse, SessionUse};
+use crate::load::case::{Case, Endpoint, HeaderUse, OtherSession, SessionUse};
 use crate::secret::{Redactor, Secret};
 
 /// The CSRF token sent by `csrf-token = "wrong"` (belongs to no session).
@@ -208,6 +208,35 @@ impl Runner {
                 }
             }
         }
+        // Session isolation: a second session, whose credentials the case
+        // sends under the first one's id.
+        let other = match (case.session, &self.credentials) {
+            (SessionUse::Pair, Some(creds)) => {
+                match session::connect(&self.target, creds, &self.accept_language, &self.redactor)
+                    .await
+                {
+                    Ok(a) => Some(a),
+                    Err(e) => {
+                        return setup_failed(
+                            primary,
+                            "could not open the second session for this case",
+                            e,
+                        );
+                    }
+                }
+            }
+            _ => None,
+        };
+        let other_live = case.other_session == OtherSession::Live;
+        if let (Some(a), false) = (&other, other_live) {
+            if let Err(e) = session::disconnect(&self.target, a).await {
+                return setup_failed(
+                    primary,
+                    "DELETE /icws/{sessionId}/connection did not end the other session",
+                    e,
+                );
+            }
+        }
         let session = own.as_ref().unwrap_or(&self.session);
         let session_id = match case.session {
             SessionUse::Unknown => UNKNOWN_SESSION_ID.to_owned(),
@@ -215,17 +244,27 @@ impl Runner {
         };
         let exchange = self
             .target
-            .send(request_for(case, session, &session_id, &self.target))
+            .send(request_for(
+                case,
+                session,
+                other.as_ref(),
+                &session_id,
+                &self.target,
+            ))
             .await;
         let mut warnings = Vec::new();
         if case.session != SessionUse::Ended {
             if let Some(s) = &own {
                 let ended = session::disconnect(&self.target, s).await;
-                // After wrong credentials a server may have ended it already.
-                if let (Err(e), false) = (ended, harms) {
+                // After wrong or foreign credentials a server may have ended
+                // it already.
+                if let (Err(e), false) = (ended, harms || other.is_some()) {
                     warnings.push(format!("{}: could not end its session: {e}", case.name));
                 }
             }
+        }
+        if let (Some(a), true) = (&other, other_live) {
+            let _ = session::disconnect(&self.target, a).await;
         }
         Outcome::Done {
             exchange,
@@ -244,8 +283,15 @@ fn setup_failed(req: &'static str, what: &'static str, e: SessionError) -> Outco
 }
 
 /// The status-messages request a case makes with `session`: the path with
-/// `session_id`, and the token and cookies as the case says.
-pub fn request_for(case: &Case, session: &Session, session_id: &str, target: &Target) -> Request {
+/// `session_id`, and the token and cookies as the case says (`other`: the
+/// second session of a `session = "pair"` case).
+pub fn request_for(
+    case: &Case,
+    session: &Session,
+    other: Option<&Session>,
+    session_id: &str,
+    target: &Target,
+) -> Request {
     let path = format!(
         "/icws/{}/status/status-messages",
         encode_segment(session_id)
@@ -255,17 +301,21 @@ pub fn request_for(case: &Case, session: &Session, session_id: &str, target: &Ta
     if case.session == SessionUse::None {
         return req;
     }
+    // The loader allows `other-session` only where `other` exists.
+    let other = other.unwrap_or(session);
     match case.csrf_token {
         HeaderUse::Send => req = req.header(CSRF_HEADER, Sent::Secret(session.token.clone())),
+        HeaderUse::OtherSession => req = req.header(CSRF_HEADER, Sent::Secret(other.token.clone())),
         HeaderUse::Wrong => req = req.header(CSRF_HEADER, Sent::Plain(WRONG_TOKEN.into())),
         HeaderUse::Omit => {}
     }
     let cookie = match case.cookie {
-        HeaderUse::Send => SessionCookie::Send,
-        HeaderUse::Omit => SessionCookie::Omit,
-        HeaderUse::Wrong => SessionCookie::Replace(WRONG_COOKIE),
+        HeaderUse::Send => session.cookie_header(&url, SessionCookie::Send),
+        HeaderUse::OtherSession => other.cookie_header(&url, SessionCookie::Send),
+        HeaderUse::Omit => session.cookie_header(&url, SessionCookie::Omit),
+        HeaderUse::Wrong => session.cookie_header(&url, SessionCookie::Replace(WRONG_COOKIE)),
     };
-    if let Some(c) = session.cookie_header(&url, cookie) {
+    if let Some(c) = cookie {
         req = req.header("Cookie", c);
     }
     req
