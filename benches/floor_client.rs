@@ -1,6 +1,7 @@
 //! The floor for the whole-run benchmark: the same HTTP requests the shipped
-//! suite makes (login; features; the catalogue; four auth variants; unknown,
-//! missing and fresh sessions; an ended session; logout), against the same
+//! suite makes (login; features; the catalogue; each case that sends wrong
+//! credentials on a session of its own; fresh and ended sessions; the four
+//! two-session isolation cases; logouts), against the same
 //! embedded reference server, with a bare reqwest client and no checking,
 //! cases concurrently as the suite runs them. `benches/whole-run.sh` times it
 //! next to `icws-conformance`.
@@ -66,6 +67,7 @@ async fn logout(c: &Client, base: &str, s: &S) {
 }
 
 fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -98,17 +100,44 @@ fn main() {
             logout(c2, b, &e).await;
             get(c2, b, &e.id, Some(&e.token), Some(&e.cookie)).await;
         };
+        // A case that sends wrong credentials gets a session of its own.
+        let own = |token: Option<&'static str>, cookie: Option<&'static str>, id: Option<&'static str>| async move {
+            let o = login(c2, b).await;
+            let token = token.map_or(Some(o.token.clone()), |t| (!t.is_empty()).then(|| t.to_owned()));
+            let cookie = cookie.map_or(Some(o.cookie.clone()), |k| (!k.is_empty()).then(|| k.to_owned()));
+            get(c2, b, id.unwrap_or(&o.id), token.as_deref(), cookie.as_deref()).await;
+            logout(c2, b, &o).await;
+        };
+        // Two sessions: A's credentials under B's id.
+        let pair = |token_of_a: bool, cookie_of_a: bool, end_a: bool| async move {
+            let a = login(c2, b).await;
+            let bb = login(c2, b).await;
+            if end_a {
+                logout(c2, b, &a).await;
+            }
+            let token = if token_of_a { &a.token } else { &bb.token };
+            let cookie = if cookie_of_a { &a.cookie } else { &bb.cookie };
+            get(c2, b, &bb.id, Some(token), Some(cookie)).await;
+            logout(c2, b, &bb).await;
+            if !end_a {
+                logout(c2, b, &a).await;
+            }
+        };
         tokio::join!(
             features,
             get(c2, b, &s.id, Some(&s.token), Some(&s.cookie)),
-            get(c2, b, &s.id, None, Some(&s.cookie)),
-            get(c2, b, &s.id, Some("wrong"), Some(&s.cookie)),
-            get(c2, b, &s.id, Some(&s.token), None),
-            get(c2, b, &s.id, Some(&s.token), Some("icws_0=wrong")),
-            get(c2, b, "0000000000", Some(&s.token), Some(&s.cookie)),
-            get(c2, b, "0000000000", None, None),
+            own(Some(""), None, None),
+            own(Some("wrong"), None, None),
+            own(None, Some(""), None),
+            own(None, Some("icws_0=wrong"), None),
+            own(None, None, Some("0000000000")),
+            own(Some(""), Some(""), None),
             fresh,
             ended,
+            pair(true, false, false),
+            pair(false, true, false),
+            pair(true, true, false),
+            pair(true, true, true),
         );
         logout(&c, &base, &s).await;
     });

@@ -132,6 +132,12 @@ pub const REQUIREMENTS: &[Requirement] = &[
         title: "a JSON body is declared as JSON (application/json or application/…+json); \
                 real clients need application/vnd.inin.icws+json",
     },
+    Requirement {
+        id: "POL-JSON-1",
+        source: Source::Policy,
+        title: "a JSON object names each member once (RFC 8259 §4: parsers disagree on \
+                which of two values counts); an interop warning",
+    },
 ];
 
 /// The status codes the documentation gives for this resource (REQ-STATUS-1).

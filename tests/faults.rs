@@ -66,6 +66,9 @@ struct Expected {
     /// ...and, for session isolation, says in words whose credential was
     /// accepted (the message contains this).
     says: Option<&'static str>,
+    /// The rule is interop-level: the cases fail under `--strict` only (and
+    /// no case fails without it).
+    strict: bool,
 }
 
 fn exp(cases: &[&'static str], req: &'static str, place: &'static str) -> Expected {
@@ -74,6 +77,7 @@ fn exp(cases: &[&'static str], req: &'static str, place: &'static str) -> Expect
         req: Some(req),
         place,
         says: None,
+        strict: false,
     }
 }
 
@@ -101,6 +105,7 @@ fn expected(f: Fault) -> Expected {
                 format!("body /statusMessageList/3/{}", PROPERTIES[i]).into_boxed_str(),
             ),
             says: None,
+            strict: false,
         },
         ListUnderHeadingName => exp(&[CATALOG], "REQ-200-1", "body /statusMessageList"),
         BareArray => exp(&[CATALOG], "REQ-200-1", "body"),
@@ -130,8 +135,13 @@ fn expected(f: Fault) -> Expected {
             req: None,
             place: "body",
             says: None,
+            strict: false,
         },
         HtmlMediaType => exp(&[CATALOG, FRESH], "POL-MEDIA-1", "header Content-Type"),
+        DuplicateKey => Expected {
+            strict: true,
+            ..exp(&[CATALOG, FRESH], "POL-JSON-1", "body /statusMessageList/0/canHaveDate")
+        },
         WrongPath => {
             let mut all = ERROR_CASES.to_vec();
             all.extend([CATALOG, FRESH]);
@@ -140,6 +150,7 @@ fn expected(f: Fault) -> Expected {
                 req: None,
                 place: "status",
                 says: None,
+                strict: false,
             }
         }
         Status500 | Status410 => Expected {
@@ -147,6 +158,7 @@ fn expected(f: Fault) -> Expected {
             req: None,
             place: "status",
             says: None,
+            strict: false,
         },
         Status500Bare => exp(&[CATALOG, FRESH], "REQ-500-1", "body"),
         Status410Bare => exp(&[CATALOG, FRESH], "REQ-410-1", "body"),
@@ -158,6 +170,7 @@ fn expected(f: Fault) -> Expected {
             req: None,
             place: "status",
             says: None,
+            strict: false,
         },
         ErrorWithoutMessage | ErrorMessageNotString => {
             exp(ERROR_CASES, "REQ-ERR-1", "body /message")
@@ -172,6 +185,7 @@ fn expected(f: Fault) -> Expected {
             req: None,
             place: "status",
             says: None,
+            strict: false,
         },
         CookieNotChecked => Expected {
             cases: vec![
@@ -182,6 +196,7 @@ fn expected(f: Fault) -> Expected {
             req: None,
             place: "status",
             says: None,
+            strict: false,
         },
         TokenOfAnySession => isolation(
             &["session/other-token"],
@@ -198,6 +213,7 @@ fn expected(f: Fault) -> Expected {
             req: Some("REQ-REQ-2"),
             place: "status",
             says: None,
+            strict: false,
         },
         // Two cases, whose first rules differ (REQ-401-1, REQ-REQ-2).
         EndedCredentialsAcceptedElsewhere => Expected {
@@ -220,6 +236,7 @@ fn expected(f: Fault) -> Expected {
             req: None,
             place: "transport",
             says: None,
+            strict: false,
         },
     }
 }
@@ -231,6 +248,7 @@ async fn run(
     cases: &[Case],
     schemas: &Schemas,
     fault: Option<Fault>,
+    strict: bool,
 ) -> Result<Vec<CaseRecord>, String> {
     let server = icws_refserver::spawn(Config {
         fault,
@@ -253,7 +271,10 @@ async fn run(
     let ctx = Context {
         runner,
         schemas: schemas.clone(),
-        policy: Policy::default(),
+        policy: Policy {
+            strict,
+            ..Policy::default()
+        },
         snapshots: None,
         writer: None,
     };
@@ -287,8 +308,15 @@ fn prove(
     schemas: &Schemas,
     rt: &tokio::runtime::Runtime,
 ) -> Result<(), Failed> {
-    let records = rt.block_on(run(cases, schemas, Some(fault)))?;
     let want = expected(fault);
+    if want.strict {
+        // Without --strict an interop rule fails nothing.
+        let lenient = rt.block_on(run(cases, schemas, Some(fault), false))?;
+        if let Some(r) = lenient.iter().find(|r| !failures(r).is_empty()) {
+            return Err(format!("fault {fault}: {} failed without --strict", r.name).into());
+        }
+    }
+    let records = rt.block_on(run(cases, schemas, Some(fault), want.strict))?;
     let failed: Vec<&str> = records
         .iter()
         .filter(|r| !failures(r).is_empty())
@@ -335,7 +363,7 @@ fn prove(
             .into());
         }
         snapshot.push_str(&format!("---- {name} ----\n"));
-        snapshot.push_str(&text::case_text(record, false));
+        snapshot.push_str(&text::case_text(record, want.strict));
         snapshot.push('\n');
     }
     let mut settings = insta::Settings::clone_current();
@@ -350,7 +378,7 @@ fn prove(
 }
 
 fn clean(cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
-    let records = rt.block_on(run(cases, schemas, None))?;
+    let records = rt.block_on(run(cases, schemas, None, false))?;
     for r in &records {
         if r.verdict == Verdict::Ignored {
             return Err(format!("{} was ignored: {:?}", r.name, r.reason).into());

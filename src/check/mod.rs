@@ -129,7 +129,7 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
     if !wants_json {
         return;
     }
-    let body = match parse_json(&resp.body) {
+    let (body, repeated) = match parse_json_noting_repeats(&resp.body) {
         Ok(v) => v,
         Err(why) => {
             out.push(Finding::must(
@@ -142,6 +142,18 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
             return;
         }
     };
+    for ptr in repeated {
+        out.push(
+            Finding::must(
+                "POL-JSON-1",
+                Place::Body(ptr),
+                "this member's name appears twice in its object: parsers disagree on which value counts",
+                "each name once in an object (RFC 8259 §4)",
+                "the same name again",
+            )
+            .interop(),
+        );
+    }
     if let Some(schema) = schema {
         schema.check_into(&body, out);
     }
@@ -207,6 +219,163 @@ fn has_rules(case: &Case) -> bool {
         || r.feature.is_some()
 }
 
+/// The most repeated names reported for one body.
+const MAX_DUPLICATES: usize = 100;
+
+/// [`parse_json`], in the same single pass also noting the JSON pointer of
+/// every member whose name repeats an earlier one in its object (the value
+/// keeps the last, as `serde_json` does; parsers disagree on which counts).
+pub fn parse_json_noting_repeats(body: &[u8]) -> Result<(Value, Vec<String>), String> {
+    use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
+    use std::cell::RefCell;
+
+    /// Where a value is: a linked list up to the root, read only on a find.
+    #[derive(Clone, Copy)]
+    enum Seg<'k> {
+        Root,
+        Key(&'k str),
+        Index(usize),
+    }
+    struct Path<'p> {
+        up: Option<&'p Path<'p>>,
+        seg: Seg<'p>,
+    }
+    impl Path<'_> {
+        fn pointer(&self) -> String {
+            let mut segs = Vec::new();
+            let mut at = Some(self);
+            while let Some(p) = at {
+                segs.push(p.seg);
+                at = p.up;
+            }
+            segs.iter()
+                .rev()
+                .map(|s| match s {
+                    Seg::Root => String::new(),
+                    Seg::Key(k) => format!("/{}", crate::finding::pointer_token(k)),
+                    Seg::Index(i) => format!("/{i}"),
+                })
+                .collect()
+        }
+    }
+
+    struct Key;
+    impl<'de> DeserializeSeed<'de> for Key {
+        type Value = Cow<'de, str>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Key {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a member name")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_owned()))
+        }
+    }
+
+    struct Build<'a, 'p> {
+        path: &'p Path<'p>,
+        found: &'a RefCell<Vec<String>>,
+    }
+    impl<'de> DeserializeSeed<'de> for Build<'_, '_> {
+        type Value = Value;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Build<'_, '_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(key) = map.next_key_seed(Key)? {
+                let here = Path {
+                    up: Some(self.path),
+                    seg: Seg::Key(&key),
+                };
+                if out.contains_key(key.as_ref()) && self.found.borrow().len() < MAX_DUPLICATES {
+                    self.found.borrow_mut().push(here.pointer());
+                }
+                let value = map.next_value_seed(Build {
+                    path: &here,
+                    found: self.found,
+                })?;
+                out.insert(key.into_owned(), value);
+            }
+            Ok(Value::Object(out))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            loop {
+                let here = Path {
+                    up: Some(self.path),
+                    seg: Seg::Index(out.len()),
+                };
+                match seq.next_element_seed(Build {
+                    path: &here,
+                    found: self.found,
+                })? {
+                    Some(v) => out.push(v),
+                    None => return Ok(Value::Array(out)),
+                }
+            }
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+    }
+    let found = RefCell::new(Vec::new());
+    let root = Path {
+        up: None,
+        seg: Seg::Root,
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let built = Build {
+        path: &root,
+        found: &found,
+    }
+    .deserialize(&mut de)
+    .and_then(|v| de.end().map(|()| v));
+    match built {
+        Ok(v) => Ok((v, found.into_inner())),
+        // The plain parser words the error (and finds the same one).
+        Err(_) => parse_json(body).map(|v| (v, Vec::new())),
+    }
+}
+
+/// JSON pointers of the members whose name repeats an earlier one in the
+/// same object (see [`parse_json_noting_repeats`]).
+pub fn duplicate_keys(body: &[u8]) -> Vec<String> {
+    parse_json_noting_repeats(body).map_or_else(|_| Vec::new(), |(_, d)| d)
+}
+
 /// Parses a body as JSON; the error says where and what.
 pub fn parse_json(body: &[u8]) -> Result<Value, String> {
     if body.is_empty() {
@@ -235,4 +404,17 @@ pub fn body_excerpt(body: &[u8]) -> String {
             .as_str(),
         80,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_names_are_found_with_their_pointers() {
+        let body = br#"{"a":1,"l":[{"x":1,"x":2},{"y/z":[],"y/z":{}}],"a":3}"#;
+        assert_eq!(duplicate_keys(body), ["/l/0/x", "/l/1/y~1z", "/a"]);
+        assert!(duplicate_keys(br#"{"a":{"a":1},"b":[1,2]}"#).is_empty());
+        assert!(duplicate_keys(b"not json").is_empty());
+    }
 }

@@ -42,6 +42,8 @@ pub enum Fault {
     InvalidUtf8,
     /// The JSON body declared as `text/html`.
     HtmlMediaType,
+    /// A key written twice in one object of the catalogue (same value).
+    DuplicateKey,
     /// 500 on a valid request.
     Status500,
     /// 410 on a valid request.
@@ -127,6 +129,7 @@ const SIMPLE: &[(Fault, &str)] = &[
     (Fault::TruncatedBody, "truncated-body"),
     (Fault::InvalidUtf8, "invalid-utf8"),
     (Fault::HtmlMediaType, "html-media-type"),
+    (Fault::DuplicateKey, "duplicate-key"),
     (Fault::Status500, "status-500"),
     (Fault::Status410, "status-410"),
     (Fault::Status500Bare, "status-500-bare"),
@@ -199,6 +202,7 @@ impl Fault {
             BadIconUri => vec!["REQ-MSG-iconUri"],
             BodyNotJson | TruncatedBody | InvalidUtf8 => vec!["REQ-200-1"],
             HtmlMediaType | ErrorTextPlain => vec!["POL-MEDIA-1"],
+            DuplicateKey => vec!["POL-JSON-1"],
             Status500 | Status410 => vec!["REQ-200-1"],
             Status500Bare => vec!["REQ-200-1", "REQ-500-1"],
             Status410Bare => vec!["REQ-200-1", "REQ-410-1"],

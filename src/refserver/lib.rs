@@ -831,6 +831,13 @@ async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Re
             raw(bytes, ICWS_MEDIA_TYPE)
         }
         Fault::HtmlMediaType => raw(text.into_bytes(), "text/html; charset=utf-8"),
+        // The first message's first flag, written twice: a JSON text whose
+        // meaning depends on which occurrence a parser keeps.
+        Fault::DuplicateKey => raw(
+            text.replacen("\"canHaveDate\":false", "\"canHaveDate\":false,\"canHaveDate\":false", 1)
+                .into_bytes(),
+            ICWS_MEDIA_TYPE,
+        ),
         Fault::NeverFinishes | Fault::DropMidBody => {
             let first = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) });
             let body = if fault == Fault::NeverFinishes {
