@@ -101,11 +101,24 @@ fn main() {
             get(c2, b, &e.id, Some(&e.token), Some(&e.cookie)).await;
         };
         // A case that sends wrong credentials gets a session of its own.
-        let own = |token: Option<&'static str>, cookie: Option<&'static str>, id: Option<&'static str>| async move {
+        let own = |token: Option<&'static str>,
+                   cookie: Option<&'static str>,
+                   id: Option<&'static str>| async move {
             let o = login(c2, b).await;
-            let token = token.map_or(Some(o.token.clone()), |t| (!t.is_empty()).then(|| t.to_owned()));
-            let cookie = cookie.map_or(Some(o.cookie.clone()), |k| (!k.is_empty()).then(|| k.to_owned()));
-            get(c2, b, id.unwrap_or(&o.id), token.as_deref(), cookie.as_deref()).await;
+            let token = token.map_or(Some(o.token.clone()), |t| {
+                (!t.is_empty()).then(|| t.to_owned())
+            });
+            let cookie = cookie.map_or(Some(o.cookie.clone()), |k| {
+                (!k.is_empty()).then(|| k.to_owned())
+            });
+            get(
+                c2,
+                b,
+                id.unwrap_or(&o.id),
+                token.as_deref(),
+                cookie.as_deref(),
+            )
+            .await;
             logout(c2, b, &o).await;
         };
         // Two sessions: A's credentials under B's id.

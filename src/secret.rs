@@ -84,10 +84,18 @@ impl fmt::Debug for Redactor {
     }
 }
 
-fn percent(bytes: &[u8], plus_for_space: bool, lower: bool) -> String {
+/// Characters encoders leave raw besides letters, digits and `-._~`:
+/// none (strict), JavaScript's `encodeURIComponent`, a path encoder
+/// (Python's `quote`), both, a form encoder, and `encodeURI`.
+const PERCENT_SAFE: [&str; 6] = ["", "!'()*", "/", "!'()*/", "*", ";,/?:@&=+$#!'()*"];
+
+fn percent(bytes: &[u8], safe: &str, plus_for_space: bool, lower: bool) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
     for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~')
+            || (b.is_ascii() && safe.contains(char::from(b)))
+        {
             out.push(char::from(b));
         } else if b == b' ' && plus_for_space {
             out.push('+');
@@ -102,12 +110,13 @@ fn percent(bytes: &[u8], plus_for_space: bool, lower: bool) -> String {
 
 /// The forms JSON encoders give a string: non-ASCII raw or as `\uXXXX`
 /// (lower or upper case hex), `/` raw or as `\/`, `"` and `\` as `\"`,
-/// `\\` or as `\uXXXX`; control characters as their short escapes.
+/// `\\` or as `\uXXXX`, `<`, `>`, `&` raw or as `\uXXXX` (Go's HTML-safe
+/// encoding); control characters as their short escapes.
 fn json_escaped(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     for non_ascii in 0..3 {
         for slash in [false, true] {
-            for quote_u in [false, true] {
+            for (quote_u, html_u) in [(false, false), (true, false), (false, true), (true, true)] {
                 let hex = |unit: u16| {
                     if non_ascii == 2 {
                         format!("\\u{unit:04X}")
@@ -119,6 +128,7 @@ fn json_escaped(s: &str) -> Vec<String> {
                 for c in s.chars() {
                     match c {
                         '"' | '\\' if quote_u => e.push_str(&hex(c as u16)),
+                        '<' | '>' | '&' if html_u => e.push_str(&hex(c as u16)),
                         '"' => e.push_str("\\\""),
                         '\\' => e.push_str("\\\\"),
                         '/' if slash => e.push_str("\\/"),
@@ -161,10 +171,15 @@ fn forms(secret: &str) -> Vec<String> {
     let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut out = vec![secret.to_owned()];
     out.extend(json_escaped(secret));
-    for (plus, lower) in [(false, false), (true, false), (false, true), (true, true)] {
-        out.push(percent(bytes, plus, lower));
+    for safe in PERCENT_SAFE {
+        for (plus, lower) in [(false, false), (true, false), (false, true), (true, true)] {
+            out.push(percent(bytes, safe, plus, lower));
+        }
     }
     out.extend(xml_escaped(secret));
+    // Rust's `{:?}` (`\u{301}` for a combining mark, `\"`, `\\`).
+    let debug = format!("{secret:?}");
+    out.push(debug[1..debug.len() - 1].to_owned());
     out.push(b64.encode(bytes));
     out.push(b64url.encode(bytes));
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -379,6 +394,8 @@ mod tests {
             "S3cr3t\\/Pw \\\"\\u00f6\\\" & <x>".to_owned(),
             "S3cr3t%2FPw%20%22%C3%B6%22%20%26%20%3Cx%3E".to_owned(),
             "S3cr3t%2fPw+%22%c3%b6%22+%26+%3cx%3e".to_owned(),
+            "S3cr3t/Pw%20%22%C3%B6%22%20%26%20%3Cx%3E".to_owned(),
+            "S3cr3t\\/Pw \\\"\\u00f6\\\" \\u0026 \\u003cx\\u003e".to_owned(),
             "S3cr3t/Pw &quot;ö&quot; &amp; &lt;x&gt;".to_owned(),
             b64(pw),
             b64(&format!("agent1:{pw}")),

@@ -140,7 +140,11 @@ fn expected(f: Fault) -> Expected {
         HtmlMediaType => exp(&[CATALOG, FRESH], "POL-MEDIA-1", "header Content-Type"),
         DuplicateKey => Expected {
             strict: true,
-            ..exp(&[CATALOG, FRESH], "POL-JSON-1", "body /statusMessageList/0/canHaveDate")
+            ..exp(
+                &[CATALOG, FRESH],
+                "POL-JSON-1",
+                "body /statusMessageList/0/canHaveDate",
+            )
         },
         WrongPath => {
             let mut all = ERROR_CASES.to_vec();

@@ -619,3 +619,49 @@ fn the_binary_lists_profiles_and_refuses_unknown_ones() {
         assert!(err.starts_with("error: "), "{err}");
     }
 }
+
+#[test]
+fn a_trickled_request_body_is_cut_off_too() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            header_read_timeout: Duration::from_millis(400),
+            ..Config::default()
+        },
+    );
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    s.write_all(
+        b"POST /icws/connection HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\nContent-Length: 100000\r\n\r\n",
+    )
+    .unwrap();
+    let start = Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while start.elapsed() < Duration::from_secs(5) {
+        if s.write_all(b"a").is_err() {
+            break;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+        if !answer.is_empty() {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "the trickled body held the connection for {:?}",
+        start.elapsed()
+    );
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+}

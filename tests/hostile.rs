@@ -709,3 +709,32 @@ fn a_feature_listed_only_at_login_conforms_and_one_listed_nowhere_does_not() {
     );
     assert_eq!(code, 101, "{out}");
 }
+
+#[test]
+fn another_icws_cookie_is_not_taken_for_the_session_cookie() {
+    let rt = runtime();
+    let app = refserver::app(Config::default()).layer(axum::middleware::map_response(
+        |mut r: Response| async move {
+            if r.status() == StatusCode::CREATED {
+                let own: Vec<HeaderValue> = r
+                    .headers()
+                    .get_all(header::SET_COOKIE)
+                    .iter()
+                    .cloned()
+                    .collect();
+                r.headers_mut().remove(header::SET_COOKIE);
+                r.headers_mut().append(
+                    header::SET_COOKIE,
+                    HeaderValue::from_static("icws_pref=prefvalue1234; Path=/"),
+                );
+                for v in own {
+                    r.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            r
+        },
+    ));
+    let url = rt.block_on(serve(app));
+    let (code, out, err) = run(&[], &pairs(&login_env(&url)));
+    assert_eq!(code, 0, "{out}\n{err}");
+}

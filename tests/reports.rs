@@ -212,7 +212,7 @@ fn github_annotations_and_step_summary() {
     );
     assert!(md.contains("### icws-conformance: ❌ failed"), "{md}");
     assert!(
-        md.contains("| `auth/missing-cookie` | ❌ failed | [REQ-401-2]"),
+        md.contains("| `auth/missing-cookie` | ❌ failed | \\[REQ-401-2\\]"),
         "{md}"
     );
     assert!(
@@ -222,6 +222,33 @@ fn github_annotations_and_step_summary() {
     // Without GITHUB_ACTIONS, no workflow command is printed.
     let (_, out, _) = run(&[], &pairs(&login_env(&server.base_url())));
     assert!(!out.contains("::error"), "{out}");
+
+    // Markdown and HTML a server sends are shown as text, not rendered.
+    let app = refserver::app(Config::default()).layer(axum::middleware::map_response(
+        |r: Response| async move {
+            if r.status() != 200 || r.headers().get("content-type").is_none() {
+                return r;
+            }
+            let mut r = Response::new(axum::body::Body::from(
+                "[Fix here](https://evil.example/fix) <img src=https://evil.example/p.png> **bold** `code`",
+            ));
+            *r.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            r
+        },
+    ));
+    let url = rt.block_on(serve(app));
+    let summary2 = dir.path().join("summary2.md");
+    let mut env = login_env(&url);
+    env.push(("GITHUB_ACTIONS", "true".into()));
+    env.push(("GITHUB_STEP_SUMMARY", summary2.to_str().unwrap().into()));
+    let (code, out, err) = run(&["status-messages/catalog", "--exact"], &pairs(&env));
+    assert_eq!(code, 101, "{out}\n{err}");
+    let md = std::fs::read_to_string(&summary2).unwrap();
+    assert!(md.contains("\\[Fix here\\]\\(https://evil"), "{md}");
+    assert!(md.contains("&lt;img"), "{md}");
+    assert!(!md.contains("<img") && !md.contains("](https"), "{md}");
 }
 
 #[test]

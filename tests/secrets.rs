@@ -354,3 +354,104 @@ proptest::proptest! {
         }
     }
 }
+
+/// Forms of `secret` that real encoders produce beyond the strict ones:
+/// JavaScript's encodeURIComponent and a path encoder leave some characters
+/// raw, Go's JSON escapes `<>&`, Rust's `{:?}` escapes combining marks.
+fn more_encodings(secret: &str) -> Vec<String> {
+    let pct = |safe: &str| -> String {
+        secret
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || safe.as_bytes().contains(&b)
+                {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let go: String = serde_json::to_string(secret)
+        .unwrap()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    let debug = format!("{secret:?}");
+    vec![
+        pct("!'()*"),
+        pct("/"),
+        go[1..go.len() - 1].to_owned(),
+        debug[1..debug.len() - 1].to_owned(),
+    ]
+}
+
+#[test]
+fn more_encoders_excerpts_and_scheme_less_urls_leak_nothing() {
+    use axum::extract::Request;
+    use axum::middleware::Next;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let rt = runtime();
+    for pw in [
+        "Open Sesame!now-S3CRET",
+        "pa/th secret1-S3CRET",
+        "a<b>c&d-S3CRET",
+        "Pa\u{301}ssw0rd-S3CRET",
+        "Hunter2\tS3CRET  password",
+    ] {
+        let n = Arc::new(AtomicUsize::new(0));
+        let echo = pw.to_owned();
+        let app = refserver::app(Config {
+            password: pw.into(),
+            ..Config::default()
+        })
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| {
+                let (n, echo) = (n.clone(), echo.clone());
+                async move {
+                    if !req.uri().path().ends_with("/status/status-messages") {
+                        return next.run(req).await;
+                    }
+                    let mut forms = more_encodings(&echo);
+                    forms.push(echo.clone());
+                    let i = n.fetch_add(1, Ordering::SeqCst);
+                    let form = forms[i % forms.len()].clone();
+                    // Leading spaces push the secret to where excerpts are cut.
+                    let body = format!("{}{form} tail", " ".repeat(390));
+                    (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        [("content-type", "text/plain")],
+                        body,
+                    )
+                        .into_response()
+                }
+            },
+        ));
+        let url = rt.block_on(serve(app));
+        let env = [
+            ("ICWS_BASE_URL", url.as_str()),
+            ("ICWS_USER", refserver::DEMO_USER),
+            ("ICWS_PASSWORD", pw),
+        ];
+        let (code, texts) = run_with_reports(&[], &env);
+        assert_eq!(code, 101, "{texts:?}");
+        assert_clean(pw, &texts, &more_encodings(pw));
+    }
+    // A base URL or a proxy without a scheme still hides its password.
+    for (var, value) in [
+        ("ICWS_BASE_URL", "user:url-S3CRET@127.0.0.1:1"),
+        ("ICWS_PROXY", "u:proxy-S3CRET@127.0.0.1:1"),
+    ] {
+        let mut env = vec![
+            ("ICWS_USER", "agent1"),
+            ("ICWS_PASSWORD", "zzzzzzzz"),
+            (var, value),
+        ];
+        if var == "ICWS_PROXY" {
+            env.push(("ICWS_BASE_URL", "http://127.0.0.2:1"));
+        }
+        let (code, out, err) = run(&[], &env);
+        assert_eq!(code, 2, "{out}\n{err}");
+        assert_clean(var, &[("stderr".into(), err), ("stdout".into(), out)], &[]);
+    }
+}

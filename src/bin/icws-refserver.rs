@@ -33,9 +33,9 @@ struct Args {
     #[arg(long, value_name = "NAME")]
     profile: Vec<String>,
     /// Serve a synthetic catalogue of N messages instead of the shipped 21
-    /// (for load tests and benchmarks).
-    #[arg(long, value_name = "N")]
-    catalogue_size: Option<usize>,
+    /// (for load tests and benchmarks; at most 1000000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    catalogue_size: Option<u64>,
     /// Free a session unused for SECS seconds.
     #[arg(long, value_name = "SECS", default_value_t = refserver::DEFAULT_SESSION_IDLE.as_secs())]
     session_idle: u64,
@@ -121,7 +121,7 @@ fn main() -> ExitCode {
             user: args.user,
             password: args.password,
             fault,
-            catalogue_size: args.catalogue_size,
+            catalogue_size: args.catalogue_size.and_then(|n| usize::try_from(n).ok()),
             profiles: profiles.clone(),
             session_idle: Duration::from_secs(args.session_idle),
             max_sessions: args.max_sessions,

@@ -307,7 +307,7 @@ pub fn check_icws_challenge(values: &[String]) -> Vec<Finding> {
             place(),
             "the ICWS challenge names another realm",
             "realm=\"ICWS\"",
-            format!("realm={:?}", shorten(r, SHOWN_CHARS)),
+            format!("realm=\"{}\"", shorten(r, SHOWN_CHARS)),
         )),
         None => out.push(Finding::must(
             "REQ-401-2",
@@ -325,7 +325,7 @@ pub fn check_icws_challenge(values: &[String]) -> Vec<Finding> {
             place(),
             "the ICWS challenge's location is not a URL",
             "location=\"<URL at which to authenticate>\"",
-            format!("location={:?}", shorten(l, SHOWN_CHARS)),
+            format!("location=\"{}\"", shorten(l, SHOWN_CHARS)),
         )),
         None => out.push(Finding::must(
             "REQ-401-2",

@@ -393,17 +393,23 @@ pub fn parse_json(body: &[u8]) -> Result<Value, String> {
     })
 }
 
-/// The start of a body, as text, for messages.
+/// The start of a body, as text, for messages: leading whitespace skipped,
+/// at most 80 characters, `…` where it was cut. Characters are kept as sent
+/// (never squeezed: the output gate must see a secret whole to hide it, and
+/// renders control characters escaped).
 pub fn body_excerpt(body: &[u8]) -> String {
-    let head = &body[..body.len().min(400)];
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let rest = &body[start..];
+    let head = &rest[..rest.len().min(400)];
     let text = String::from_utf8_lossy(head);
-    shorten(
-        text.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .as_str(),
-        80,
-    )
+    let mut out = shorten(&text, 80);
+    if head.len() < rest.len() && !out.ends_with('…') {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]

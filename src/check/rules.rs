@@ -79,7 +79,7 @@ pub fn unique_status_ids_into(body: &Value, out: &mut impl Extend<Finding>) {
                 format!("statusId repeats /statusMessageList/{first}/statusId ({how})"),
                 "a statusId unique under case-insensitive comparison",
                 format!(
-                    "{:?} (already {:?} at /statusMessageList/{first})",
+                    "\"{}\" (already \"{}\" at /statusMessageList/{first})",
                     shorten(id, SHOWN_CHARS),
                     shorten(first_id, SHOWN_CHARS)
                 ),
@@ -110,7 +110,7 @@ pub fn unique_system_ids_into(body: &Value, out: &mut impl Extend<Finding>) {
                 pointer(i, "systemId"),
                 format!("systemId repeats /statusMessageList/{first}/systemId"),
                 "a systemId unique across the catalogue",
-                format!("{:?}", shorten(id, SHOWN_CHARS)),
+                format!("\"{}\"", shorten(id, SHOWN_CHARS)),
             )));
         } else {
             seen.insert(id, i);

@@ -147,7 +147,8 @@ impl Schema {
                     }
                     Some(obj) => {
                         let known = owner.get("properties");
-                        let unknown = obj.keys().map(String::as_str).filter(|k| known.and_then(|p| p.get(*k)).is_none());
+                        // A hostile object may hold a million names: look at a few.
+                        let unknown = obj.keys().map(String::as_str).filter(|k| known.and_then(|p| p.get(*k)).is_none()).take(200);
                         did_you_mean(prop, unknown).replace(", did you mean", "; did the server mean")
                     }
                     None => String::new(),

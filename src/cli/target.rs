@@ -89,7 +89,13 @@ pub async fn resolve(settings: &Settings, redactor: &Redactor) -> Result<Resolve
 /// Registers the password of a URL's user info (raw and percent-decoded)
 /// and the `user:password` pair of Basic authorization.
 fn register_url_secrets(url: &str, redactor: &Redactor) {
-    let Ok(u) = url::Url::parse(url) else {
+    // Without `scheme://`, proxies and browsers read `user:pw@host` as http.
+    let parsed = if url.contains("://") {
+        url::Url::parse(url)
+    } else {
+        url::Url::parse(&format!("http://{url}"))
+    };
+    let Ok(u) = parsed else {
         return;
     };
     let Some(pw) = u.password() else {

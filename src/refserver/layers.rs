@@ -38,7 +38,29 @@ pub(crate) fn wrap(router: Router, state: &Arc<Inner>) -> Router {
     if !config.cors_origins.is_empty() {
         router = router.layer(middleware::from_fn_with_state(state.clone(), cors));
     }
-    router
+    // Outermost: a request body must arrive whole within the header-read
+    // timeout (a slowloris that trickles its body cannot hold a connection).
+    router.layer(middleware::from_fn_with_state(state.clone(), body_deadline))
+}
+
+/// The most request body bytes read (a login is a few hundred).
+pub const MAX_REQUEST_BODY: usize = 1 << 20;
+
+async fn body_deadline(
+    axum::extract::State(state): axum::extract::State<Arc<Inner>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let read = axum::body::to_bytes(body, MAX_REQUEST_BODY);
+    match tokio::time::timeout(state.config.header_read_timeout, read).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Ok(Err(_)) => axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
 }
 
 async fn slow(req: Request, next: Next) -> Response {

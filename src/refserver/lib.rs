@@ -834,8 +834,12 @@ async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Re
         // The first message's first flag, written twice: a JSON text whose
         // meaning depends on which occurrence a parser keeps.
         Fault::DuplicateKey => raw(
-            text.replacen("\"canHaveDate\":false", "\"canHaveDate\":false,\"canHaveDate\":false", 1)
-                .into_bytes(),
+            text.replacen(
+                "\"canHaveDate\":false",
+                "\"canHaveDate\":false,\"canHaveDate\":false",
+                1,
+            )
+            .into_bytes(),
             ICWS_MEDIA_TYPE,
         ),
         Fault::NeverFinishes | Fault::DropMidBody => {

@@ -61,10 +61,34 @@ pub fn github_annotations(run: &RunRecord) -> String {
     out
 }
 
+/// One table cell of Markdown from text a server may control: one line,
+/// `|` and every Markdown or HTML special character escaped, so that no link,
+/// image, emphasis or tag is rendered.
 fn md_cell(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(one_line.len() + 8);
+    for c in one_line.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text shown in a code span of a table cell: one line, no backtick (it
+/// would end the span), `|` escaped (it would end the cell).
+fn md_code(text: &str) -> String {
     text.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+        .replace('`', "'")
         .replace('|', "\\|")
 }
 
@@ -81,7 +105,7 @@ pub fn step_summary(run: &RunRecord) -> String {
     let _ = writeln!(
         out,
         "Target `{}` · {} passed · {} failed · {} ignored · {} expected failure(s) · {} unexpected pass(es) · {} flaky · {} warning(s) · {:.0} ms\n",
-        md_cell(&run.base_url),
+        md_code(&run.base_url),
         s.passed,
         s.failed,
         s.ignored,
@@ -116,7 +140,7 @@ pub fn step_summary(run: &RunRecord) -> String {
         let _ = writeln!(
             out,
             "| `{}` | {result} | {} |",
-            md_cell(&c.name),
+            md_code(&c.name),
             md_cell(&detail)
         );
     }

@@ -124,12 +124,8 @@ impl Session {
             .filter_map(|p| p.trim().split_once('='))
             .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
             .collect();
-        let session = given
-            .iter()
-            .find(|(n, _)| n.to_ascii_lowercase().starts_with("icws_"))
-            .or(given.first())
-            .map(|(n, v)| format!("{n}={v}"))
-            .unwrap_or(text.clone());
+        let pairs: Vec<String> = given.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        let session = session_cookie(&pairs, id).unwrap_or(text.clone());
         Self {
             id: id.to_owned(),
             token: Secret::new(token),
@@ -183,6 +179,23 @@ impl Session {
             shown: shown.join("; "),
         })
     }
+}
+
+/// The session cookie among `name=value` pairs: `icws_<id>` (any letter
+/// case), else the first `icws_…`, else the first pair. Another cookie
+/// that happens to start with `icws_` (a preference) is not taken for it.
+fn session_cookie(pairs: &[String], id: &str) -> Option<String> {
+    let exact = format!("icws_{id}=").to_ascii_lowercase();
+    pairs
+        .iter()
+        .find(|c| c.to_ascii_lowercase().starts_with(&exact))
+        .or_else(|| {
+            pairs
+                .iter()
+                .find(|c| c.to_ascii_lowercase().starts_with("icws_"))
+        })
+        .or(pairs.first())
+        .cloned()
 }
 
 /// Registers a cookie header value: the whole text, and each `name=value`
@@ -297,11 +310,7 @@ pub async fn connect(
     for c in &cookies {
         register_cookie(c, redactor);
     }
-    let cookie = cookies
-        .iter()
-        .find(|c| c.to_ascii_lowercase().starts_with("icws_"))
-        .or(cookies.first())
-        .cloned()
+    let cookie = session_cookie(&cookies, &id)
         .ok_or_else(|| SessionError::Incomplete("without a Set-Cookie session cookie".into()))?;
     if let Some(why) = unsendable_id(&id) {
         return Err(SessionError::Incomplete(why));

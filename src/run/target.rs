@@ -245,6 +245,13 @@ pub fn display_url(url: &str) -> String {
             let _ = u.set_password(None);
             u.to_string()
         }
+        // A URL without `scheme://` (`user:pw@host`) parses as an odd scheme:
+        // whatever precedes an `@` may be user info.
+        Ok(u) if !url.contains("://") && url.contains('@') => {
+            let _ = u;
+            url.rfind('@')
+                .map_or(url.to_owned(), |at| format!("<redacted>{}", &url[at..]))
+        }
         Ok(_) => url.to_owned(),
         Err(_) => match url.rfind('@') {
             Some(at) => format!("<redacted>{}", &url[at..]),
