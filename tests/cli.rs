@@ -179,3 +179,31 @@ fn a_given_session_runs_and_cases_needing_a_login_are_ignored_with_the_reason() 
     let (code, out, _) = run(&["status-messages/catalog"], &env);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn the_console_says_what_was_tested_and_what_broke() {
+    let rt = runtime();
+    let (code, _, err) = run(&[], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("14 case(s) checking") || err.contains("case(s) checking"),
+        "{err}"
+    );
+    assert!(
+        err.contains("against the embedded reference server (http://127.0.0.1:"),
+        "{err}"
+    );
+    assert!(err.contains("none broken"), "{err}");
+    let server = common::faulty("no-challenge", &rt);
+    let env = common::login_env(&server.base_url());
+    let (code, _, err) = run(&[], &common::pairs(&env));
+    assert_eq!(code, 101, "{err}");
+    assert!(err.contains("as user agent1"), "{err}");
+    assert!(err.contains("REQ-401-2: auth/missing-cookie"), "{err}");
+    // --list stays exactly libtest's.
+    let (_, out, err) = run(&["--list"], &[]);
+    assert!(
+        !out.contains("checking") && !err.contains("checking"),
+        "{out}{err}"
+    );
+}

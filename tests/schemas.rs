@@ -260,3 +260,25 @@ fn every_x_req_names_a_known_requirement() {
         not_json[0]
     );
 }
+
+#[test]
+fn the_features_minimum_applies_to_feature_status_only() {
+    let schemas = Schemas::shipped().unwrap();
+    let features = schemas.get("features").unwrap();
+    let body = json!({"featureInfoList": [
+        {"featureId": "status", "version": 1},
+        {"featureId": "legacy-thing", "version": 0},
+    ]});
+    assert!(
+        features.check(&body).is_empty(),
+        "{:?}",
+        features.check(&body)
+    );
+    // Status at version 0 is the rule's finding (SES-FEAT-1), not the schema's.
+    let old = json!({"featureInfoList": [{"featureId": "status", "version": 0}]});
+    assert!(features.check(&old).is_empty());
+    assert_eq!(
+        icws_conformance::check::rules::feature_advertised(&old, "status", 1).len(),
+        1
+    );
+}

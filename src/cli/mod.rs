@@ -455,6 +455,27 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
         snapshots,
         writer: Some(Arc::new(files::write_snapshot)),
     });
+    let human = !matches!(args.format, Some(libtest_mimic::FormatSetting::Json));
+    if human {
+        let who = match (
+            &ctx.runner.credentials,
+            settings.given_session.is_some() && !embedded,
+        ) {
+            (_, true) => "a given session".to_owned(),
+            (Some(c), false) => format!("user {}", c.user),
+            (None, false) => "no login".to_owned(),
+        };
+        eprintln!(
+            "{}",
+            inert(&redactor.scrub(&text::run_header(
+                env!("CARGO_PKG_VERSION"),
+                ctx.runner.target.shown(),
+                embedded,
+                &who,
+                &cases,
+            )))
+        );
+    }
     // Under GitHub Actions, nothing printed while the cases run (server text
     // in failure messages) can be taken as a workflow command.
     let stop = github_actions().then(stop_token);
@@ -504,6 +525,9 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
         eprintln!("note: {}", inert(&scrub(n)));
     }
     eprint!("{}", scrub(&text::console_summary(&record)));
+    if human {
+        eprint!("{}", scrub(&text::run_footer(&record)));
+    }
     // A session the run needs could not be opened: the run could not do its
     // job, which is not a verdict on the server (exit 2, not 101).
     for c in &record.cases {

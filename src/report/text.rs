@@ -75,6 +75,62 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
     out
 }
 
+/// The line before the cases: what is tested, against what, as whom.
+pub fn run_header(
+    version: &str,
+    target: &str,
+    embedded: bool,
+    who: &str,
+    cases: &[crate::load::case::Case],
+) -> String {
+    let mut reqs: Vec<&str> = cases.iter().flat_map(|c| c.reqs.iter().copied()).collect();
+    reqs.sort_unstable();
+    reqs.dedup();
+    let target = if embedded {
+        format!("the embedded reference server ({target})")
+    } else {
+        target.to_owned()
+    };
+    format!(
+        "icws-conformance {version}: {} case(s) checking {} requirement(s) of GET \
+         /icws/{{sessionId}}/status/status-messages against {target}, as {who}",
+        cases.len(),
+        reqs.len()
+    )
+}
+
+/// The block after the cases: which requirements were checked and which
+/// were broken, by which cases.
+pub fn run_footer(run: &RunRecord) -> String {
+    let mut checked: Vec<&str> = run
+        .cases
+        .iter()
+        .filter(|c| c.verdict != Verdict::Ignored)
+        .flat_map(|c| c.reqs.iter().copied())
+        .collect();
+    checked.sort_unstable();
+    checked.dedup();
+    let mut broken: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for c in &run.cases {
+        for f in c.failing_findings() {
+            let cases = broken.entry(f.req).or_default();
+            if !cases.contains(&c.name.as_str()) {
+                cases.push(&c.name);
+            }
+        }
+    }
+    let mut out = format!("\nchecked {} requirement(s)", checked.len());
+    if broken.is_empty() {
+        out.push_str("; none broken\n");
+        return out;
+    }
+    let _ = writeln!(out, "; broken: {}", broken.len());
+    for (req, cases) in broken {
+        let _ = writeln!(out, "  {req}: {}", cases.join(", "));
+    }
+    out
+}
+
 /// What libtest prints for a case that fails the run (`None`: it does not):
 /// its findings, or why a baseline entry that passes fails under
 /// `--strict-baseline`.
