@@ -224,19 +224,26 @@ fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
     false
 }
 
-#[test]
-fn a_slowloris_is_cut_off_by_the_header_read_timeout() {
-    let rt = runtime();
+/// A server with a 400 ms header-read timeout, and a connection to it that
+/// reads with a short timeout (for clients that send a byte at a time).
+fn slow_connection(rt: &tokio::runtime::Runtime) -> (refserver::Running, TcpStream) {
     let server = start(
-        &rt,
+        rt,
         Config {
             header_read_timeout: Duration::from_millis(400),
             ..Config::default()
         },
     );
-    let mut s = TcpStream::connect(server.addr).unwrap();
+    let s = TcpStream::connect(server.addr).unwrap();
     s.set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
+    (server, s)
+}
+
+#[test]
+fn a_slowloris_is_cut_off_by_the_header_read_timeout() {
+    let rt = runtime();
+    let (_server, mut s) = slow_connection(&rt);
     let head =
         b"GET /icws/connection/features HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
     let start = Instant::now();
@@ -623,16 +630,7 @@ fn the_binary_lists_profiles_and_refuses_unknown_ones() {
 #[test]
 fn a_trickled_request_body_is_cut_off_too() {
     let rt = runtime();
-    let server = start(
-        &rt,
-        Config {
-            header_read_timeout: Duration::from_millis(400),
-            ..Config::default()
-        },
-    );
-    let mut s = TcpStream::connect(server.addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
+    let (_server, mut s) = slow_connection(&rt);
     s.write_all(
         b"POST /icws/connection HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\nContent-Length: 100000\r\n\r\n",
     )
