@@ -182,6 +182,9 @@ fn forms(secret: &str) -> Vec<String> {
     out.push(debug[1..debug.len() - 1].to_owned());
     out.push(b64.encode(bytes));
     out.push(b64url.encode(bytes));
+    // A server may echo a token with its letters' case changed.
+    out.push(secret.to_uppercase());
+    out.push(secret.to_lowercase());
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     out.push(hex.to_ascii_uppercase());
     out.push(hex);

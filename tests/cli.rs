@@ -43,7 +43,7 @@ fn broken_server_exits_101_naming_rule_and_place() {
     let (code, out, err) = run(&[], &env);
     assert_eq!(code, 101, "{out}\n{err}");
     assert!(
-        out.contains("test status-messages/catalog ... FAILED"),
+        common::line_of(&out, "status-messages/catalog").ends_with("FAILED"),
         "{out}"
     );
     assert!(
@@ -206,4 +206,22 @@ fn the_console_says_what_was_tested_and_what_broke() {
         !out.contains("checking") && !err.contains("checking"),
         "{out}{err}"
     );
+}
+
+#[test]
+fn a_selection_whose_every_case_is_ignored_tests_nothing_and_says_so() {
+    let rt = runtime();
+    let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
+    let url = server.base_url();
+    let s = common::open_session(&url, &rt);
+    let env = [
+        ("ICWS_BASE_URL", url.as_str()),
+        ("ICWS_SESSION_ID", s.id.as_str()),
+        ("ICWS_CSRF_TOKEN", s.token.expose()),
+        ("ICWS_COOKIE", s.cookie.expose()),
+    ];
+    let (code, out, err) = run(&["--tag", "isolation"], &env);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("every selected case was ignored"), "{err}");
+    assert!(out.contains("needs two sessions of its own"), "{out}");
 }

@@ -38,6 +38,7 @@ const ANSWERED_401: &[&str] = &[
     "session/other-cookie",
     "session/other-id",
     "session/other-token",
+    "session/other-token-both-cookies",
     "session/unknown-id",
 ];
 /// Every case whose request gets an error answer.
@@ -52,6 +53,7 @@ const ERROR_CASES: &[&str] = &[
     "session/other-cookie",
     "session/other-id",
     "session/other-token",
+    "session/other-token-both-cookies",
     "session/unknown-id",
 ];
 
@@ -185,6 +187,7 @@ fn expected(f: Fault) -> Expected {
                 "auth/missing-token",
                 "auth/wrong-token",
                 "session/other-token",
+                "session/other-token-both-cookies",
             ],
             req: None,
             place: "status",
@@ -203,9 +206,19 @@ fn expected(f: Fault) -> Expected {
             strict: false,
         },
         TokenOfAnySession => isolation(
-            &["session/other-token"],
+            &["session/other-token", "session/other-token-both-cookies"],
             "REQ-REQ-3",
             "the CSRF token of another live session (A)",
+        ),
+        CookieValueOfAnySession => isolation(
+            &["session/other-cookie"],
+            "REQ-REQ-4",
+            "the session cookie of another live session (A) (under its own name and under B's)",
+        ),
+        TokenWithItsOwnCookie => isolation(
+            &["session/other-token-both-cookies"],
+            "REQ-REQ-3",
+            "sent beside B's own",
         ),
         CookieOfAnySession => isolation(
             &["session/other-cookie"],
@@ -213,8 +226,13 @@ fn expected(f: Fault) -> Expected {
             "the session cookie of another live session (A)",
         ),
         PathIdIgnored => Expected {
-            cases: vec!["session/other-id", "session/unknown-id"],
-            req: Some("REQ-REQ-2"),
+            cases: vec![
+                "session/other-id",
+                "session/other-token-both-cookies",
+                "session/unknown-id",
+            ],
+            // Three cases whose first rules differ; each fails at the status.
+            req: None,
             place: "status",
             says: None,
             strict: false,
@@ -223,7 +241,11 @@ fn expected(f: Fault) -> Expected {
         EndedCredentialsAcceptedElsewhere => Expected {
             req: None,
             ..isolation(
-                &["session/ended-other", "session/other-id"],
+                &[
+                    "session/ended-other",
+                    "session/other-id",
+                    "session/other-token-both-cookies",
+                ],
                 "REQ-401-1",
                 "under session B's id",
             )

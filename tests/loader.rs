@@ -279,3 +279,25 @@ fn session_pair_and_other_session_go_together() {
         .replace("csrf-token = \"wrong\"", "cookie = \"other-session\"");
     assert!(load_one(&ok).is_ok(), "{ok}");
 }
+
+#[test]
+fn refused_credentials_may_not_be_allowed_to_pass_and_both_sessions_is_for_cookies() {
+    let pair = GOOD
+        .replace("session = \"valid\"", "session = \"pair\"")
+        .replace("csrf-token = \"wrong\"", "csrf-token = \"other-session\"");
+    let e = one_error(&pair.replace("status = [401]", "status = [200, 401]"));
+    assert!(e.message.contains("must be refused"), "{e}");
+    let e = one_error(&pair.replace(
+        "csrf-token = \"other-session\"",
+        "csrf-token = \"both-sessions\"",
+    ));
+    assert!(
+        e.message.contains("\"both-sessions\" is for `cookie`"),
+        "{e}"
+    );
+    let ok = pair.replace(
+        "csrf-token = \"other-session\"",
+        "cookie = \"both-sessions\"",
+    );
+    assert!(load_one(&ok).is_ok(), "{ok}");
+}

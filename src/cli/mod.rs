@@ -21,7 +21,7 @@ use crate::gate::baseline::{self, Baseline};
 use crate::gate::{Policy, snapshot};
 use crate::load::{self, Case, Schemas};
 use crate::pipeline::{self, Context};
-use crate::report::record::RunRecord;
+use crate::report::record::{RunRecord, Verdict};
 use crate::report::{coverage, github, json, junit, text};
 use crate::run::execute::Runner;
 use crate::run::target::display_url;
@@ -527,6 +527,17 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
     eprint!("{}", scrub(&text::console_summary(&record)));
     if human {
         eprint!("{}", scrub(&text::run_footer(&record)));
+    }
+    // Every selected case was ignored (a tag or filter that, with only a
+    // given session, leaves nothing that can run): nothing was tested.
+    if !args.ignored
+        && !record.cases.is_empty()
+        && record.cases.iter().all(|c| c.verdict == Verdict::Ignored)
+    {
+        eprintln!(
+            "error: every selected case was ignored, so nothing was tested (see the reasons above)"
+        );
+        code = ExitCode::from(EXIT_SETUP);
     }
     // A session the run needs could not be opened: the run could not do its
     // job, which is not a verdict on the server (exit 2, not 101).

@@ -76,8 +76,12 @@ pub enum HeaderUse {
     Omit,
     /// Send a well-formed value that belongs to no session.
     Wrong,
-    /// Send the value of the other session (`session = "pair"` only).
+    /// Send the value of the other session (`session = "pair"` only). For
+    /// the cookie: the other session's cookie under its own name and its
+    /// value under the path session's cookie name.
     OtherSession,
+    /// Cookie only: both sessions' cookies (`session = "pair"` only).
+    BothSessions,
 }
 
 /// The state of the other session of a `session = "pair"` case.
@@ -286,13 +290,32 @@ impl Case {
             OtherSession::Live => "another live session (A)",
             OtherSession::Ended => "a session that was ended (A)",
         };
-        let other = HeaderUse::OtherSession;
-        Some(match (self.csrf_token == other, self.cookie == other) {
-            (true, true) => format!("the CSRF token and the session cookie of {of}"),
-            (true, false) => format!("the CSRF token of {of}, with session B's own cookie"),
-            (false, true) => format!("the session cookie of {of}, with session B's own token"),
-            (false, false) => return None,
-        })
+        let own = |h: HeaderUse, what: &str| match h {
+            HeaderUse::Send => format!("session B's own {what}"),
+            HeaderUse::Wrong => format!("a {what} of no session"),
+            HeaderUse::Omit => format!("no {what}"),
+            HeaderUse::OtherSession | HeaderUse::BothSessions => String::new(),
+        };
+        let cookie_of_a = match self.cookie {
+            HeaderUse::OtherSession => Some(format!(
+                "the session cookie of {of} (under its own name and under B's)"
+            )),
+            HeaderUse::BothSessions => {
+                Some(format!("the session cookie of {of} sent beside B's own"))
+            }
+            _ => None,
+        };
+        Some(
+            match (self.csrf_token == HeaderUse::OtherSession, cookie_of_a) {
+                (true, Some(c)) => format!("the CSRF token of {of} and {c}"),
+                (true, None) => format!(
+                    "the CSRF token of {of}, with {}",
+                    own(self.cookie, "cookie")
+                ),
+                (false, Some(c)) => format!("{c}, with {}", own(self.csrf_token, "token")),
+                (false, None) => return None,
+            },
+        )
     }
 
     /// True when the case's request could harm the session it uses: a wrong
@@ -357,7 +380,7 @@ pub fn parse_case(
             "`request.session`: the features endpoint takes no session; use \"none\"".into(),
         );
     }
-    session_combination(&raw.request, &mut p);
+    session_combination(&raw.request, &raw.expect.status, &mut p);
     let headers = header_expectations(raw.expect.headers, &mut p);
     let snapshot = raw
         .snapshot
@@ -409,19 +432,45 @@ pub fn parse_case(
 
 /// `other-session` values, `session = "pair"` and `other-session = …` go
 /// together: each needs the others.
-fn session_combination(r: &RawRequest, p: &mut Problems) {
+fn session_combination(r: &RawRequest, status: &Spanned<Vec<Spanned<u16>>>, p: &mut Problems) {
+    // Credentials of another, an ended or no issued session must never work.
+    if matches!(
+        r.session.get_ref(),
+        SessionUse::Pair | SessionUse::Ended | SessionUse::Unknown
+    ) {
+        for s in status.get_ref() {
+            if (200..300).contains(s.get_ref()) {
+                p.at(
+                    s.span(),
+                    format!(
+                        "`expect.status`: {} would let a server accept credentials that are not the session's: this request must be refused",
+                        s.get_ref()
+                    ),
+                );
+            }
+        }
+    }
     let pair = *r.session.get_ref() == SessionUse::Pair;
     let mut uses_other = false;
     for (key, h) in [("csrf-token", &r.csrf_token), ("cookie", &r.cookie)] {
         let Some(h) = h else { continue };
-        if *h.get_ref() == HeaderUse::OtherSession {
-            uses_other = true;
-            if !pair {
-                p.at(
-                    h.span(),
-                    format!("`request.{key}` = \"other-session\" needs `session = \"pair\"` (two sessions opened for the case)"),
-                );
-            }
+        let value = match h.get_ref() {
+            HeaderUse::OtherSession => "other-session",
+            HeaderUse::BothSessions => "both-sessions",
+            _ => continue,
+        };
+        uses_other = true;
+        if key == "csrf-token" && value == "both-sessions" {
+            p.at(
+                h.span(),
+                "`request.csrf-token` = \"both-sessions\": a request carries one token; \"both-sessions\" is for `cookie`".into(),
+            );
+        }
+        if !pair {
+            p.at(
+                h.span(),
+                format!("`request.{key}` = \"{value}\" needs `session = \"pair\"` (two sessions opened for the case)"),
+            );
         }
     }
     if pair && !uses_other {

@@ -84,6 +84,12 @@ pub enum Fault {
     /// The session cookie is checked against every live session, not the
     /// one the path names.
     CookieOfAnySession,
+    /// The session cookie named for the path's session is taken with the
+    /// cookie value of any live session.
+    CookieValueOfAnySession,
+    /// A token is taken when it comes with its own session's cookie, whatever
+    /// session the path names (whose cookie is also checked).
+    TokenWithItsOwnCookie,
     /// The token and cookie must belong to one live session, but the path's
     /// session id is not looked at.
     PathIdIgnored,
@@ -149,6 +155,11 @@ const SIMPLE: &[(Fault, &str)] = &[
     (Fault::EndedSessionAccepted, "ended-session-accepted"),
     (Fault::TokenOfAnySession, "token-of-any-session"),
     (Fault::CookieOfAnySession, "cookie-of-any-session"),
+    (
+        Fault::CookieValueOfAnySession,
+        "cookie-value-of-any-session",
+    ),
+    (Fault::TokenWithItsOwnCookie, "token-with-its-own-cookie"),
     (Fault::PathIdIgnored, "path-id-ignored"),
     (
         Fault::EndedCredentialsAcceptedElsewhere,
@@ -216,6 +227,8 @@ impl Fault {
             EndedSessionAccepted => vec!["REQ-401-1"],
             TokenOfAnySession => vec!["REQ-REQ-3"],
             CookieOfAnySession => vec!["REQ-REQ-4"],
+            CookieValueOfAnySession => vec!["REQ-REQ-4"],
+            TokenWithItsOwnCookie => vec!["REQ-REQ-3"],
             PathIdIgnored => vec!["REQ-REQ-2"],
             EndedCredentialsAcceptedElsewhere => vec!["REQ-401-1"],
             FeatureMissing => vec!["SES-FEAT-1"],

@@ -689,6 +689,26 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     let any_cookie = cookies
         .iter()
         .any(|(n, v)| store.find_by_cookie(n, v).is_some());
+    // Cookie names whose value is that of some live session.
+    let valued: Vec<&str> = cookies
+        .iter()
+        .filter(|(_, v)| store.find_by_cookie_value(v).is_some())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    // The token of a live session whose own cookie came with it.
+    let token_with_its_cookie = token.is_some_and(|t| {
+        store.find_by_token(t).is_some_and(|r| {
+            cookies
+                .iter()
+                .any(|(n, v)| *n == r.cookie_name && *v == r.cookie_value)
+        })
+    });
+    let rec_name = store
+        .get_live(sid, now, idle)
+        .map(|r| r.cookie_name.clone());
+    let value_ok = rec_name
+        .as_deref()
+        .is_some_and(|name| valued.contains(&name));
     let rec = match store.get_live(sid, now, idle) {
         Some(r) => Some(r.clone()),
         None if remember => store.get_ended(sid).cloned(),
@@ -706,6 +726,8 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     };
     let token_ok = if state.fault(Fault::TokenOfAnySession) {
         any_token
+    } else if state.fault(Fault::TokenWithItsOwnCookie) {
+        token == Some(rec.token.as_str()) || token_with_its_cookie
     } else {
         token == Some(rec.token.as_str())
     };
@@ -718,6 +740,8 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     }
     let cookie_ok = if state.fault(Fault::CookieOfAnySession) {
         any_cookie
+    } else if state.fault(Fault::CookieValueOfAnySession) {
+        value_ok
     } else {
         cookies
             .iter()

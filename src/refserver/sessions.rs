@@ -78,6 +78,11 @@ impl Store {
             .find(|r| r.cookie_name == name && r.cookie_value == value)
     }
 
+    /// Any live session whose cookie value is `value`, whatever its name.
+    pub fn find_by_cookie_value(&self, value: &str) -> Option<&Rec> {
+        self.live.values().find(|r| r.cookie_value == value)
+    }
+
     /// Any session, live or remembered ended, whose token is `token` and
     /// whose cookie is among `cookies`.
     pub fn find_by_pair(

@@ -177,14 +177,16 @@ impl Runner {
         let harms = case.harms_session();
         let own = if case.session.needs_login() || harms {
             let Some(creds) = &self.credentials else {
-                let why = if harms {
-                    "sends credentials that are wrong for its session, which a hardened server \
-                     answers by ending the session, so it "
+                let what = if case.session == SessionUse::Pair {
+                    "needs two sessions of its own"
+                } else if harms {
+                    "could end the session it uses (a hardened server ends a session after a \
+                     request like this one), so it needs a session of its own"
                 } else {
-                    ""
+                    "needs a session of its own"
                 };
                 return Outcome::Ignored(format!(
-                    "{why}needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given session is available)"
+                    "{what}: set ICWS_USER and ICWS_PASSWORD (only a given session is available)"
                 ));
             };
             match session::connect(&self.target, creds, &self.accept_language, &self.redactor).await
@@ -282,6 +284,19 @@ fn setup_failed(req: &'static str, what: &'static str, e: SessionError) -> Outco
     }
 }
 
+/// Two `Cookie` headers' pairs as one header (shown as `<redacted>`).
+fn joined(first: Option<Sent>, second: Option<Sent>) -> Option<Sent> {
+    let wire = |s: &Sent| match s {
+        Sent::Plain(v) => v.clone(),
+        Sent::Secret(s) | Sent::Masked { wire: s, .. } => s.expose().to_owned(),
+    };
+    let parts: Vec<String> = [first, second].iter().flatten().map(wire).collect();
+    (!parts.is_empty()).then(|| Sent::Masked {
+        wire: Secret::new(parts.join("; ")),
+        shown: crate::secret::REDACTED.to_owned(),
+    })
+}
+
 /// The status-messages request a case makes with `session`: the path with
 /// `session_id`, and the token and cookies as the case says (`other`: the
 /// second session of a `session = "pair"` case).
@@ -305,13 +320,30 @@ pub fn request_for(
     let other = other.unwrap_or(session);
     match case.csrf_token {
         HeaderUse::Send => req = req.header(CSRF_HEADER, Sent::Secret(session.token.clone())),
-        HeaderUse::OtherSession => req = req.header(CSRF_HEADER, Sent::Secret(other.token.clone())),
+        HeaderUse::OtherSession | HeaderUse::BothSessions => {
+            req = req.header(CSRF_HEADER, Sent::Secret(other.token.clone()))
+        }
         HeaderUse::Wrong => req = req.header(CSRF_HEADER, Sent::Plain(WRONG_TOKEN.into())),
         HeaderUse::Omit => {}
     }
+    let other_value = other
+        .cookie
+        .expose()
+        .split_once('=')
+        .map_or("", |(_, v)| v)
+        .to_owned();
     let cookie = match case.cookie {
         HeaderUse::Send => session.cookie_header(&url, SessionCookie::Send),
-        HeaderUse::OtherSession => other.cookie_header(&url, SessionCookie::Send),
+        // A's value under B's name (a server that looks a value up in every
+        // session), then A's own pair.
+        HeaderUse::OtherSession => joined(
+            session.cookie_header(&url, SessionCookie::Replace(&other_value)),
+            other.cookie_header(&url, SessionCookie::Send),
+        ),
+        HeaderUse::BothSessions => joined(
+            session.cookie_header(&url, SessionCookie::Send),
+            other.cookie_header(&url, SessionCookie::Send),
+        ),
         HeaderUse::Omit => session.cookie_header(&url, SessionCookie::Omit),
         HeaderUse::Wrong => session.cookie_header(&url, SessionCookie::Replace(WRONG_COOKIE)),
     };
