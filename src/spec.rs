@@ -140,10 +140,88 @@ pub const REQUIREMENTS: &[Requirement] = &[
     },
 ];
 
+/// How the harness settles the points the documentation leaves open, by
+/// requirement (the README's policy table, in short).
+pub const POLICIES: &[(&str, &str)] = &[
+    (
+        "REQ-REQ-2",
+        "another live session's id with this session's token and cookie, an unknown id and an ended session are refused like a wrong token (401); cases that could end a session run on sessions of their own",
+    ),
+    (
+        "REQ-REQ-3",
+        "the token is that of the session in the path: another live or ended session's token must be refused (401)",
+    ),
+    (
+        "REQ-REQ-4",
+        "every cookie the login sets is sent back as a browser would (a Secure cookie over plain http too); the session cookie is that of the session in the path: a wrong or foreign one may be answered 400 or 401",
+    ),
+    (
+        "REQ-200-1",
+        "the documentation's heading statusMessages is the type name; the list property is statusMessageList, and a body with statusMessages fails with a finding that says why; extra members such as __type are tolerated",
+    ),
+    (
+        "REQ-MSG-iconUri",
+        "Uri is read as a URI reference (RFC 3986: absolute or relative)",
+    ),
+    (
+        "REQ-ID-1",
+        "statusIds compare with Unicode simple case folding; their casing is kept as configured (Do Not disturb is real)",
+    ),
+    (
+        "REQ-ID-2",
+        "wherever a check names a statusId (an expected id, a snapshot key) it matches case-insensitively; a letter-case-only change in a snapshot is a note",
+    ),
+    (
+        "REQ-ERR-1",
+        "extra members (errorCode, alternateHostList, …) are tolerated",
+    ),
+    (
+        "REQ-400-1",
+        "a missing required header may be answered 400 or 401; the answer must then have that status's documented shape",
+    ),
+    (
+        "REQ-401-1",
+        "a missing header may be answered 400 or 401; a wrong token, an unknown or ended session, another session's credentials: 401",
+    ),
+    (
+        "REQ-401-2",
+        "scheme, parameter names and the realm compare case-insensitively; parameters may be separated by spaces or commas, in any order; several challenges are fine, and an extra one that does not parse is an interop warning when a valid ICWS challenge is there",
+    ),
+    (
+        "SES-FEAT-1",
+        "either documented place counts: GET /icws/connection/features or the login's ?include=features",
+    ),
+    (
+        "POL-MEDIA-1",
+        "application/json and any application/…+json pass; a JSON type other than application/vnd.inin.icws+json is an interop warning (failing under --strict)",
+    ),
+    (
+        "POL-JSON-1",
+        "an interop warning (failing under --strict): a member name repeated in one object",
+    ),
+];
+
+/// The policy that applies to a requirement, if one does.
+pub fn policy(id: &str) -> Option<&'static str> {
+    POLICIES.iter().find(|(i, _)| *i == id).map(|(_, p)| *p)
+}
+
 /// The status codes the documentation gives for this resource (REQ-STATUS-1).
 pub const DOCUMENTED_STATUSES: &[u16] = &[200, 400, 401, 410, 500];
 
 /// Looks up a requirement by id (exact, case-sensitive: ids are identifiers).
 pub fn find(id: &str) -> Option<&'static Requirement> {
     REQUIREMENTS.iter().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_policy_names_a_known_requirement() {
+        for (id, _) in POLICIES {
+            assert!(find(id).is_some(), "{id}");
+        }
+    }
 }

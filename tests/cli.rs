@@ -225,3 +225,19 @@ fn a_selection_whose_every_case_is_ignored_tests_nothing_and_says_so() {
     assert!(err.contains("every selected case was ignored"), "{err}");
     assert!(out.contains("needs two sessions of its own"), "{out}");
 }
+
+#[test]
+fn explain_tells_a_requirement_its_policy_cases_and_faults() {
+    let (code, out, err) = run(&["--explain", "REQ-401-2"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.starts_with("REQ-401-2: a 401 carries WWW-Authenticate"),
+        "{out}"
+    );
+    assert!(out.contains("policy: scheme, parameter names"), "{out}");
+    assert!(out.contains("auth/missing-cookie"), "{out}");
+    assert!(out.contains("no-challenge"), "{out}");
+    let (code, _, err) = run(&["--explain", "REQ-401-3"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("did you mean \"REQ-401-"), "{err}");
+}

@@ -172,6 +172,10 @@ pub struct Cli {
     /// modes that prove the check, then exit.
     #[arg(long)]
     pub coverage: bool,
+    /// Explain a requirement (e.g. REQ-401-2): what it says, the policy
+    /// that applies, the cases that check it and the faults that prove it.
+    #[arg(long, value_name = "ID")]
+    pub explain: Option<String>,
     /// libtest options.
     #[command(flatten)]
     pub test: libtest_mimic::Arguments,
@@ -321,13 +325,25 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
             return setup_error(e);
         }
     }
+    let faults: Vec<coverage::FaultClaim> = icws_refserver::Fault::all()
+        .iter()
+        .map(|f| (f.name(), f.breaks()))
+        .collect();
     if cli.coverage {
-        let faults: Vec<coverage::FaultClaim> = icws_refserver::Fault::all()
-            .iter()
-            .map(|f| (f.name(), f.breaks()))
-            .collect();
         print!("{}", coverage::render(&coverage::matrix(&cases, &faults)));
         return ExitCode::SUCCESS;
+    }
+    if let Some(id) = &cli.explain {
+        return match crate::spec::find(id.trim()) {
+            Some(req) => {
+                print!("{}", text::explain(req, &cases, &faults));
+                ExitCode::SUCCESS
+            }
+            None => setup_error(format!(
+                "--explain {id:?}: no such requirement id{} (--coverage lists them all)",
+                did_you_mean(id, crate::spec::REQUIREMENTS.iter().map(|r| r.id))
+            )),
+        };
     }
     run(&settings, &cli, schemas, cases)
 }

@@ -75,6 +75,48 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
     out
 }
 
+/// `--explain ID`: the requirement, where it comes from, the policy that
+/// applies, the cases that check it and the faults that prove the check.
+pub fn explain(
+    req: &spec::Requirement,
+    cases: &[crate::load::case::Case],
+    faults: &[super::coverage::FaultClaim],
+) -> String {
+    let source = match req.source {
+        spec::Source::Documentation => "the endpoint's documentation (status-messages.md)",
+        spec::Source::Session => "the session documentation (icws-session.md)",
+        spec::Source::Policy => "harness policy, where the documentation leaves a point open",
+    };
+    let mut out = format!("{}: {}\n  from {source}\n", req.id, req.title);
+    if let Some(p) = spec::policy(req.id) {
+        let _ = writeln!(out, "\npolicy: {p}");
+    }
+    let checking: Vec<&str> = cases
+        .iter()
+        .filter(|c| c.reqs.contains(&req.id))
+        .map(|c| c.name.as_str())
+        .collect();
+    let proving: Vec<&str> = faults
+        .iter()
+        .filter(|(_, breaks)| breaks.contains(&req.id))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let list = |items: &[&str]| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let _ = writeln!(out, "\nchecked by: {}", list(&checking));
+    let _ = writeln!(
+        out,
+        "proven by the reference server's faults (icws-refserver --fault NAME): {}",
+        list(&proving)
+    );
+    out
+}
+
 /// The line before the cases: what is tested, against what, as whom.
 pub fn run_header(
     version: &str,
