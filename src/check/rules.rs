@@ -11,28 +11,12 @@ use serde_json::Value;
 use crate::finding::{Finding, Place, SHOWN_CHARS, shorten};
 
 /// Folds a string for case-insensitive comparison: Unicode simple case
-/// folding, char by char (`ẞ`→`ß`, `ς`→`σ`, `K` (Kelvin)→`k`), never
-/// changing the number of characters.
+/// folding (`CaseFolding.txt`, statuses C and S) char by char, from the
+/// Unicode data (ICU4X): `ẞ`→`ß`, `ς`→`σ`, `K` (Kelvin)→`k`; `ß`, `İ` and
+/// `ı` stay as they are, and the number of characters never changes.
 pub fn fold(text: &str) -> String {
-    text.chars().map(fold_char).collect()
-}
-
-fn fold_char(c: char) -> char {
-    if c.is_ascii() {
-        return c.to_ascii_lowercase();
-    }
-    // Upper-case first so that variants of one letter (final sigma, long s)
-    // meet, then lower-case; a step that would expand to several chars is
-    // skipped, as simple folding does.
-    let upper = single(c.to_uppercase()).unwrap_or(c);
-    single(upper.to_lowercase())
-        .or_else(|| single(c.to_lowercase()))
-        .unwrap_or(c)
-}
-
-fn single(mut it: impl Iterator<Item = char>) -> Option<char> {
-    let first = it.next()?;
-    it.next().is_none().then_some(first)
+    let folder = icu_casemap::CaseMapper::new();
+    text.chars().map(|c| folder.simple_fold(c)).collect()
 }
 
 /// The message list of a 200 body, when it has the documented shape.
@@ -199,6 +183,15 @@ mod tests {
         assert_eq!(fold("\u{212A}elvin"), fold("kelvin"));
         assert_eq!(fold("ÄRGER"), fold("ärger"));
         assert_ne!(fold("Available"), fold("Available "));
+        // The traps of simple folding: dotless i and dotted capital I stay,
+        // ß does not become ss, Greek with tonos folds to its small form.
+        assert_eq!(fold("ı"), "ı");
+        assert_ne!(fold("ı"), fold("i"));
+        assert_eq!(fold("İ"), "İ");
+        assert_eq!(fold("ß"), "ß");
+        assert_ne!(fold("ß"), fold("ss"));
+        assert_eq!(fold("Ά"), "ά");
+        assert_eq!(fold("\u{212A}"), "k");
     }
 
     #[test]
