@@ -152,18 +152,28 @@ fn cannot_start_exits_2_with_one_reason_and_runs_nothing() {
     }
 }
 
+/// A reference server and the environment of a session opened on it by
+/// hand, as a user hands the tool an existing session.
+fn given_session(
+    rt: &tokio::runtime::Runtime,
+) -> (refserver::Running, Vec<(&'static str, String)>) {
+    let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
+    let url = server.base_url();
+    let s = common::open_session(&url, rt);
+    let env = vec![
+        ("ICWS_BASE_URL", url),
+        ("ICWS_SESSION_ID", s.id.clone()),
+        ("ICWS_CSRF_TOKEN", s.token.expose().to_owned()),
+        ("ICWS_COOKIE", s.cookie.expose().to_owned()),
+    ];
+    (server, env)
+}
+
 #[test]
 fn a_given_session_runs_and_cases_needing_a_login_are_ignored_with_the_reason() {
     let rt = runtime();
-    let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
-    let url = server.base_url();
-    let s = common::open_session(&url, &rt);
-    let env = [
-        ("ICWS_BASE_URL", url.as_str()),
-        ("ICWS_SESSION_ID", s.id.as_str()),
-        ("ICWS_CSRF_TOKEN", s.token.expose()),
-        ("ICWS_COOKIE", s.cookie.expose()),
-    ];
+    let (_server, env) = given_session(&rt);
+    let env = common::pairs(&env);
     let (code, out, err) = run(&[], &env);
     assert_eq!(code, 0, "{out}\n{err}");
     let line = |name: &str| {
@@ -174,7 +184,12 @@ fn a_given_session_runs_and_cases_needing_a_login_are_ignored_with_the_reason() 
     };
     assert!(line("session/ended").ends_with("ignored (needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given session is available))"), "{out}");
     assert!(line("status-messages/catalog").ends_with("... ok"), "{out}");
-    assert!(!out.contains(s.token.expose()) && !err.contains(s.token.expose()));
+    let token = env
+        .iter()
+        .find(|(k, _)| *k == "ICWS_CSRF_TOKEN")
+        .map(|(_, v)| *v)
+        .unwrap();
+    assert!(!out.contains(token) && !err.contains(token));
     // The given session was not ended by the run: it still gets the catalogue.
     let (code, out, _) = run(&["status-messages/catalog"], &env);
     assert_eq!(code, 0, "{out}");
@@ -211,15 +226,8 @@ fn the_console_says_what_was_tested_and_what_broke() {
 #[test]
 fn a_selection_whose_every_case_is_ignored_tests_nothing_and_says_so() {
     let rt = runtime();
-    let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
-    let url = server.base_url();
-    let s = common::open_session(&url, &rt);
-    let env = [
-        ("ICWS_BASE_URL", url.as_str()),
-        ("ICWS_SESSION_ID", s.id.as_str()),
-        ("ICWS_CSRF_TOKEN", s.token.expose()),
-        ("ICWS_COOKIE", s.cookie.expose()),
-    ];
+    let (_server, env) = given_session(&rt);
+    let env = common::pairs(&env);
     let (code, out, err) = run(&["--tag", "isolation"], &env);
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(err.contains("every selected case was ignored"), "{err}");
