@@ -88,6 +88,16 @@ impl Context {
                 if let Some(note) = self.feature_at_login(case, &mut findings) {
                     notes.push(note);
                 }
+                if self.policy.strict {
+                    let extras = self.undocumented(case, &exchange);
+                    findings.extend(extras.findings);
+                    notes.extend(
+                        extras
+                            .notes
+                            .into_iter()
+                            .map(|n| format!("{}: {n}", case.name)),
+                    );
+                }
                 for w in snap.writes {
                     let Some(write) = &self.writer else { continue };
                     match write(&w) {
@@ -139,6 +149,28 @@ impl Context {
              (?include=features); either place counts (SES-FEAT-1)",
             case.name
         ))
+    }
+
+    /// Under `--strict`: the members of the answer's body that the case's
+    /// schema does not list (POL-EXTRA-1), when the body is JSON.
+    fn undocumented(&self, case: &Case, exchange: &Exchange) -> check::extras::Extras {
+        let (Some(schema), Ok(resp)) = (
+            case.expect
+                .schema
+                .as_deref()
+                .and_then(|n| self.schemas.get(n)),
+            &exchange.outcome,
+        ) else {
+            return check::extras::Extras::default();
+        };
+        if !case.expect.status.contains(&resp.status) {
+            // The body answers another question: the status finding says so.
+            return check::extras::Extras::default();
+        }
+        match check::parse_json(&resp.body) {
+            Ok(body) => check::extras::undocumented(schema, &body),
+            Err(_) => check::extras::Extras::default(),
+        }
     }
 
     /// The case's 200 body against its snapshot, when the case has one and

@@ -138,7 +138,47 @@ pub const REQUIREMENTS: &[Requirement] = &[
         title: "a JSON object names each member once (RFC 8259 §4: parsers disagree on \
                 which of two values counts); an interop warning",
     },
+    Requirement {
+        id: "POL-EMPTY-1",
+        source: Source::Policy,
+        title: "the catalogue lists at least one status (an empty statusMessageList \
+                conforms, but an agent could set no status); an interop warning",
+    },
+    Requirement {
+        id: "POL-LOGIN-1",
+        source: Source::Policy,
+        title: "the login's 201 carries the ININ-ICWS-Session-ID and ININ-ICWS-CSRF-Token \
+                headers (the vendor's JavaScript client reads them only there); an interop \
+                warning",
+    },
+    Requirement {
+        id: "POL-EXTRA-1",
+        source: Source::Policy,
+        title: "members the documentation does not list are tolerated, and reported under \
+                --strict (known vendor extensions such as __type as notes)",
+    },
 ];
+
+/// Requirements a server cannot break through this endpoint: they bind the
+/// harness's own comparisons, so no fault mode can prove them. Each names
+/// the harness's unit tests that do (`module::tests::name`, checked to
+/// exist by `tests/faults.rs`).
+pub const HARNESS_PROVEN: &[(&str, &[&str])] = &[(
+    "REQ-ID-2",
+    &[
+        "check::rules::tests::expected_ids_match_case_insensitively",
+        "gate::snapshot::tests::letter_case_only_changes_are_notes",
+    ],
+)];
+
+/// The harness's unit tests that prove a requirement no server can break
+/// ([`HARNESS_PROVEN`]), if it is one.
+pub fn harness_proven(id: &str) -> Option<&'static [&'static str]> {
+    HARNESS_PROVEN
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, tests)| *tests)
+}
 
 /// How the harness settles the points the documentation leaves open, by
 /// requirement (the README's policy table, in short).
@@ -198,6 +238,18 @@ pub const POLICIES: &[(&str, &str)] = &[
     (
         "POL-JSON-1",
         "an interop warning (failing under --strict): a member name repeated in one object",
+    ),
+    (
+        "POL-EMPTY-1",
+        "an empty statusMessageList conforms to the documentation; an interop warning (failing under --strict): an agent could set no status",
+    ),
+    (
+        "POL-LOGIN-1",
+        "checked by case connection/login on a login of its own: a 201 without either header is an interop warning (failing under --strict); the harness itself reads the body's sessionId and csrfToken first and falls back to the headers",
+    ),
+    (
+        "POL-EXTRA-1",
+        "tolerated by default; under --strict every member the schemas do not list fails as an interop finding, except the known vendor extensions (__type anywhere; errorCode and alternateHostList in error bodies), which are named in a note",
     ),
 ];
 

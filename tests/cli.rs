@@ -249,3 +249,65 @@ fn explain_tells_a_requirement_its_policy_cases_and_faults() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("did you mean \"REQ-401-"), "{err}");
 }
+
+#[test]
+fn explain_shows_a_requirement_no_server_can_break_as_such() {
+    let (code, out, err) = run(&["--explain", "REQ-ID-2"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("no server can break it"), "{out}");
+    assert!(
+        out.contains("check::rules::tests::expected_ids_match_case_insensitively"),
+        "{out}"
+    );
+    assert!(!out.contains("case-duplicate-status-id"), "{out}");
+}
+
+/// `--coverage` fills a row from findings of runs, not from what a case
+/// file lists: a case that names REQ-SYS-1 but can never produce a finding
+/// of it is not in that row.
+#[test]
+fn coverage_rows_come_from_findings_not_case_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("mine")).unwrap();
+    std::fs::write(
+        dir.path().join("mine/claims-too-much.toml"),
+        r#"description = "Lists REQ-SYS-1, but asks the feature list"
+reqs = ["SES-FEAT-1", "REQ-SYS-1"]
+
+[request]
+endpoint = "features"
+session = "none"
+
+[expect]
+status = [200]
+"#,
+    )
+    .unwrap();
+    let cases = dir.path().to_string_lossy().into_owned();
+    let (code, out, err) = run(&["--coverage", "--cases", &cases], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let row = |id: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("| `{id}`")))
+            .unwrap_or_else(|| panic!("no row {id}: {out}"))
+            .to_owned()
+    };
+    assert!(row("REQ-SYS-1").contains("`non-digit-system-id`"), "{out}");
+    assert!(!row("REQ-SYS-1").contains("mine/claims-too-much"), "{out}");
+    assert!(row("REQ-REQ-1").contains("`wrong-path`"), "{out}");
+    assert!(row("REQ-ID-2").contains("no server can break it"), "{out}");
+    assert!(!out.contains("**none**"), "{out}");
+}
+
+/// Under `--strict` the reference server still passes: its undocumented
+/// members are known vendor extensions, named in notes.
+#[test]
+fn strict_run_names_vendor_extensions_and_passes() {
+    let (code, out, err) = run(&["--strict"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains("status-messages/catalog: `__type`") && all.contains("known vendor extension"),
+        "{all}"
+    );
+}

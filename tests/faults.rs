@@ -1,8 +1,11 @@
 //! Self-proof: for every fault mode of the reference server, the shipped
-//! suite fails, exactly the expected cases fail (no collateral noise), and a
-//! finding names the broken rule (requirement id) and the place. The failure
-//! report of each fault is kept as an insta snapshot in `snapshots/faults/`.
-//! The clean server must pass every case. One trial per fault.
+//! suite fails, exactly the expected cases fail (no collateral noise), every
+//! failing case has a finding naming the broken rule (requirement id) at the
+//! place, and every rule the fault claims to break is named by a finding of
+//! the run. The failure report of each fault is kept as an insta snapshot in
+//! `snapshots/faults/`. The clean server must pass every case. One trial per
+//! fault; the coverage matrix is computed from the findings of these runs
+//! (the library's `--coverage` sweep) and may have no empty row.
 //!
 //! The expectations below are written from the documentation, not read from
 //! the harness: they are the oracle the harness is measured against.
@@ -257,6 +260,35 @@ fn expected(f: Fault) -> Expected {
             "SES-FEAT-1",
             "body /featureInfoList",
         ),
+        MissingHeader500 => exp(
+            &[
+                "auth/missing-cookie",
+                "auth/missing-token",
+                "session/no-session",
+            ],
+            "REQ-400-1",
+            "status",
+        ),
+        EmptyCatalogue => Expected {
+            strict: true,
+            ..exp(&[CATALOG], "POL-EMPTY-1", "body /statusMessageList")
+        },
+        UndocumentedMember => Expected {
+            strict: true,
+            ..exp(
+                &[CATALOG],
+                "POL-EXTRA-1",
+                "body /statusMessageList/0/displayColour",
+            )
+        },
+        LoginWithoutHeaders => Expected {
+            strict: true,
+            ..exp(
+                &["connection/login"],
+                "POL-LOGIN-1",
+                "header inin-icws-session-id",
+            )
+        },
         NeverFinishes | DropMidBody => Expected {
             cases: vec![CATALOG, FRESH],
             req: None,
@@ -356,17 +388,18 @@ fn prove(
         )
         .into());
     }
-    // Each rule the fault breaks is one that a failing case says it checks.
-    for req in fault.breaks() {
-        let caught = failed.iter().any(|name| {
-            cases
-                .iter()
-                .any(|c| c.name == *name && c.reqs.contains(&req))
-        });
-        if !caught {
-            return Err(
-                format!("fault {fault} breaks {req}, but no failing case checks {req}").into(),
-            );
+    // Each rule the fault claims to break is named by a finding of the run:
+    // a claim, not a case's `reqs` label, is what a finding must bear out.
+    let claims = fault.breaks();
+    for req in &claims {
+        let named = records
+            .iter()
+            .any(|r| failures(r).iter().any(|f| f.req == *req));
+        if !named {
+            return Err(format!(
+                "fault {fault} claims to break {req}, but no finding of its run names {req}"
+            )
+            .into());
         }
     }
     let mut snapshot = String::new();
@@ -376,15 +409,17 @@ fn prove(
             continue;
         }
         let name = &record.name;
+        // The expected rule, or (where cases differ) one the fault claims.
         let hit = findings.iter().any(|f| {
-            want.req.is_none_or(|r| f.req == r)
+            want.req.map_or(claims.contains(&f.req), |r| f.req == r)
                 && f.place.to_string().contains(want.place)
                 && want.says.is_none_or(|w| f.message.contains(w))
         });
         if !hit {
             return Err(format!(
                 "fault {fault}: case {name} failed, but no finding names {:?} at {:?}: {findings:#?}",
-                want.req, want.place
+                want.req.map_or_else(|| claims.clone(), |r| vec![r]),
+                want.place
             )
             .into());
         }
@@ -426,22 +461,93 @@ fn clean(cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Res
     Ok(())
 }
 
-/// Every requirement has a case that checks it and a fault that proves it.
-fn coverage(cases: &[Case]) -> Result<(), Failed> {
-    let faults: Vec<coverage::FaultClaim> = Fault::all()
-        .iter()
-        .map(|f| (f.name(), f.breaks()))
-        .collect();
-    let gaps: Vec<String> = coverage::matrix(cases, &faults)
+/// The coverage matrix, computed by the library's `--coverage` sweep from
+/// the findings of runs under every fault: no empty row, no claim that no
+/// finding bears out, and the unit tests named for the rows no server can
+/// break exist.
+fn coverage(cases: &[Case], schemas: &Schemas, rt: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    let runs = rt.block_on(icws_conformance::cli::proof::sweep(
+        Arc::new(cases.to_vec()),
+        schemas.clone(),
+    ))?;
+    let rows = coverage::matrix(&runs);
+    let gaps: Vec<String> = rows
         .iter()
         .filter(|r| r.is_gap())
         .map(|r| format!("{} (cases {:?}, faults {:?})", r.req.id, r.cases, r.faults))
         .collect();
-    if gaps.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("coverage gaps: {gaps:#?}").into())
+    if !gaps.is_empty() {
+        return Err(format!("coverage gaps: {gaps:#?}").into());
     }
+    let unproven = coverage::unproven_claims(&runs);
+    if !unproven.is_empty() {
+        return Err(format!("claims no finding bears out: {unproven:#?}").into());
+    }
+    for (req, tests) in icws_conformance::spec::HARNESS_PROVEN {
+        for test in *tests {
+            if !unit_test_exists(test) {
+                return Err(format!("{req} names unit test {test}, which does not exist").into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// True when `module::path::tests::name` is a `#[test]` function in the
+/// module's file.
+fn unit_test_exists(path: &str) -> bool {
+    let Some((module, name)) = path.rsplit_once("::tests::") else {
+        return false;
+    };
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let rel = module.replace("::", "/");
+    let text = std::fs::read_to_string(base.join(format!("{rel}.rs")))
+        .or_else(|_| std::fs::read_to_string(base.join(rel).join("mod.rs")))
+        .unwrap_or_default();
+    let Some(tests) = text.split("#[cfg(test)]").nth(1) else {
+        return false;
+    };
+    let needle = format!("fn {name}()");
+    tests
+        .match_indices(&needle)
+        .any(|(i, _)| tests[..i].trim_end().ends_with("#[test]"))
+}
+
+/// The fault list follows the documentation's property table: every
+/// documented message property has its missing, wrong-type and null fault,
+/// so dropping a property cannot make its trials vanish quietly.
+fn fault_list_follows_the_documentation() -> Result<(), Failed> {
+    let documented: Vec<&str> = include_str!("data/documented-properties.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols.first() == Some(&"statusMessage")).then(|| cols.get(1).copied())?
+        })
+        .collect();
+    if documented.len() != 14 {
+        return Err(format!(
+            "the table lists {} message properties, not 14",
+            documented.len()
+        )
+        .into());
+    }
+    if documented != PROPERTIES {
+        return Err(format!(
+            "the reference server's properties {PROPERTIES:?} are not the documented {documented:?}"
+        )
+        .into());
+    }
+    let names: Vec<String> = Fault::all().iter().map(Fault::name).collect();
+    for prop in documented {
+        for kind in ["missing", "wrong-type", "null"] {
+            let want = format!("{kind}-{prop}");
+            if !names.contains(&want) {
+                return Err(format!("no fault {want} for documented property {prop}").into());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
@@ -464,11 +570,15 @@ fn main() -> std::process::ExitCode {
         }));
     }
     {
-        let cases = cases.clone();
+        let (cases, schemas, rt) = (cases.clone(), schemas.clone(), rt.clone());
         trials.push(Trial::test("coverage-matrix-has-no-empty-row", move || {
-            coverage(&cases)
+            coverage(&cases, &schemas, &rt)
         }));
     }
+    trials.push(Trial::test(
+        "fault-list-follows-the-documented-properties",
+        fault_list_follows_the_documentation,
+    ));
     for fault in Fault::all() {
         let (cases, schemas, rt) = (cases.clone(), schemas.clone(), rt.clone());
         trials.push(Trial::test(format!("fault/{fault}"), move || {

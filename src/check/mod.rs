@@ -4,6 +4,7 @@
 //! [`schema`]), catalogue rules ([`rules`]).
 
 pub mod bound;
+pub mod extras;
 pub mod headers;
 pub mod rules;
 pub mod schema;
@@ -11,7 +12,7 @@ pub mod schema;
 use serde_json::Value;
 
 use crate::finding::{Finding, Place, SHOWN_CHARS, shorten};
-use crate::load::case::{Case, ChallengeRule, MediaClass};
+use crate::load::case::{Case, ChallengeRule, Endpoint, MediaClass};
 use crate::load::schema::Schemas;
 use crate::run::client::{Exchange, Response};
 use crate::spec::DOCUMENTED_STATUSES;
@@ -53,9 +54,6 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
                  with another user's session"
             );
         }
-        if !DOCUMENTED_STATUSES.contains(&resp.status) {
-            message.push_str(" (not one the documentation gives: REQ-STATUS-1)");
-        }
         let location = resp.header_values("location");
         let excerpt = match location.first() {
             Some(to) if (300..400).contains(&resp.status) => format!(
@@ -69,13 +67,32 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
         } else {
             format!("{} {excerpt}", resp.status)
         };
+        let req = status_req(case, resp.status);
+        if req == "REQ-REQ-1" {
+            message = format!(
+                "the documented path GET /icws/{{sessionId}}/status/status-messages is not \
+                 served: it answered {}",
+                resp.status
+            );
+        }
         out.push(Finding::must(
-            primary,
+            req,
             Place::Status,
             message,
             allowed.join(" or "),
             actual,
         ));
+        if case.endpoint == Endpoint::StatusMessages && !DOCUMENTED_STATUSES.contains(&resp.status)
+        {
+            let documented: Vec<String> = DOCUMENTED_STATUSES.iter().map(u16::to_string).collect();
+            out.push(Finding::must(
+                "REQ-STATUS-1",
+                Place::Status,
+                "a status code the documentation does not give for this resource",
+                documented.join(", "),
+                resp.status.to_string(),
+            ));
+        }
         out.extend(unexpected_error_shape(resp, schemas));
         return;
     }
@@ -156,6 +173,9 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
     }
     if let Some(schema) = schema {
         schema.check_into(&body, out);
+        if schema.root_req() == "REQ-200-1" {
+            out.extend(rules::empty_catalogue(&body));
+        }
     }
     let r = &expect.rules;
     if r.unique_status_ids {
@@ -170,6 +190,38 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
     if let Some((id, min)) = &r.feature {
         out.extend(rules::feature_advertised(&body, id, *min));
     }
+}
+
+/// The requirement an unexpected status breaks. Where a 2xx was due, a 404
+/// or 405 says the documented path is not served (REQ-REQ-1). Where only
+/// errors were due and another error came, the documented meaning of the
+/// statuses the case allows (REQ-400-1 for a missing header answered 500).
+/// Otherwise the case's first requirement: what it checks (the token that
+/// should have been refused, the catalogue that should have come).
+fn status_req(case: &Case, got: u16) -> &'static str {
+    let primary = case.reqs.first().copied().unwrap_or("REQ-REQ-1");
+    let success = |s: &u16| (200..300).contains(s);
+    if case.expect.status.iter().any(success) {
+        if case.endpoint == Endpoint::StatusMessages && matches!(got, 404 | 405) {
+            return "REQ-REQ-1";
+        }
+        return primary;
+    }
+    if success(&got) {
+        return primary;
+    }
+    let meaning = |status: u16| match status {
+        400 => Some("REQ-400-1"),
+        401 => Some("REQ-401-1"),
+        410 => Some("REQ-410-1"),
+        500 => Some("REQ-500-1"),
+        _ => None,
+    };
+    case.reqs
+        .iter()
+        .copied()
+        .find(|r| case.expect.status.iter().any(|s| meaning(*s) == Some(*r)))
+        .unwrap_or(primary)
 }
 
 /// An unexpected but documented error status must still carry the error

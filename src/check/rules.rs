@@ -175,6 +175,22 @@ pub fn feature_advertised(body: &Value, feature: &str, min_version: u64) -> Vec<
     )]
 }
 
+/// POL-EMPTY-1: an empty `statusMessageList` conforms, but an agent could
+/// set no status: an interop finding.
+pub fn empty_catalogue(body: &Value) -> Option<Finding> {
+    let list = body.get("statusMessageList")?.as_array()?;
+    list.is_empty().then(|| {
+        Finding::must(
+            "POL-EMPTY-1",
+            Place::Body("/statusMessageList".into()),
+            "the catalogue is empty: it conforms, but an agent could set no status",
+            "at least one status message",
+            "[]",
+        )
+        .interop()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +259,14 @@ mod tests {
         let f = status_ids_present(&b, &["Gone Home".into()]);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].req, "REQ-ID-2");
+    }
+
+    #[test]
+    fn an_empty_catalogue_is_an_interop_finding() {
+        let f = empty_catalogue(&json!({"statusMessageList": []}));
+        assert!(f.is_some_and(|f| f.level == crate::finding::Level::Interop));
+        assert!(empty_catalogue(&body(&["Available"])).is_none());
+        assert!(empty_catalogue(&json!({"statusMessageList": {}})).is_none());
     }
 
     #[test]

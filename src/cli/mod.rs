@@ -6,6 +6,7 @@
 //! ([`files`]); every text it prints or writes passes the redactor.
 
 pub mod files;
+pub mod proof;
 pub mod settings;
 pub mod target;
 
@@ -325,27 +326,57 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
             return setup_error(e);
         }
     }
-    let faults: Vec<coverage::FaultClaim> = icws_refserver::Fault::all()
-        .iter()
-        .map(|f| (f.name(), f.breaks()))
-        .collect();
-    if cli.coverage {
-        print!("{}", coverage::render(&coverage::matrix(&cases, &faults)));
-        return ExitCode::SUCCESS;
-    }
-    if let Some(id) = &cli.explain {
-        return match crate::spec::find(id.trim()) {
-            Some(req) => {
-                print!("{}", text::explain(req, &cases, &faults));
-                ExitCode::SUCCESS
-            }
-            None => setup_error(format!(
-                "--explain {id:?}: no such requirement id{} (--coverage lists them all)",
-                did_you_mean(id, crate::spec::REQUIREMENTS.iter().map(|r| r.id))
-            )),
-        };
+    if cli.coverage || cli.explain.is_some() {
+        return proof_report(&cli, &cases, schemas);
     }
     run(&settings, &cli, schemas, cases)
+}
+
+/// `--coverage` and `--explain ID`: both report what the runs under the
+/// reference server's fault modes found ([`proof::sweep`]).
+fn proof_report(cli: &Cli, cases: &[Case], schemas: Schemas) -> ExitCode {
+    let req = match &cli.explain {
+        Some(id) => match crate::spec::find(id.trim()) {
+            Some(req) => Some(req),
+            None => {
+                return setup_error(format!(
+                    "--explain {id:?}: no such requirement id{} (--coverage lists them all)",
+                    did_you_mean(id, crate::spec::REQUIREMENTS.iter().map(|r| r.id))
+                ));
+            }
+        },
+        None => None,
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return setup_error(format!("cannot start the async runtime: {e}")),
+    };
+    eprintln!(
+        "running {} case(s) against the embedded reference server under each of its {} fault \
+         modes…",
+        cases.len(),
+        icws_refserver::Fault::all().len()
+    );
+    let runs = match rt.block_on(proof::sweep(Arc::new(cases.to_vec()), schemas)) {
+        Ok(r) => r,
+        Err(e) => return setup_error(e),
+    };
+    let rows = coverage::matrix(&runs);
+    match req {
+        Some(req) => print!("{}", text::explain(req, cases, &rows)),
+        None => {
+            print!("{}", coverage::render(&rows));
+            for (fault, req) in coverage::unproven_claims(&runs) {
+                println!(
+                    "\nnote: fault {fault} claims to break {req}, but no finding of its run names it"
+                );
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// A FILTER (with `--exact` or not) must match some case: a typo in a CI

@@ -659,6 +659,26 @@ mod tests {
         assert_eq!(n["note"], "see {origin} for {sessionId}");
     }
 
+    /// REQ-ID-2: a snapshot key matches case-insensitively: a catalogue
+    /// whose statusIds differ from the snapshot's in letter case only (a
+    /// Unicode one too) has no difference that counts, only notes.
+    #[test]
+    fn letter_case_only_changes_are_notes() {
+        let old = json!({"statusMessageList": [msg("Do Not disturb", true), msg("ÄRGER", false)]});
+        // The same messages, only the statusIds in another letter case.
+        let mut new = old.clone();
+        new["statusMessageList"][0]["statusId"] = json!("DO NOT DISTURB");
+        new["statusMessageList"][1]["statusId"] = json!("ärger");
+        let n = |v: &Value| normalize(v, "4711", "", &[]);
+        let changes = diff(&n(&old), &n(&new));
+        assert_eq!(changes.len(), 2, "{changes:#?}");
+        assert!(changes.iter().all(|c| !c.counts()), "{changes:#?}");
+        // A different id is not a case-only change.
+        let mut other = new.clone();
+        other["statusMessageList"][0]["statusId"] = json!("Do Not disturb!");
+        assert!(diff(&n(&old), &n(&other)).iter().any(Change::counts));
+    }
+
     #[test]
     fn diff_names_messages_and_properties() {
         let old = json!({"statusMessageList": [msg("Gone Home", true), msg("Lunch", false), msg("Sick", false)]});

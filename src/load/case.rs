@@ -31,6 +31,10 @@ pub enum Endpoint {
     StatusMessages,
     /// `GET /icws/connection/features` (no session).
     Features,
+    /// `POST /icws/connection?include=features`: a login of the case's own
+    /// with the run's credentials (ended afterwards); the check sees its
+    /// answer.
+    Login,
 }
 
 /// Which session the request uses.
@@ -372,12 +376,19 @@ pub fn parse_case(
             );
         }
     }
-    if raw.request.endpoint == Endpoint::Features
+    if matches!(raw.request.endpoint, Endpoint::Features | Endpoint::Login)
         && *raw.request.session.get_ref() != SessionUse::None
     {
         p.at(
             raw.request.session.span(),
-            "`request.session`: the features endpoint takes no session; use \"none\"".into(),
+            format!(
+                "`request.session`: the {} endpoint takes no session; use \"none\"",
+                if raw.request.endpoint == Endpoint::Login {
+                    "login"
+                } else {
+                    "features"
+                }
+            ),
         );
     }
     session_combination(&raw.request, &raw.expect.status, &mut p);

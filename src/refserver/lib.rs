@@ -561,7 +561,7 @@ async fn connect(
     let mut resp = json_response(StatusCode::CREATED, &out);
     let h = resp.headers_mut();
     let mut pairs = Vec::new();
-    if in_headers {
+    if in_headers && !state.fault(Fault::LoginWithoutHeaders) {
         pairs.push((CSRF_HEADER, token));
         pairs.push((SESSION_ID_HEADER, sid.clone()));
     }
@@ -627,6 +627,14 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
             }
         }
     };
+    if (token.is_none() || cookies.is_empty()) && state.fault(Fault::MissingHeader500) {
+        return Err(Box::new(error(
+            state,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error.server.unexpected",
+            "Object reference not set to an instance of an object.",
+        )));
+    }
     if token.is_none() && token_checked {
         csrf_failed();
         let status = if state.has(Profile::MissingToken401) {

@@ -80,7 +80,7 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
 pub fn explain(
     req: &spec::Requirement,
     cases: &[crate::load::case::Case],
-    faults: &[super::coverage::FaultClaim],
+    rows: &[super::coverage::Row],
 ) -> String {
     let source = match req.source {
         spec::Source::Documentation => "the endpoint's documentation (status-messages.md)",
@@ -91,29 +91,47 @@ pub fn explain(
     if let Some(p) = spec::policy(req.id) {
         let _ = writeln!(out, "\npolicy: {p}");
     }
-    let checking: Vec<&str> = cases
+    let listing: Vec<&str> = cases
         .iter()
         .filter(|c| c.reqs.contains(&req.id))
         .map(|c| c.name.as_str())
         .collect();
-    let proving: Vec<&str> = faults
-        .iter()
-        .filter(|(_, breaks)| breaks.contains(&req.id))
-        .map(|(n, _)| n.as_str())
-        .collect();
-    let list = |items: &[&str]| {
+    let row = rows.iter().find(|r| r.req.id == req.id);
+    let list = |items: Vec<&str>| {
         if items.is_empty() {
             "none".to_owned()
         } else {
             items.join(", ")
         }
     };
-    let _ = writeln!(out, "\nchecked by: {}", list(&checking));
-    let _ = writeln!(
-        out,
-        "proven by the reference server's faults (icws-refserver --fault NAME): {}",
-        list(&proving)
-    );
+    let _ = writeln!(out, "\ncases that list it: {}", list(listing));
+    match row.and_then(|r| r.harness) {
+        Some(tests) => {
+            let _ = writeln!(
+                out,
+                "no server can break it through this endpoint (it binds the harness's own \
+                 comparisons); proven by the harness's unit tests: {}",
+                tests.join(", ")
+            );
+        }
+        None => {
+            let names = |f: fn(&super::coverage::Row) -> &Vec<String>| {
+                row.map(|r| f(r).iter().map(String::as_str).collect())
+                    .unwrap_or_default()
+            };
+            let _ = writeln!(
+                out,
+                "cases whose findings name it, under some fault: {}",
+                list(names(|r| &r.cases))
+            );
+            let _ = writeln!(
+                out,
+                "proven by the reference server's faults whose runs produced a finding naming it \
+                 (icws-refserver --fault NAME): {}",
+                list(names(|r| &r.faults))
+            );
+        }
+    }
     out
 }
 

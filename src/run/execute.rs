@@ -173,6 +173,9 @@ impl Runner {
                 warnings: Vec::new(),
             };
         }
+        if case.endpoint == Endpoint::Login {
+            return self.login_case(case).await;
+        }
         // Sessions are never shared with a case that could end them.
         let harms = case.harms_session();
         let own = if case.session.needs_login() || harms {
@@ -271,6 +274,33 @@ impl Runner {
         Outcome::Done {
             exchange,
             session_id,
+            warnings,
+        }
+    }
+}
+
+impl Runner {
+    /// A login of the case's own: its answer is what the case checks; the
+    /// session it opened, if any, is ended.
+    async fn login_case(&self, case: &Case) -> Outcome {
+        let Some(creds) = &self.credentials else {
+            return Outcome::Ignored(
+                "logs in itself: set ICWS_USER and ICWS_PASSWORD (only a given session is \
+                 available)"
+                    .into(),
+            );
+        };
+        let exchange =
+            session::send_login(&self.target, creds, &self.accept_language, &self.redactor).await;
+        let mut warnings = Vec::new();
+        if let Ok(s) = session::session_from(&self.target, &exchange, &self.redactor) {
+            if let Err(e) = session::disconnect(&self.target, &s).await {
+                warnings.push(format!("{}: could not end its session: {e}", case.name));
+            }
+        }
+        Outcome::Done {
+            exchange,
+            session_id: String::new(),
             warnings,
         }
     }

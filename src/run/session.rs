@@ -7,7 +7,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::client::{CSRF_HEADER, Request, Sent};
+use super::client::{CSRF_HEADER, Exchange, Request, Sent};
 use super::target::Target;
 use crate::secret::{REDACTED, Redactor, Secret};
 
@@ -251,6 +251,18 @@ pub async fn connect(
     accept_language: &str,
     redactor: &Redactor,
 ) -> Result<Session, SessionError> {
+    let ex = send_login(target, creds, accept_language, redactor).await;
+    session_from(target, &ex, redactor)
+}
+
+/// Sends the login (`POST /icws/connection?include=features`) and returns
+/// the exchange as it came; every secret it sends is registered first.
+pub async fn send_login(
+    target: &Target,
+    creds: &Credentials,
+    accept_language: &str,
+    redactor: &Redactor,
+) -> Exchange {
     redactor.add_basic(&creds.user, creds.password.expose());
     let body = json!({
         "__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
@@ -266,12 +278,24 @@ pub async fn connect(
         )
         .header("Accept-Language", Sent::Plain(accept_language.to_owned()));
     req.body = Some(body.to_string().into_bytes());
+    target.send(req).await
+}
+
+/// The session a login's answer opened; its token and cookies are
+/// registered as secrets before anything else reads them.
+pub fn session_from(
+    target: &Target,
+    ex: &Exchange,
+    redactor: &Redactor,
+) -> Result<Session, SessionError> {
     let url = target.url("/icws/connection?include=features");
-    let ex = target.send(req).await;
-    let resp = ex.outcome.map_err(|why| SessionError::Unreachable {
-        url: url.clone(),
-        why,
-    })?;
+    let resp = ex
+        .outcome
+        .as_ref()
+        .map_err(|why| SessionError::Unreachable {
+            url: url.clone(),
+            why: why.clone(),
+        })?;
     let parsed: Option<Value> = serde_json::from_slice(&resp.body).ok();
     if resp.status != 201 {
         let detail = parsed
