@@ -19,6 +19,8 @@ use crate::text::inert;
 ///   --> status-messages/catalog: body /statusMessageList/3/canHaveDate
 ///    = expected: boolean
 ///    = actual:   "true"
+///    = rule:     canHaveDate: Boolean, required
+///    = see:      icws-conformance --explain REQ-MSG-canHaveDate
 /// ```
 pub fn case_text(case: &CaseRecord, strict: bool) -> String {
     let mut out = String::new();
@@ -38,6 +40,7 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
         let _ = writeln!(out, "   = actual:   {}", inert(&f.actual));
         if let Some(req) = spec::find(f.req) {
             let _ = writeln!(out, "   = rule:     {}", req.title);
+            let _ = writeln!(out, "   = see:      icws-conformance --explain {}", req.id);
         }
         out.push('\n');
     }
