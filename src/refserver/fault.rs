@@ -1,7 +1,9 @@
-//! Fault modes of the reference server. Each fault breaks exactly one
-//! documented rule and nothing else, so that the harness's own tests can show
-//! that every check fails when (and only when) its rule is broken. A fault is
-//! chosen per server instance, by name (`--fault NAME` on `icws-refserver`).
+//! Fault modes of the reference server. Each fault is one thing a server can
+//! get wrong and nothing else (one wrong answer may break more than one rule:
+//! a 404 on the documented path is also an undocumented status), so that the
+//! harness's own tests can show that every check fails when (and only when)
+//! its rule is broken. A fault is chosen per server instance, by name
+//! (`--fault NAME` on `icws-refserver`).
 
 use std::fmt;
 
