@@ -22,7 +22,7 @@ use crate::gate::{Policy, snapshot};
 use crate::load::{self, Case, Schemas};
 use crate::pipeline::{self, Context};
 use crate::report::record::{RunRecord, Verdict};
-use crate::report::{coverage, github, json, junit, text};
+use crate::report::{coverage, github, html, json, junit, text};
 use crate::run::execute::Runner;
 use crate::run::target::display_url;
 use crate::secret::Redactor;
@@ -122,6 +122,10 @@ pub struct Cli {
     /// Write the JSON report (shape: schemas/report/report.schema.json).
     #[arg(long, env = "ICWS_REPORT_JSON", value_name = "FILE")]
     pub report_json: Option<PathBuf>,
+    /// Write the HTML report: one self-contained page (no script, nothing
+    /// loaded from the network).
+    #[arg(long, env = "ICWS_REPORT_HTML", value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
     /// Compare catalogue snapshots, kept in DIR/<target>/ (default folder
     /// `snapshots`; always on for the embedded server).
     #[arg(long, env = "ICWS_SNAPSHOTS", value_name = "DIR")]
@@ -325,10 +329,7 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
             return setup_error(e);
         }
     }
-    let faults: Vec<coverage::FaultClaim> = icws_refserver::Fault::all()
-        .iter()
-        .map(|f| (f.name(), f.breaks()))
-        .collect();
+    let faults = fault_claims();
     if cli.coverage {
         print!("{}", coverage::render(&coverage::matrix(&cases, &faults)));
         return ExitCode::SUCCESS;
@@ -346,6 +347,15 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
         };
     }
     run(&settings, &cli, schemas, cases)
+}
+
+/// The reference server's fault modes, each with the requirements it breaks
+/// (the coverage matrix's second column).
+fn fault_claims() -> Vec<coverage::FaultClaim> {
+    icws_refserver::Fault::all()
+        .iter()
+        .map(|f| (f.name(), f.breaks()))
+        .collect()
 }
 
 /// A FILTER (with `--exact` or not) must match some case: a typo in a CI
@@ -418,6 +428,12 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
             );
         }
     }
+    // The HTML report shows the suite's coverage matrix, as `--coverage`
+    // prints it: of every loaded case, not only those tags select.
+    let coverage_rows = match &cli.report_html {
+        Some(_) => coverage::matrix(&cases, &fault_claims()),
+        None => Vec::new(),
+    };
     let cases = match select_by_tags(cases, &cli.tags, &cli.skip_tags) {
         Ok(c) => c,
         Err(e) => return setup_error(e),
@@ -566,7 +582,13 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
     if let Some(token) = &stop {
         println!("::{token}::");
     }
-    if let Err(e) = write_reports(&record, cli, ctx.policy.baseline.as_ref(), &scrub) {
+    if let Err(e) = write_reports(
+        &record,
+        &coverage_rows,
+        cli,
+        ctx.policy.baseline.as_ref(),
+        &scrub,
+    ) {
         eprintln!("error: {}", inert(&scrub(&e)));
         code = ExitCode::from(EXIT_SETUP);
     }
@@ -576,6 +598,7 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
 /// Writes every report the user asked for; every text passes `scrub`.
 fn write_reports(
     record: &RunRecord,
+    coverage: &[coverage::Row],
     cli: &Cli,
     current: Option<&Baseline>,
     scrub: &dyn Fn(&str) -> String,
@@ -586,6 +609,17 @@ fn write_reports(
     }
     if let Some(path) = &cli.report_json {
         files::write_report("--report-json", path, &scrub(&json::json(record)))?;
+    }
+    if let Some(path) = &cli.report_html {
+        // The record was scrubbed before the page escaped it; this second
+        // pass can only meet a secret that spells part of the page's own
+        // markup or character references, and its `<redacted>` must not
+        // become a tag there.
+        let page = scrub(&html::html(record, coverage)).replace(
+            crate::secret::REDACTED,
+            &html::escape(crate::secret::REDACTED),
+        );
+        files::write_report("--report-html", path, &page)?;
     }
     if github_actions() {
         print!("{}", scrub(&github::github_annotations(record)));
