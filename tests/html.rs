@@ -286,6 +286,37 @@ fn the_page_holds_the_run_against_the_embedded_server_and_a_fault() {
     );
 }
 
+#[test]
+fn the_variable_writes_the_page_and_an_unwritable_path_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("reports/page.html");
+    let (code, out, err) = run(
+        &["--tag", "features"],
+        &[("ICWS_REPORT_HTML", page.to_str().unwrap())],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let doc = read_page(&page);
+    assert_eq!(
+        texts(doc.root_element(), "details.case summary .name"),
+        ["connection/features"]
+    );
+    // A folder where a file is: the run says which report could not be written.
+    let blocked = dir.path().join("file");
+    std::fs::write(&blocked, "").unwrap();
+    let under = blocked.join("page.html");
+    let (code, _, err) = run(
+        &[
+            "--tag",
+            "features",
+            "--report-html",
+            under.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("error: --report-html "), "{err}");
+}
+
 /// The reference server answering `application/json` instead of the vnd
 /// media type: an interop warning on every JSON answer.
 fn plain_json(mut r: Response) -> Response {
