@@ -16,8 +16,8 @@
 //!    a pure decision); pure;
 //! 5. **report** — [`report`]: the [`report::record`] of a run and every
 //!    rendering of it ([`report::text`] for the console, [`report::junit`],
-//!    [`report::json`], [`report::github`], the [`report::coverage`]
-//!    matrix); each reads only the record.
+//!    [`report::json`], the [`report::html`] page, [`report::github`], the
+//!    [`report::coverage`] matrix); each reads only the record.
 //!
 //! [`pipeline`] moves one case through run → check → gate. [`cli`] is the
 //! edge: flags and environment, the embedded server, reading and writing

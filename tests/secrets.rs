@@ -66,9 +66,12 @@ fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(String, S
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
     let (json, xml, base, summary) = (p("r.json"), p("j.xml"), p("base.toml"), p("summary.md"));
+    let html = p("r.html");
     let mut all_args = vec![
         "--report-json",
         &json,
+        "--report-html",
+        &html,
         "--junit",
         &xml,
         "--write-baseline",
@@ -82,7 +85,7 @@ fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(String, S
     all_env.extend(env);
     let (code, out, err) = run(&all_args, &all_env);
     let mut texts = vec![("stdout".to_owned(), out), ("stderr".to_owned(), err)];
-    for f in [json, xml, base, summary] {
+    for f in [json, xml, base, summary, html] {
         if let Ok(t) = std::fs::read_to_string(&f) {
             texts.push((f, t));
         }
@@ -169,7 +172,7 @@ fn no_secret_from_a_server_that_echoes_them() {
         stdout.contains("<redacted>"),
         "the echoed secrets should show as redacted: {stdout}"
     );
-    assert!(texts.len() == 6, "every report was written: {texts:?}");
+    assert!(texts.len() == 7, "every report was written: {texts:?}");
     assert_clean("given session", &texts, &[token.into(), cookie.into()]);
     // A login: refused, with the echoed password in the server's message.
     let (code, texts) = run_with_reports(
@@ -454,4 +457,59 @@ fn more_encoders_excerpts_and_scheme_less_urls_leak_nothing() {
         assert_eq!(code, 2, "{out}\n{err}");
         assert_clean(var, &[("stderr".into(), err), ("stdout".into(), out)], &[]);
     }
+}
+
+#[test]
+fn no_secret_in_the_reason_a_case_could_not_run() {
+    use axum::extract::Request;
+    use axum::middleware::Next;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // The run's own login succeeds; every later one (the cases that need a
+    // session of their own) is refused with a message that echoes the login
+    // body, password included: the reason those cases could not run, which
+    // the console and the HTML report show.
+    let pw = "pw'<S3CRET>&-9f2e";
+    let logins = Arc::new(AtomicUsize::new(0));
+    let app = refserver::app(Config {
+        password: pw.into(),
+        ..Config::default()
+    })
+    .layer(axum::middleware::from_fn(
+        move |req: Request, next: Next| {
+            let logins = logins.clone();
+            async move {
+                let login = req.method() == axum::http::Method::POST
+                    && req.uri().path().ends_with("/icws/connection");
+                if !login || logins.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return next.run(req).await;
+                }
+                let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                let message = format!("refused: {}", String::from_utf8_lossy(&body));
+                (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    [("content-type", "application/vnd.inin.icws+JSON")],
+                    serde_json::json!({"errorId": "error.refused", "message": message}).to_string(),
+                )
+                    .into_response()
+            }
+        },
+    ));
+    let rt = runtime();
+    let url = rt.block_on(serve(app));
+    let env = [
+        ("ICWS_BASE_URL", url.as_str()),
+        ("ICWS_USER", refserver::DEMO_USER),
+        ("ICWS_PASSWORD", pw),
+    ];
+    let (code, texts) = run_with_reports(&[], &env);
+    assert_eq!(code, 2, "{texts:?}");
+    let (_, page) = texts.iter().find(|(n, _)| n.ends_with("r.html")).unwrap();
+    assert!(
+        page.contains("Could not run:") && page.contains("refused: {"),
+        "the echo reached the page: {page}"
+    );
+    assert!(page.contains("&lt;redacted&gt;"), "{page}");
+    assert_clean("could not run", &texts, &[pw.to_owned()]);
 }

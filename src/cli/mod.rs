@@ -23,7 +23,7 @@ use crate::gate::{Policy, snapshot};
 use crate::load::{self, Case, Schemas};
 use crate::pipeline::{self, Context};
 use crate::report::record::{RunRecord, Verdict};
-use crate::report::{coverage, github, json, junit, text};
+use crate::report::{coverage, github, html, json, junit, text};
 use crate::run::execute::Runner;
 use crate::run::target::display_url;
 use crate::secret::Redactor;
@@ -123,6 +123,10 @@ pub struct Cli {
     /// Write the JSON report (shape: schemas/report/report.schema.json).
     #[arg(long, env = "ICWS_REPORT_JSON", value_name = "FILE")]
     pub report_json: Option<PathBuf>,
+    /// Write the HTML report: one self-contained page (no script, nothing
+    /// loaded from the network).
+    #[arg(long, env = "ICWS_REPORT_HTML", value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
     /// Compare catalogue snapshots, kept in DIR/<target>/ (default folder
     /// `snapshots`; always on for the embedded server).
     #[arg(long, env = "ICWS_SNAPSHOTS", value_name = "DIR")]
@@ -449,6 +453,9 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
             );
         }
     }
+    // The HTML report shows the suite's coverage matrix, as `--coverage`
+    // prints it: of every loaded case, not only those tags select.
+    let all_cases = cli.report_html.as_ref().map(|_| cases.clone());
     let cases = match select_by_tags(cases, &cli.tags, &cli.skip_tags) {
         Ok(c) => c,
         Err(e) => return setup_error(e),
@@ -597,7 +604,28 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
     if let Some(token) = &stop {
         println!("::{token}::");
     }
-    if let Err(e) = write_reports(&record, cli, ctx.policy.baseline.as_ref(), &scrub) {
+    // The page's coverage matrix: the suite's runs under every fault mode of
+    // the reference server, as `--coverage` computes it (a few seconds).
+    let coverage_rows = match all_cases {
+        Some(all) => match rt.block_on(proof::sweep(Arc::new(all), ctx.schemas.clone())) {
+            Ok(runs) => coverage::matrix(&runs),
+            Err(e) => {
+                eprintln!(
+                    "warning: the HTML report has no coverage matrix: {}",
+                    inert(&scrub(&e))
+                );
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    if let Err(e) = write_reports(
+        &record,
+        &coverage_rows,
+        cli,
+        ctx.policy.baseline.as_ref(),
+        &scrub,
+    ) {
         eprintln!("error: {}", inert(&scrub(&e)));
         code = ExitCode::from(EXIT_SETUP);
     }
@@ -607,6 +635,7 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
 /// Writes every report the user asked for; every text passes `scrub`.
 fn write_reports(
     record: &RunRecord,
+    coverage: &[coverage::Row],
     cli: &Cli,
     current: Option<&Baseline>,
     scrub: &dyn Fn(&str) -> String,
@@ -617,6 +646,17 @@ fn write_reports(
     }
     if let Some(path) = &cli.report_json {
         files::write_report("--report-json", path, &scrub(&json::json(record)))?;
+    }
+    if let Some(path) = &cli.report_html {
+        // The record was scrubbed before the page escaped it; this second
+        // pass can only meet a secret that spells part of the page's own
+        // markup or character references, and its `<redacted>` must not
+        // become a tag there.
+        let page = scrub(&html::html(record, coverage)).replace(
+            crate::secret::REDACTED,
+            &html::escape(crate::secret::REDACTED),
+        );
+        files::write_report("--report-html", path, &page)?;
     }
     if github_actions() {
         print!("{}", scrub(&github::github_annotations(record)));

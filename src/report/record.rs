@@ -122,6 +122,7 @@ impl CaseRecord {
         let s = |t: &String| r.scrub(t);
         let mut c = self.clone();
         c.reason = c.reason.as_ref().map(s);
+        c.could_not_run = c.could_not_run.as_ref().map(s);
         c.request.line = s(&c.request.line);
         c.request.headers = c.request.headers.iter().map(s).collect();
         for a in &mut c.request.attempts {
