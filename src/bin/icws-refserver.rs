@@ -122,6 +122,7 @@ fn main() -> ExitCode {
             password: args.password,
             fault,
             catalogue_size: args.catalogue_size.and_then(|n| usize::try_from(n).ok()),
+            catalogue: None,
             profiles: profiles.clone(),
             session_idle: Duration::from_secs(args.session_idle),
             max_sessions: args.max_sessions,
