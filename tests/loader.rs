@@ -301,3 +301,21 @@ fn refused_credentials_may_not_be_allowed_to_pass_and_both_sessions_is_for_cooki
     );
     assert!(load_one(&ok).is_ok(), "{ok}");
 }
+
+#[test]
+fn a_table_written_as_an_array_is_refused_where_it_stands() {
+    // serde's derived structs would take `[fields…]` in order; a case file
+    // must say what it means with keys.
+    let e = one_error(&GOOD.replace(
+        "reqs = [\"REQ-401-1\"]\n",
+        "reqs = [\"REQ-401-1\"]\nsnapshot = []\n",
+    ));
+    assert!(e.message.contains("expected a table"), "{e}");
+    assert_eq!((e.line, e.col), (3, 12), "{e}");
+    let e = one_error(&GOOD.replace(
+        "[expect]\nstatus = [401]\nschema = \"error\"\n",
+        "[expect]\nstatus = [401]\nschema = \"error\"\nrules = { feature = [\"status\", 1] }\n",
+    ));
+    assert!(e.message.contains("expected a table"), "{e}");
+    assert_eq!(e.line, 12, "{e}");
+}

@@ -3,14 +3,28 @@
 //! conformant deployment with `--profile NAME` (repeatable; `--list-profiles`),
 //! or breaking one documented rule with `--fault NAME` (`--list-faults`).
 //! `--cors ORIGIN` serves browser clients on another origin.
+//! `--catalogue FILE` serves a catalogue from a file (a real server's
+//! status-messages body, or a catalogue snapshot the harness wrote) with the
+//! server's own session handling; the file is checked first with the
+//! harness's own checks (the status-messages schema, unique statusIds and
+//! systemIds), and refused with their findings when it fails them.
 
 use std::collections::BTreeSet;
+use std::io::Read as _;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use icws_conformance::check::{bound::Bounded, parse_json_noting_repeats, rules};
+use icws_conformance::gate::snapshot::snap_contents_at;
+use icws_conformance::load::Schemas;
+use icws_conformance::report::text::finding_text;
+use icws_conformance::run::target::DEFAULT_MAX_BODY;
 use icws_refserver::{self as refserver, Config, Fault, Profile};
+use serde_json::Value;
 
 /// A conformant ICWS server for connect, features, status-messages and disconnect.
 #[derive(Debug, Parser)]
@@ -36,6 +50,11 @@ struct Args {
     /// (for load tests and benchmarks; at most 1000000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
     catalogue_size: Option<u64>,
+    /// Serve the catalogue in FILE: the JSON body of a status-messages
+    /// response, or a catalogue snapshot (.snap) the harness wrote. Checked
+    /// first with the harness's checks; at most 16 MiB.
+    #[arg(long, value_name = "FILE", conflicts_with = "catalogue_size")]
+    catalogue: Option<PathBuf>,
     /// Free a session unused for SECS seconds.
     #[arg(long, value_name = "SECS", default_value_t = refserver::DEFAULT_SESSION_IDLE.as_secs())]
     session_idle: u64,
@@ -99,6 +118,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let (Some(file), Some(f)) = (&args.catalogue, fault) {
+        if f.changes_catalogue() {
+            eprintln!(
+                "error: --fault {f} changes the catalogue response and is written against the built-in catalogue, so it cannot be used with --catalogue {}; faults on sessions, error bodies, challenges, status codes, the path and the feature list can",
+                file.display()
+            );
+            return ExitCode::from(2);
+        }
+    }
     let limits = [
         ("--session-idle", args.session_idle as usize),
         ("--max-sessions", args.max_sessions),
@@ -109,6 +137,21 @@ fn main() -> ExitCode {
         eprintln!("error: {flag} must be at least 1");
         return ExitCode::from(2);
     }
+    let catalogue = match &args.catalogue {
+        None => None,
+        Some(file) => match load_catalogue(file, &format!("http://{}", args.listen)) {
+            Ok(loaded) => {
+                for w in &loaded.warnings {
+                    eprintln!("warning: {w}");
+                }
+                Some(loaded)
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -122,6 +165,7 @@ fn main() -> ExitCode {
             password: args.password,
             fault,
             catalogue_size: args.catalogue_size.and_then(|n| usize::try_from(n).ok()),
+            catalogue: catalogue.as_ref().map(|c| Arc::clone(&c.value)),
             profiles: profiles.clone(),
             session_idle: Duration::from_secs(args.session_idle),
             max_sessions: args.max_sessions,
@@ -142,6 +186,13 @@ fn main() -> ExitCode {
             let names: Vec<&str> = profiles.iter().map(Profile::name).collect();
             mode.push_str(&format!(", profiles {}", names.join(" ")));
         }
+        if let (Some(c), Some(file)) = (&catalogue, &args.catalogue) {
+            mode.push_str(&format!(
+                ", catalogue {} ({} messages)",
+                file.display(),
+                c.messages
+            ));
+        }
         println!(
             "icws-refserver listening on {} ({mode}); Ctrl-C stops it",
             server.base_url()
@@ -149,4 +200,142 @@ fn main() -> ExitCode {
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS
     })
+}
+
+/// The largest catalogue file read: the harness's default `--max-body`.
+/// A real catalogue is a few hundred messages of about 500 bytes each, so
+/// this is far above any, and bounds what a wrong path (a log, a disk
+/// image) can cost.
+const MAX_CATALOGUE_BYTES: usize = DEFAULT_MAX_BODY;
+
+/// The session id the catalogue is checked with: one as this server issues
+/// them (each request's own is filled in when it is served).
+const CHECK_SESSION_ID: &str = "300000000";
+
+/// A catalogue file, read and checked.
+struct Loaded {
+    /// The catalogue, placeholders kept (filled in per request).
+    value: Arc<Value>,
+    /// How many messages it has.
+    messages: usize,
+    /// What is worth saying but does not stop it being served.
+    warnings: Vec<String>,
+}
+
+/// Reads `file` (a status-messages body or a catalogue snapshot), parses it
+/// and runs the harness's checks on it as it would be served at `origin`.
+/// The error is the whole message to print: where (`file:line:col` for a
+/// syntax error) and what, or every finding of the checks.
+fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
+    let shown = file.display();
+    let meta = std::fs::metadata(file).map_err(|e| format!("error: {shown}: cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "error: {shown}: not a regular file (a catalogue is a JSON or .snap file)"
+        ));
+    }
+    let too_large = |n: String| {
+        format!(
+            "error: {shown}: {n} bytes, more than a catalogue file may have ({MAX_CATALOGUE_BYTES} bytes, 16 MiB)"
+        )
+    };
+    if meta.len() > MAX_CATALOGUE_BYTES as u64 {
+        return Err(too_large(meta.len().to_string()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| {
+            f.take(MAX_CATALOGUE_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("error: {shown}: cannot read: {e}"))?;
+    if bytes.len() > MAX_CATALOGUE_BYTES {
+        return Err(too_large(format!("more than {MAX_CATALOGUE_BYTES}")));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let (line, col) = line_col(&String::from_utf8_lossy(good), good.len());
+        format!("error: {shown}:{line}:{col}: not UTF-8")
+    })?;
+    // A snapshot: insta's metadata between two `---` lines, then the JSON.
+    let after_bom = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let start = if after_bom.starts_with("---\n") || after_bom.starts_with("---\r\n") {
+        snap_contents_at(&text).ok_or_else(|| {
+            format!(
+                "error: {shown}: starts like a snapshot (`---`) but no `---` line closes its metadata"
+            )
+        })?
+    } else {
+        text.len() - after_bom.len()
+    };
+    let json = &text[start..];
+    if json.trim().is_empty() {
+        return Err(format!("error: {shown}: holds no catalogue (it is empty)"));
+    }
+    let (value, repeated) = match serde_json::from_str::<Value>(json) {
+        Ok(_) => parse_json_noting_repeats(json.as_bytes())
+            .map_err(|e| format!("error: {shown}: not JSON: {e}"))?,
+        Err(e) => {
+            let (first_line, _) = line_col(&text, start);
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
+            return Err(format!(
+                "error: {shown}:{}:{}: not JSON: {message}",
+                first_line + e.line() - 1,
+                e.column()
+            ));
+        }
+    };
+    let mut warnings: Vec<String> = repeated
+        .iter()
+        .map(|at| {
+            format!("{shown}: the member name at {at} repeats an earlier one in its object (POL-JSON-1): the last value is served")
+        })
+        .collect();
+    let served = refserver::catalogue::instantiate(&value, CHECK_SESSION_ID, origin);
+    let schemas = Schemas::shipped().map_err(|errors| {
+        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!(
+            "error: the shipped schemas do not compile: {}",
+            all.join("; ")
+        )
+    })?;
+    let schema = schemas
+        .get("status-messages")
+        .ok_or("error: the shipped status-messages schema is missing")?;
+    let mut found = Bounded::default();
+    schema.check_into(&served, &mut found);
+    rules::unique_status_ids_into(&served, &mut found);
+    rules::unique_system_ids_into(&served, &mut found);
+    let findings = found.finish();
+    if !findings.is_empty() {
+        let mut out = format!(
+            "error: {shown} is not a catalogue this server can serve: {} finding(s) of the harness's checks (the status-messages schema, REQ-ID-1, REQ-SYS-1); nothing is served\n\n",
+            findings.len()
+        );
+        for f in &findings {
+            out.push_str(&finding_text(&shown.to_string(), f, false));
+            out.push('\n');
+        }
+        return Err(out.trim_end().to_owned());
+    }
+    let messages = rules::message_list(&value).map_or(0, Vec::len);
+    if messages == 0 {
+        warnings.push(format!("{shown}: the catalogue has no message"));
+    }
+    Ok(Loaded {
+        value: Arc::new(value),
+        messages,
+        warnings,
+    })
+}
+
+/// 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
 }

@@ -462,15 +462,29 @@ pub fn render_snap(case: &str, target: &str, contents: &str) -> String {
 
 /// The contents of an insta snapshot file (what follows the metadata).
 pub fn parse_snap(text: &str) -> Option<String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let rest = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))?;
-    let end = rest
+    snap_contents_at(text).map(|at| text[at..].trim_end().to_owned())
+}
+
+/// Where the contents of an insta snapshot file start: the byte offset,
+/// in `text`, just after the `---` line that closes the metadata (`None`
+/// when `text` does not open and close its metadata so). Lets a reader
+/// name a line of the file for a problem in the contents.
+pub fn snap_contents_at(text: &str) -> Option<usize> {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let after_bom = &text[bom..];
+    let open = if after_bom.starts_with("---\n") {
+        4
+    } else if after_bom.starts_with("---\r\n") {
+        5
+    } else {
+        return None;
+    };
+    let rest = &after_bom[open..];
+    let (i, close) = rest
         .find("\n---\n")
         .map(|i| (i, 5))
         .or_else(|| rest.find("\r\n---\r\n").map(|i| (i, 7)))?;
-    Some(rest[end.0 + end.1..].trim_end().to_owned())
+    Some(bom + open + i + close)
 }
 
 impl Plan {
@@ -735,6 +749,14 @@ mod tests {
     fn snap_files_round_trip_and_names_are_safe() {
         let text = render_snap("status-messages/catalog", "t", "{\n  \"a\": 1\n}");
         assert_eq!(parse_snap(&text).unwrap(), "{\n  \"a\": 1\n}");
+        let at = snap_contents_at(&text).unwrap();
+        assert!(text[at..].starts_with('{'), "{}", &text[at..]);
+        assert_eq!(text[..at].lines().count(), 5);
+        let crlf = text.replace('\n', "\r\n");
+        assert_eq!(parse_snap(&crlf).unwrap(), "{\r\n  \"a\": 1\r\n}");
+        assert_eq!(parse_snap(&format!("\u{feff}{text}")), parse_snap(&text));
+        assert_eq!(snap_contents_at("{\"a\": 1}"), None);
+        assert_eq!(snap_contents_at("---\nsource: x\n{}"), None);
         assert_eq!(
             target_name_for("https://CIC.example:8019/x"),
             "cic.example-8019"

@@ -115,6 +115,36 @@ pub enum ChallengeRule {
     Icws,
 }
 
+/// A TOML table, and only a table. serde's derived structs also take an
+/// array of their fields in order (`request = ["status-messages", "valid"]`,
+/// `snapshot = []`): no one writes that on purpose, and the case schema
+/// (`schemas/case/case.schema.json`) refuses it, so the loader does too.
+#[derive(Default)]
+struct Table<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct OnlyTables<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for OnlyTables<T> {
+            type Value = Table<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Table<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Table)
+            }
+        }
+        d.deserialize_map(OnlyTables(std::marker::PhantomData))
+    }
+}
+
+impl<T> std::ops::Deref for Table<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawCase {
@@ -124,9 +154,9 @@ struct RawCase {
     tags: Vec<String>,
     #[serde(default)]
     level: Level,
-    request: RawRequest,
-    expect: RawExpect,
-    snapshot: Option<Spanned<RawSnapshot>>,
+    request: Table<RawRequest>,
+    expect: Table<RawExpect>,
+    snapshot: Option<Spanned<Table<RawSnapshot>>>,
 }
 
 #[derive(Deserialize)]
@@ -154,9 +184,9 @@ struct RawExpect {
     media_type: Option<MediaClass>,
     www_authenticate: Option<ChallengeRule>,
     #[serde(default)]
-    headers: Vec<RawHeader>,
+    headers: Vec<Table<RawHeader>>,
     #[serde(default)]
-    rules: RawRules,
+    rules: Table<RawRules>,
 }
 
 #[derive(Deserialize)]
@@ -182,7 +212,7 @@ struct RawRules {
     unique_system_ids: bool,
     #[serde(default)]
     status_ids_present: Vec<String>,
-    feature: Option<RawFeature>,
+    feature: Option<Table<RawFeature>>,
 }
 
 #[derive(Deserialize)]
@@ -356,14 +386,15 @@ pub fn parse_case(
             with_suggestion(e.message().trim()),
         )]
     })?;
+    let (request, expect) = (raw.request.0, raw.expect.0);
     let mut p = Problems {
         file,
         text,
         errors: Vec::new(),
     };
     let reqs = requirement_ids(&raw.reqs, &mut p);
-    let status = status_codes(&raw.expect.status, &mut p);
-    if let Some(schema) = &raw.expect.schema {
+    let status = status_codes(&expect.status, &mut p);
+    if let Some(schema) = &expect.schema {
         if schemas.get(schema.get_ref()).is_none() {
             let known: Vec<&str> = schemas.names().collect();
             p.at(
@@ -376,14 +407,14 @@ pub fn parse_case(
             );
         }
     }
-    if matches!(raw.request.endpoint, Endpoint::Features | Endpoint::Login)
-        && *raw.request.session.get_ref() != SessionUse::None
+    if matches!(request.endpoint, Endpoint::Features | Endpoint::Login)
+        && *request.session.get_ref() != SessionUse::None
     {
         p.at(
-            raw.request.session.span(),
+            request.session.span(),
             format!(
                 "`request.session`: the {} endpoint takes no session; use \"none\"",
-                if raw.request.endpoint == Endpoint::Login {
+                if request.endpoint == Endpoint::Login {
                     "login"
                 } else {
                     "features"
@@ -391,12 +422,12 @@ pub fn parse_case(
             ),
         );
     }
-    session_combination(&raw.request, &raw.expect.status, &mut p);
-    let headers = header_expectations(raw.expect.headers, &mut p);
+    session_combination(&request, &expect.status, &mut p);
+    let headers = header_expectations(expect.headers, &mut p);
     let snapshot = raw
         .snapshot
         .as_ref()
-        .map(|snap| snapshot_spec(snap, raw.expect.schema.is_some(), &mut p));
+        .map(|snap| snapshot_spec(snap, expect.schema.is_some(), &mut p));
     if !p.errors.is_empty() {
         return Err(p.errors);
     }
@@ -407,34 +438,28 @@ pub fn parse_case(
         reqs,
         level: raw.level,
         tags: raw.tags,
-        endpoint: raw.request.endpoint,
-        session: raw.request.session.into_inner(),
-        csrf_token: raw
-            .request
+        endpoint: request.endpoint,
+        session: request.session.into_inner(),
+        csrf_token: request
             .csrf_token
             .map(Spanned::into_inner)
             .unwrap_or_default(),
-        cookie: raw
-            .request
-            .cookie
-            .map(Spanned::into_inner)
-            .unwrap_or_default(),
-        other_session: raw
-            .request
+        cookie: request.cookie.map(Spanned::into_inner).unwrap_or_default(),
+        other_session: request
             .other_session
             .map(Spanned::into_inner)
             .unwrap_or_default(),
         expect: Expect {
             status,
-            schema: raw.expect.schema.map(Spanned::into_inner),
-            media_type: raw.expect.media_type,
-            www_authenticate: raw.expect.www_authenticate,
+            schema: expect.schema.map(Spanned::into_inner),
+            media_type: expect.media_type,
+            www_authenticate: expect.www_authenticate,
             headers,
             rules: Rules {
-                unique_status_ids: raw.expect.rules.unique_status_ids,
-                unique_system_ids: raw.expect.rules.unique_system_ids,
-                status_ids_present: raw.expect.rules.status_ids_present,
-                feature: raw.expect.rules.feature.map(|f| (f.id, f.min_version)),
+                unique_status_ids: expect.rules.0.unique_status_ids,
+                unique_system_ids: expect.rules.0.unique_system_ids,
+                status_ids_present: expect.rules.0.status_ids_present,
+                feature: expect.rules.0.feature.map(|f| (f.0.id, f.0.min_version)),
             },
         },
         snapshot,
@@ -547,9 +572,9 @@ fn status_codes(raw: &Spanned<Vec<Spanned<u16>>>, p: &mut Problems) -> Vec<u16> 
 
 /// `expect.headers`: names are header names, `matches` are regular
 /// expressions, `req` is a known id.
-fn header_expectations(raw: Vec<RawHeader>, p: &mut Problems) -> Vec<HeaderExpect> {
+fn header_expectations(raw: Vec<Table<RawHeader>>, p: &mut Problems) -> Vec<HeaderExpect> {
     let mut headers = Vec::new();
-    for h in raw {
+    for Table(h) in raw {
         let name = reqwest::header::HeaderName::from_bytes(h.name.get_ref().as_bytes());
         if name.is_err() {
             p.at(
@@ -599,7 +624,11 @@ fn header_expectations(raw: Vec<RawHeader>, p: &mut Problems) -> Vec<HeaderExpec
 }
 
 /// `[snapshot]`: needs a JSON body to compare; `redact` holds JSON pointers.
-fn snapshot_spec(snap: &Spanned<RawSnapshot>, has_schema: bool, p: &mut Problems) -> SnapshotSpec {
+fn snapshot_spec(
+    snap: &Spanned<Table<RawSnapshot>>,
+    has_schema: bool,
+    p: &mut Problems,
+) -> SnapshotSpec {
     if !has_schema {
         p.at(
             snap.span(),

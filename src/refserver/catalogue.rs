@@ -1,6 +1,8 @@
 //! The reference server's catalogue: twenty-one statuses as an Interaction
 //! Center ships them, quirks included (irregular casing such as
-//! `Do Not disturb`, icons as paths relative to the server root).
+//! `Do Not disturb`, icons as paths relative to the server root); or a
+//! catalogue it is given ([`instantiate`]), with placeholders for what
+//! changes from session to session.
 
 use serde_json::{Value, json};
 
@@ -158,6 +160,34 @@ fn message(session_id: &str, id: &str, text: &str, group: &str, sys: &str, f: [b
     })
 }
 
+/// Stands for the requesting session's id in a given catalogue's strings
+/// (as in a catalogue snapshot: `/icws/{sessionId}/status/…`).
+pub const SESSION_PLACEHOLDER: &str = "{sessionId}";
+/// Stands for the origin the request was sent to (`http://host:port`).
+pub const ORIGIN_PLACEHOLDER: &str = "{origin}";
+
+/// A given catalogue as served to session `session_id`, requested at
+/// `origin` (`http://host:port`, or empty when unknown): every
+/// [`SESSION_PLACEHOLDER`] and [`ORIGIN_PLACEHOLDER`] in its string values
+/// is replaced; everything else is as given.
+pub fn instantiate(given: &Value, session_id: &str, origin: &str) -> Value {
+    fn fill(v: &mut Value, session_id: &str, origin: &str) {
+        match v {
+            Value::String(s) if s.contains('{') => {
+                *s = s
+                    .replace(SESSION_PLACEHOLDER, session_id)
+                    .replace(ORIGIN_PLACEHOLDER, origin);
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| fill(x, session_id, origin)),
+            Value::Object(o) => o.values_mut().for_each(|x| fill(x, session_id, origin)),
+            _ => {}
+        }
+    }
+    let mut out = given.clone();
+    fill(&mut out, session_id, origin);
+    out
+}
+
 /// Adds a site-defined status that holds `password`'s text in its
 /// `messageText` and, when the password is digits and no message has that
 /// systemId yet, as its `systemId` (a digits password already used as a
@@ -228,6 +258,29 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_given_catalogue_gets_the_session_and_origin() {
+        let given = json!({"statusMessageList": [{
+            "iconUri": "{origin}/icws/{sessionId}/status/status-message-icons/Lunch",
+            "messageText": "{sessionId} {sessionId} {other}",
+            "isAcdStatus": false,
+        }], "{sessionId}": "keys stay"});
+        let served = instantiate(&given, "4711", "http://127.0.0.1:8018");
+        let m = &served["statusMessageList"][0];
+        assert_eq!(
+            m["iconUri"],
+            "http://127.0.0.1:8018/icws/4711/status/status-message-icons/Lunch"
+        );
+        assert_eq!(m["messageText"], "4711 4711 {other}");
+        assert_eq!(m["isAcdStatus"], false);
+        assert_eq!(served["{sessionId}"], "keys stay");
+        let relative = instantiate(&given, "9", "");
+        assert_eq!(
+            relative["statusMessageList"][0]["iconUri"],
+            "/icws/9/status/status-message-icons/Lunch"
+        );
     }
 
     #[test]

@@ -260,6 +260,32 @@ impl Fault {
         }
     }
 
+    /// True when the fault changes the 200 catalogue response: its content,
+    /// shape, bytes or media type. These faults are written against the
+    /// built-in catalogue (they edit its fourth, sixth or seventh message,
+    /// look for `Gone Home`, …): on another catalogue they might break
+    /// nothing. The others (sessions, error bodies, challenges, status
+    /// codes, the path, the feature list) serve any catalogue as it is.
+    pub fn changes_catalogue(&self) -> bool {
+        use Fault::*;
+        match self {
+            MissingProperty(_) | WrongType(_) | NullValue(_) => true,
+            ListUnderHeadingName | BareArray | NonObjectElement => true,
+            CaseDuplicateStatusId | ExactDuplicateStatusId => true,
+            NonDigitSystemId | DuplicateSystemId | BadIconUri => true,
+            BodyNotJson | TruncatedBody | InvalidUtf8 | HtmlMediaType | DuplicateKey => true,
+            NeverFinishes | DropMidBody | EmptyCatalogue | UndocumentedMember => true,
+            MissingHeader500 | LoginWithoutHeaders => false,
+            Status500 | Status410 | Status500Bare | Status410Bare | WrongPath => false,
+            NoChallenge | OtherScheme | NoRealm | NoLocation | Forbidden403 => false,
+            ErrorWithoutMessage | ErrorMessageNotString | ErrorTextPlain => false,
+            TokenNotChecked | CookieNotChecked | AnySessionAccepted | EndedSessionAccepted => false,
+            TokenOfAnySession | CookieOfAnySession | CookieValueOfAnySession => false,
+            TokenWithItsOwnCookie | PathIdIgnored | EndedCredentialsAcceptedElsewhere => false,
+            FeatureMissing => false,
+        }
+    }
+
     /// Parses a fault name; the error lists the names.
     pub fn parse(name: &str) -> Result<Fault, String> {
         Fault::all()

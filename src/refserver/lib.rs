@@ -65,6 +65,14 @@ pub struct Config {
     /// Messages in the catalogue: `None` for the shipped 21, or a synthetic
     /// catalogue of that size (see [`catalogue::sized`]).
     pub catalogue_size: Option<usize>,
+    /// A catalogue to serve instead of the built-in one, e.g. a copy of a
+    /// real server's: the 200 body of status-messages. Each `{sessionId}`
+    /// in its strings becomes the requesting session's id and each
+    /// `{origin}` the origin the request was sent to
+    /// ([`catalogue::instantiate`]). Served as given: checking it is the
+    /// caller's job (`icws-refserver --catalogue FILE` does). Takes
+    /// precedence over `catalogue_size`.
+    pub catalogue: Option<Arc<Value>>,
     /// The conformant deployment variations in effect (see [`Profile`]).
     pub profiles: BTreeSet<Profile>,
     /// A session unused for this long is freed (its requests get 401).
@@ -101,6 +109,7 @@ impl Default for Config {
             password: DEMO_PASSWORD.into(),
             fault: None,
             catalogue_size: None,
+            catalogue: None,
             profiles: BTreeSet::new(),
             session_idle: DEFAULT_SESSION_IDLE,
             max_sessions: DEFAULT_MAX_SESSIONS,
@@ -418,14 +427,19 @@ fn challenges(state: &Inner) -> Vec<String> {
     }
 }
 
-/// True when the session cookie should carry `Secure`.
-fn secure_cookie(state: &Inner, headers: &HeaderMap) -> bool {
+/// True when the request reached the server over TLS: [`Config::tls`], or
+/// `X-Forwarded-Proto: https` from a TLS-terminating proxy.
+fn over_tls(state: &Inner, headers: &HeaderMap) -> bool {
     state.config.tls
-        || state.has(Profile::SecureOverHttp)
         || headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// True when the session cookie should carry `Secure`.
+fn secure_cookie(state: &Inner, headers: &HeaderMap) -> bool {
+    over_tls(state, headers) || state.has(Profile::SecureOverHttp)
 }
 
 #[derive(serde::Deserialize)]
@@ -796,6 +810,25 @@ async fn status_resource(
     status_messages(state, sid, headers).await
 }
 
+/// The origin a request was sent to, from its `Host` (`https` over TLS);
+/// empty when there is no `Host` that is a plain host and port, so a
+/// client's header cannot put anything else into the catalogue.
+fn request_origin(state: &Inner, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        });
+    match host {
+        Some(h) if over_tls(state, headers) => format!("https://{h}"),
+        Some(h) => format!("http://{h}"),
+        None => String::new(),
+    }
+}
+
 async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Response {
     if let Err(resp) = authorize(&state, &sid, &headers) {
         return *resp;
@@ -825,9 +858,10 @@ async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Re
             "This resource has been removed.",
         );
     }
-    let mut body = match state.config.catalogue_size {
-        Some(n) => catalogue::sized(&sid, n),
-        None => catalogue::catalogue(&sid),
+    let mut body = match (&state.config.catalogue, state.config.catalogue_size) {
+        (Some(given), _) => catalogue::instantiate(given, &sid, &request_origin(&state, &headers)),
+        (None, Some(n)) => catalogue::sized(&sid, n),
+        (None, None) => catalogue::catalogue(&sid),
     };
     if state.has(Profile::PasswordInCatalogue) {
         catalogue::add_password_status(&mut body, &sid, &state.config.password);

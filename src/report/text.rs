@@ -28,20 +28,7 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
         return out;
     }
     for f in &case.findings {
-        let kind = match (f.level, strict) {
-            (Level::Must, _) => "error",
-            (Level::Interop, true) => "error(interop, --strict)",
-            (Level::Interop, false) => "warning(interop)",
-        };
-        // Every field may hold text the server chose: one line each.
-        let _ = writeln!(out, "{kind}[{}]: {}", f.req, inert(&f.message));
-        let _ = writeln!(out, "  --> {}: {}", case.name, inert(&f.place.to_string()));
-        let _ = writeln!(out, "   = expected: {}", inert(&f.expected));
-        let _ = writeln!(out, "   = actual:   {}", inert(&f.actual));
-        if let Some(req) = spec::find(f.req) {
-            let _ = writeln!(out, "   = rule:     {}", req.title);
-            let _ = writeln!(out, "   = see:      icws-conformance --explain {}", req.id);
-        }
+        out.push_str(&finding_text(&case.name, f, strict));
         out.push('\n');
     }
     let request = &case.request;
@@ -74,6 +61,33 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
             expected.join(", "),
             new.join(", ")
         );
+    }
+    out
+}
+
+/// One finding as a compiler-style block: its level and rule, where it is
+/// (`origin`: a case name, or a file), expected, actual and the rule's
+/// words. Every field may hold text a server or a file chose: each is shown
+/// inert, on one line.
+pub fn finding_text(origin: &str, f: &Finding, strict: bool) -> String {
+    let mut out = String::new();
+    let kind = match (f.level, strict) {
+        (Level::Must, _) => "error",
+        (Level::Interop, true) => "error(interop, --strict)",
+        (Level::Interop, false) => "warning(interop)",
+    };
+    let _ = writeln!(out, "{kind}[{}]: {}", f.req, inert(&f.message));
+    let _ = writeln!(
+        out,
+        "  --> {}: {}",
+        inert(origin),
+        inert(&f.place.to_string())
+    );
+    let _ = writeln!(out, "   = expected: {}", inert(&f.expected));
+    let _ = writeln!(out, "   = actual:   {}", inert(&f.actual));
+    if let Some(req) = spec::find(f.req) {
+        let _ = writeln!(out, "   = rule:     {}", req.title);
+        let _ = writeln!(out, "   = see:      icws-conformance --explain {}", req.id);
     }
     out
 }
