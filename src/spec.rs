@@ -159,9 +159,9 @@ pub const REQUIREMENTS: &[Requirement] = &[
     },
 ];
 
-/// Requirements a server cannot break through this endpoint: they bind the
-/// harness's own comparisons, so no fault mode can prove them. Each names
-/// the harness's unit tests that do (`module::tests::name`, checked to
+/// Requirements that bind the harness's own comparisons (a catalogue can
+/// make a finding name one, but cannot break the comparison), so no fault
+/// mode can prove them. Each names the harness's unit tests that do (`module::tests::name`, checked to
 /// exist by `tests/faults.rs`).
 pub const HARNESS_PROVEN: &[(&str, &[&str])] = &[(
     "REQ-ID-2",
@@ -171,7 +171,7 @@ pub const HARNESS_PROVEN: &[(&str, &[&str])] = &[(
     ],
 )];
 
-/// The harness's unit tests that prove a requirement no server can break
+/// The harness's unit tests that prove a requirement no fault mode can prove
 /// ([`HARNESS_PROVEN`]), if it is one.
 pub fn harness_proven(id: &str) -> Option<&'static [&'static str]> {
     HARNESS_PROVEN

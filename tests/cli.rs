@@ -254,7 +254,7 @@ fn explain_tells_a_requirement_its_policy_cases_and_faults() {
 fn explain_shows_a_requirement_no_server_can_break_as_such() {
     let (code, out, err) = run(&["--explain", "REQ-ID-2"], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("no server can break it"), "{out}");
+    assert!(out.contains("no fault mode can prove it"), "{out}");
     assert!(
         out.contains("check::rules::tests::expected_ids_match_case_insensitively"),
         "{out}"
@@ -271,12 +271,12 @@ fn coverage_rows_come_from_findings_not_case_labels() {
     std::fs::create_dir_all(dir.path().join("mine")).unwrap();
     std::fs::write(
         dir.path().join("mine/claims-too-much.toml"),
-        r#"description = "Lists REQ-SYS-1, but asks the feature list"
-reqs = ["SES-FEAT-1", "REQ-SYS-1"]
+        r#"description = "Lists REQ-SYS-1 and REQ-ID-1 first, but checks only the status"
+reqs = ["REQ-SYS-1", "REQ-ID-1"]
 
 [request]
-endpoint = "features"
-session = "none"
+endpoint = "status-messages"
+session = "valid"
 
 [expect]
 status = [200]
@@ -293,9 +293,16 @@ status = [200]
             .to_owned()
     };
     assert!(row("REQ-SYS-1").contains("`non-digit-system-id`"), "{out}");
+    // Under status-500, never-finishes… its findings name what its request
+    // puts to the test (the catalogue, REQ-200-1), never its `reqs`.
     assert!(!row("REQ-SYS-1").contains("mine/claims-too-much"), "{out}");
+    assert!(!row("REQ-ID-1").contains("mine/claims-too-much"), "{out}");
+    assert!(row("REQ-200-1").contains("mine/claims-too-much"), "{out}");
     assert!(row("REQ-REQ-1").contains("`wrong-path`"), "{out}");
-    assert!(row("REQ-ID-2").contains("no server can break it"), "{out}");
+    assert!(
+        row("REQ-ID-2").contains("no fault mode can prove it"),
+        "{out}"
+    );
     assert!(!out.contains("**none**"), "{out}");
 }
 
@@ -309,5 +316,19 @@ fn strict_run_names_vendor_extensions_and_passes() {
     assert!(
         all.contains("status-messages/catalog: `__type`") && all.contains("known vendor extension"),
         "{all}"
+    );
+}
+
+/// The README's matrix is what `--coverage` prints for the shipped cases.
+#[test]
+fn readme_matrix_is_the_coverage_output() {
+    let (code, out, err) = run(&["--coverage"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(out.trim_end()),
+        "README.md's coverage matrix differs from `icws-conformance --coverage`: paste its output \
+         into the Coverage section\n{out}"
     );
 }

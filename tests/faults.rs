@@ -281,6 +281,18 @@ fn expected(f: Fault) -> Expected {
                 "body /statusMessageList/0/displayColour",
             )
         },
+        UndocumentedErrorMember => Expected {
+            strict: true,
+            ..exp(ERROR_CASES, "POL-EXTRA-1", "body /stackTrace")
+        },
+        LoginHeadersDisagree => Expected {
+            strict: true,
+            ..exp(
+                &["connection/login"],
+                "POL-LOGIN-1",
+                "header inin-icws-session-id",
+            )
+        },
         LoginWithoutHeaders => Expected {
             strict: true,
             ..exp(
@@ -390,18 +402,25 @@ fn prove(
     }
     // Each rule the fault claims to break is named by a finding of the run:
     // a claim, not a case's `reqs` label, is what a finding must bear out.
-    let claims = fault.breaks();
-    for req in &claims {
-        let named = records
-            .iter()
-            .any(|r| failures(r).iter().any(|f| f.req == *req));
+    for (req, place) in fault.claims() {
+        let named = records.iter().any(|r| {
+            failures(r).iter().any(|f| {
+                f.req == req
+                    && f.place
+                        .to_string()
+                        .to_lowercase()
+                        .starts_with(&place.to_lowercase())
+            })
+        });
         if !named {
             return Err(format!(
-                "fault {fault} claims to break {req}, but no finding of its run names {req}"
+                "fault {fault} claims to break {req} at {place}, but no finding of its run names \
+                 {req} there"
             )
             .into());
         }
     }
+    let claims = fault.breaks();
     let mut snapshot = String::new();
     for record in &records {
         let findings = failures(record);

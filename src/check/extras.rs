@@ -18,16 +18,30 @@ use super::bound::Bounded;
 /// The requirement id of these findings.
 pub const RULE: &str = "POL-EXTRA-1";
 
-/// Members real servers send that the documentation does not list, with
-/// what they are.
-pub const VENDOR_EXTENSIONS: &[(&str, &str)] = &[
-    ("__type", "the representation's type name (a urn)"),
-    ("errorCode", "an integer error code beside errorId"),
+/// Members real servers send that the documentation does not list: the
+/// name, the schema whose bodies may carry it (`None`: any), what it is.
+pub const VENDOR_EXTENSIONS: &[(&str, Option<&str>, &str)] = &[
+    ("__type", None, "the representation's type name (a urn)"),
+    (
+        "errorCode",
+        Some("error"),
+        "an integer error code beside errorId",
+    ),
     (
         "alternateHostList",
+        Some("error"),
         "the other servers to try (errors of a server that takes no connections)",
     ),
 ];
+
+/// The known vendor extension `name` is in a body of schema `schema`, if it
+/// is one there.
+fn vendor_extension(schema: &str, name: &str) -> Option<(&'static str, &'static str)> {
+    VENDOR_EXTENSIONS
+        .iter()
+        .find(|(n, within, _)| *n == name && within.is_none_or(|w| w == schema))
+        .map(|(n, _, what)| (*n, *what))
+}
 
 /// Deepest nesting walked: a hostile body may nest far deeper.
 const MAX_DEPTH: usize = 64;
@@ -45,6 +59,7 @@ pub struct Extras {
 /// Every member of `body` that `schema` does not list.
 pub fn undocumented(schema: &Schema, body: &Value) -> Extras {
     let mut walk = Walk {
+        schema: &schema.name,
         root: &schema.doc,
         out: Bounded::default(),
         seen: BTreeMap::new(),
@@ -54,10 +69,7 @@ pub fn undocumented(schema: &Schema, body: &Value) -> Extras {
         .seen
         .iter()
         .map(|(name, (count, first))| {
-            let what = VENDOR_EXTENSIONS
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or("", |(_, w)| *w);
+            let what = vendor_extension(&schema.name, name).map_or("", |(_, w)| w);
             format!(
                 "`{name}` ({what}) is a known vendor extension, tolerated: {count} place(s), \
                  first at {first} ({RULE})"
@@ -71,6 +83,7 @@ pub fn undocumented(schema: &Schema, body: &Value) -> Extras {
 }
 
 struct Walk<'a> {
+    schema: &'a str,
     root: &'a Value,
     out: Bounded,
     /// Vendor extension → (times seen, first pointer).
@@ -108,9 +121,7 @@ impl<'a> Walk<'a> {
                     let len = at.len();
                     at.push('/');
                     at.push_str(&pointer_token(name));
-                    if let Some((known, _)) =
-                        VENDOR_EXTENSIONS.iter().find(|(n, _)| *n == name.as_str())
-                    {
+                    if let Some((known, _)) = vendor_extension(self.schema, name) {
                         let entry = self.seen.entry(known).or_insert((0, at.clone()));
                         entry.0 += 1;
                     } else if let Some(sub) = listed.get(name) {
@@ -127,9 +138,7 @@ impl<'a> Walk<'a> {
                                     shorten(
                                         &listed
                                             .keys()
-                                            .filter(|k| !VENDOR_EXTENSIONS
-                                                .iter()
-                                                .any(|(n, _)| n == k))
+                                            .filter(|k| vendor_extension(self.schema, k).is_none())
                                             .cloned()
                                             .collect::<Vec<_>>()
                                             .join(", "),
@@ -228,6 +237,21 @@ mod tests {
         assert_eq!(extras.findings.len(), 1, "{:#?}", extras.findings);
         assert_eq!(extras.findings[0].place, Place::Body("/trace".into()));
         assert_eq!(extras.notes.len(), 2, "{:?}", extras.notes);
+    }
+
+    /// errorCode and alternateHostList are vendor extensions of error
+    /// bodies only: in a status message they are undocumented members.
+    #[test]
+    fn error_extensions_elsewhere_are_findings() {
+        let mut m = message("Available");
+        m["errorCode"] = json!(-1);
+        m["alternateHostList"] = json!([]);
+        let extras = undocumented(
+            &schema("status-messages"),
+            &json!({"statusMessageList": [m]}),
+        );
+        assert_eq!(extras.findings.len(), 2, "{:#?}", extras.findings);
+        assert_eq!(extras.notes.len(), 1, "{:?}", extras.notes);
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod schema;
 use serde_json::Value;
 
 use crate::finding::{Finding, Place, SHOWN_CHARS, shorten};
-use crate::load::case::{Case, ChallengeRule, Endpoint, MediaClass};
+use crate::load::case::{Case, ChallengeRule, Endpoint, MediaClass, SessionUse};
 use crate::load::schema::Schemas;
 use crate::run::client::{Exchange, Response};
 use crate::spec::DOCUMENTED_STATUSES;
@@ -27,7 +27,7 @@ pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding
 }
 
 fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bounded) {
-    let primary = case.reqs.first().copied().unwrap_or("REQ-REQ-1");
+    let primary = case.subject();
     let resp = match &exchange.outcome {
         Ok(r) => r,
         Err(why) => {
@@ -135,6 +135,11 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
         }
     }
 
+    if case.endpoint == Endpoint::Login {
+        let named =
+            ["ININ-ICWS-Session-ID", "ININ-ICWS-CSRF-Token"].map(|n| (n, resp.header_values(n)));
+        out.extend(rules::login_headers(&named, &resp.body));
+    }
     let schema = expect.schema.as_deref().and_then(|n| schemas.get(n));
     let body_req = schema.map_or(primary, |s| s.root_req());
     let wants_json =
@@ -192,36 +197,33 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
     }
 }
 
-/// The requirement an unexpected status breaks. Where a 2xx was due, a 404
-/// or 405 says the documented path is not served (REQ-REQ-1). Where only
-/// errors were due and another error came, the documented meaning of the
-/// statuses the case allows (REQ-400-1 for a missing header answered 500).
-/// Otherwise the case's first requirement: what it checks (the token that
-/// should have been refused, the catalogue that should have come).
+/// The requirement an unexpected status breaks, from what was sent and
+/// what came (never from the case's `reqs`). A 404 or 405 for a path that
+/// names a live session says the documented path is not served
+/// (REQ-REQ-1). Where only errors were due and another error came, the
+/// documented meaning of the allowed statuses: REQ-400-1 for a request
+/// without a required header, else REQ-401-1 (or REQ-400-1 when only 400 is
+/// allowed). Otherwise what the request puts to the test ([`Case::subject`]:
+/// the token that should have been refused, the catalogue that should have
+/// come).
 fn status_req(case: &Case, got: u16) -> &'static str {
-    let primary = case.reqs.first().copied().unwrap_or("REQ-REQ-1");
+    let live_path = !matches!(case.session, SessionUse::Unknown | SessionUse::Ended);
+    if case.endpoint == Endpoint::StatusMessages && live_path && matches!(got, 404 | 405) {
+        return "REQ-REQ-1";
+    }
     let success = |s: &u16| (200..300).contains(s);
-    if case.expect.status.iter().any(success) {
-        if case.endpoint == Endpoint::StatusMessages && matches!(got, 404 | 405) {
-            return "REQ-REQ-1";
-        }
-        return primary;
+    let allowed = &case.expect.status;
+    if allowed.iter().any(success) || success(&got) {
+        return case.subject();
     }
-    if success(&got) {
-        return primary;
+    let allows = |s: u16| allowed.contains(&s);
+    if allows(400) && (case.omits_a_header() || !allows(401)) {
+        "REQ-400-1"
+    } else if allows(401) {
+        "REQ-401-1"
+    } else {
+        case.subject()
     }
-    let meaning = |status: u16| match status {
-        400 => Some("REQ-400-1"),
-        401 => Some("REQ-401-1"),
-        410 => Some("REQ-410-1"),
-        500 => Some("REQ-500-1"),
-        _ => None,
-    };
-    case.reqs
-        .iter()
-        .copied()
-        .find(|r| case.expect.status.iter().any(|s| meaning(*s) == Some(*r)))
-        .unwrap_or(primary)
 }
 
 /// An unexpected but documented error status must still carry the error

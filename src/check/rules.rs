@@ -191,6 +191,65 @@ pub fn empty_catalogue(body: &Value) -> Option<Finding> {
     })
 }
 
+/// POL-LOGIN-1, beyond presence: the vendor's JavaScript client builds
+/// every later request from the 201's `ININ-ICWS-Session-ID` and
+/// `ININ-ICWS-CSRF-Token` headers, so each must carry a value, and the same
+/// value as the body's `sessionId` / `csrfToken` when the body has one.
+/// Values are not shown (the token is a secret).
+pub fn login_headers(headers: &[(&str, Vec<String>)], body: &[u8]) -> Vec<Finding> {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let mut out = Vec::new();
+    for (name, member, values) in headers.iter().map(|(n, v)| (*n, login_member(n), v)) {
+        let Some(first) = values.first() else {
+            continue; // absence is the case's header expectation
+        };
+        let place = Place::Header(name.to_ascii_lowercase());
+        if first.trim().is_empty() {
+            out.push(
+                Finding::must(
+                    "POL-LOGIN-1",
+                    place,
+                    "the header is empty: a client that reads it cannot build its next request",
+                    "the session's value",
+                    "(empty)",
+                )
+                .interop(),
+            );
+            continue;
+        }
+        let in_body = parsed
+            .as_ref()
+            .and_then(|b| b.get(member))
+            .and_then(Value::as_str);
+        if let Some(b) = in_body {
+            if b != first.trim() {
+                out.push(
+                    Finding::must(
+                        "POL-LOGIN-1",
+                        place,
+                        format!(
+                            "the header and the body's {member} disagree: a client that reads the \
+                             header uses another session's value"
+                        ),
+                        format!("the body's {member}"),
+                        "another value (not shown)",
+                    )
+                    .interop(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn login_member(header: &str) -> &'static str {
+    if header.eq_ignore_ascii_case("ININ-ICWS-Session-ID") {
+        "sessionId"
+    } else {
+        "csrfToken"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +326,25 @@ mod tests {
         assert!(f.is_some_and(|f| f.level == crate::finding::Level::Interop));
         assert!(empty_catalogue(&body(&["Available"])).is_none());
         assert!(empty_catalogue(&json!({"statusMessageList": {}})).is_none());
+    }
+
+    #[test]
+    fn login_headers_must_match_the_body() {
+        let body = br#"{"sessionId": "301", "csrfToken": "tok"}"#;
+        let h = |sid: &str, tok: &str| {
+            vec![
+                ("ININ-ICWS-Session-ID", vec![sid.to_owned()]),
+                ("ININ-ICWS-CSRF-Token", vec![tok.to_owned()]),
+            ]
+        };
+        assert!(login_headers(&h("301", "tok"), body).is_empty());
+        let f = login_headers(&h("999", "tok"), body);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].place, Place::Header("inin-icws-session-id".into()));
+        assert!(!f[0].actual.contains("999") && !f[0].expected.contains("tok"));
+        assert_eq!(login_headers(&h("301", " "), body).len(), 1);
+        // Headers only (no ids in the body): nothing to compare with.
+        assert!(login_headers(&h("5", "x"), b"{}").is_empty());
     }
 
     #[test]

@@ -373,9 +373,10 @@ fn proof_report(cli: &Cli, cases: &[Case], schemas: Schemas) -> ExitCode {
         Some(req) => print!("{}", text::explain(req, cases, &rows)),
         None => {
             print!("{}", coverage::render(&rows));
-            for (fault, req) in coverage::unproven_claims(&runs) {
+            for (fault, req, place) in coverage::unproven_claims(&runs) {
                 println!(
-                    "\nnote: fault {fault} claims to break {req}, but no finding of its run names it"
+                    "\nnote: fault {fault} claims to break {req} at {place}, but no finding of its \
+                     run names it there"
                 );
             }
         }

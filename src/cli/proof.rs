@@ -55,7 +55,7 @@ pub async fn run_once(
     let runner = Runner::prepare(target, Some(creds), None, "en-US", Redactor::default())
         .await
         .map_err(|e| e.to_string())?;
-    let ctx = Context {
+    let ctx = Arc::new(Context {
         runner,
         schemas: schemas.clone(),
         policy: Policy {
@@ -64,13 +64,21 @@ pub async fn run_once(
         },
         snapshots: None,
         writer: None,
-    };
-    let mut out = Vec::with_capacity(cases.len());
-    for case in cases {
-        out.push(ctx.run_case(case).await.record);
+    });
+    // The cases at once, as a run's trials go: a fault that never finishes
+    // a body costs one timeout per run, not one per case.
+    let mut tasks = JoinSet::new();
+    for (i, case) in cases.iter().cloned().enumerate() {
+        let ctx = ctx.clone();
+        tasks.spawn(async move { (i, ctx.run_case(&case).await.record) });
+    }
+    let mut out: Vec<Option<CaseRecord>> = vec![None; cases.len()];
+    while let Some(joined) = tasks.join_next().await {
+        let (i, record) = joined.map_err(|e| format!("a case's run failed: {e}"))?;
+        out[i] = Some(record);
     }
     ctx.runner.finish().await;
-    Ok(out)
+    Ok(out.into_iter().flatten().collect())
 }
 
 fn named(records: &[CaseRecord]) -> Vec<Named> {
@@ -116,7 +124,7 @@ pub async fn sweep(cases: Arc<Vec<Case>>, schemas: Schemas) -> Result<Vec<FaultR
             .collect();
         results[i] = Some(FaultRun {
             fault: fault.name(),
-            claims: fault.breaks(),
+            claims: fault.claims(),
             named,
         });
     }

@@ -212,10 +212,10 @@ fn snapshot_settings(
         return Ok(None);
     }
     let mode = WriteMode::from_values(env.ci, env.insta_update.as_deref(), cli.accept_snapshots);
-    // `--list` and `--coverage` write nothing: a stray INSTA_UPDATE must not
+    // `--list`, `--coverage` and `--explain` write nothing: a stray INSTA_UPDATE must not
     // stop them (nextest lists through this binary).
     let mode = match mode {
-        Err(_) if cli.test.list || cli.coverage => WriteMode::Never,
+        Err(_) if cli.test.list || cli.coverage || cli.explain.is_some() => WriteMode::Never,
         other => other?,
     };
     Ok(Some(SnapshotSettings {

@@ -274,7 +274,9 @@ pub struct Case {
     pub file: String,
     /// What it checks, in a sentence.
     pub description: String,
-    /// The requirement ids it checks; the first is the one a wrong status breaks.
+    /// The requirement ids it checks: documentation (the console's header,
+    /// `--explain`'s "cases that list it"); findings never take their rule
+    /// from here (see [`Case::subject`]).
     pub reqs: Vec<&'static str>,
     /// Tags (`auth`, `schema`, `rules`, …), for `--tag` / `--skip-tag`.
     pub tags: Vec<String>,
@@ -313,6 +315,52 @@ impl Problems<'_> {
 }
 
 impl Case {
+    /// The requirement the case's request puts to the test, read from what
+    /// it sends (never from `reqs`): a wrong status, a failed transport or a
+    /// failed session step names it. A missing token or cookie puts the
+    /// header's requirement to the test (REQ-REQ-3, REQ-REQ-4), a token of no
+    /// session or an ended session REQ-401-1, an id no server issued or a
+    /// whole other session's credentials under B's id REQ-REQ-2, a valid
+    /// request the catalogue (REQ-200-1).
+    pub fn subject(&self) -> &'static str {
+        match self.endpoint {
+            Endpoint::Features => return "SES-FEAT-1",
+            Endpoint::Login => return "POL-LOGIN-1",
+            Endpoint::StatusMessages => {}
+        }
+        let foreign = |h: HeaderUse| matches!(h, HeaderUse::OtherSession | HeaderUse::BothSessions);
+        match self.session {
+            SessionUse::None => return "REQ-REQ-3",
+            SessionUse::Unknown => return "REQ-REQ-2",
+            SessionUse::Ended => return "REQ-401-1",
+            SessionUse::Pair if self.other_session == OtherSession::Ended => return "REQ-401-1",
+            SessionUse::Pair
+                if self.csrf_token == HeaderUse::OtherSession
+                    && self.cookie == HeaderUse::OtherSession =>
+            {
+                return "REQ-REQ-2";
+            }
+            _ => {}
+        }
+        match (self.csrf_token, self.cookie) {
+            (HeaderUse::Omit, _) => "REQ-REQ-3",
+            (t, _) if foreign(t) => "REQ-REQ-3",
+            (HeaderUse::Wrong, _) => "REQ-401-1",
+            (_, HeaderUse::Omit | HeaderUse::Wrong) => "REQ-REQ-4",
+            (_, c) if foreign(c) => "REQ-REQ-4",
+            _ => "REQ-200-1",
+        }
+    }
+
+    /// True when the request leaves out a header the documentation requires
+    /// (the token or the cookie), which REQ-400-1 names.
+    pub fn omits_a_header(&self) -> bool {
+        self.endpoint == Endpoint::StatusMessages
+            && (self.session == SessionUse::None
+                || self.csrf_token == HeaderUse::Omit
+                || self.cookie == HeaderUse::Omit)
+    }
+
     /// For a `session = "pair"` case: which credentials of the other session
     /// (A) it sends under the second session's (B's) id, in words, without
     /// any value. `None` for other cases.

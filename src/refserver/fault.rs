@@ -115,6 +115,12 @@ pub enum Fault {
     /// The login's 201 without the `ININ-ICWS-Session-ID` and
     /// `ININ-ICWS-CSRF-Token` headers (the ids only in the body).
     LoginWithoutHeaders,
+    /// Every error body carries a member the documentation does not list
+    /// (tolerated; reported under `--strict`).
+    UndocumentedErrorMember,
+    /// The login's `ININ-ICWS-Session-ID` and `ININ-ICWS-CSRF-Token` headers
+    /// carry values other than the body's (a client reading them is lost).
+    LoginHeadersDisagree,
 }
 
 /// The requirement of each documented message property, in [`PROPERTIES`] order.
@@ -185,6 +191,8 @@ const SIMPLE: &[(Fault, &str)] = &[
     (Fault::EmptyCatalogue, "empty-list"),
     (Fault::UndocumentedMember, "undocumented-member"),
     (Fault::LoginWithoutHeaders, "login-without-headers"),
+    (Fault::UndocumentedErrorMember, "undocumented-error-member"),
+    (Fault::LoginHeadersDisagree, "login-headers-disagree"),
 ];
 
 impl Fault {
@@ -216,47 +224,79 @@ impl Fault {
         }
     }
 
-    /// The requirement ids this fault claims to break. A claim is only a
-    /// claim: the self-proof tests check that a finding of the suite's run
-    /// under this fault names each of them, and the coverage matrix is
-    /// computed from those findings, not from this list.
+    /// The requirement ids this fault claims to break (those of
+    /// [`Fault::claims`], each once).
     pub fn breaks(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for (req, _) in self.claims() {
+            if !out.contains(&req) {
+                out.push(req);
+            }
+        }
+        out
+    }
+
+    /// What this fault claims to break: each requirement id with the place
+    /// a finding naming it must point at (the beginning of the place as the
+    /// harness prints it, compared ignoring letter case: `status`,
+    /// `header www-authenticate`, `body /statusMessageList/3/groupTag`). A
+    /// claim is only a claim: the self-proof tests check that a finding of
+    /// the suite's run under this fault names each requirement at its place,
+    /// and the coverage matrix is computed from those findings, not from
+    /// this list.
+    pub fn claims(&self) -> Vec<(&'static str, String)> {
         use Fault::*;
+        let at = |req: &'static str, place: &str| (req, place.to_owned());
+        let message = |i: usize| format!("body /statusMessageList/3/{}", PROPERTIES[i]);
         match self {
-            MissingProperty(i) | WrongType(i) | NullValue(i) => vec![MSG_REQS[*i]],
-            ListUnderHeadingName | BareArray | NonObjectElement => vec!["REQ-200-1"],
-            // REQ-ID-2 binds the harness's comparisons, which no server can
-            // break (spec::HARNESS_PROVEN names the tests that prove it).
-            CaseDuplicateStatusId | ExactDuplicateStatusId => vec!["REQ-ID-1"],
-            NonDigitSystemId | DuplicateSystemId => vec!["REQ-SYS-1"],
-            BadIconUri => vec!["REQ-MSG-iconUri"],
-            BodyNotJson | TruncatedBody | InvalidUtf8 => vec!["REQ-200-1"],
-            HtmlMediaType | ErrorTextPlain => vec!["POL-MEDIA-1"],
-            DuplicateKey => vec!["POL-JSON-1"],
-            Status500 | Status410 => vec!["REQ-200-1"],
-            Status500Bare => vec!["REQ-200-1", "REQ-500-1"],
-            Status410Bare => vec!["REQ-200-1", "REQ-410-1"],
-            WrongPath => vec!["REQ-REQ-1", "REQ-STATUS-1"],
-            MissingHeader500 => vec!["REQ-400-1"],
-            EmptyCatalogue => vec!["POL-EMPTY-1"],
-            UndocumentedMember => vec!["POL-EXTRA-1"],
-            LoginWithoutHeaders => vec!["POL-LOGIN-1"],
-            NoChallenge | OtherScheme | NoRealm | NoLocation => vec!["REQ-401-2"],
-            Forbidden403 => vec!["REQ-401-1", "REQ-STATUS-1"],
-            ErrorWithoutMessage | ErrorMessageNotString => vec!["REQ-ERR-1"],
-            TokenNotChecked => vec!["REQ-REQ-3", "REQ-401-1"],
-            CookieNotChecked => vec!["REQ-REQ-4"],
-            AnySessionAccepted => vec!["REQ-REQ-2"],
-            EndedSessionAccepted => vec!["REQ-401-1"],
-            TokenOfAnySession => vec!["REQ-REQ-3"],
-            CookieOfAnySession => vec!["REQ-REQ-4"],
-            CookieValueOfAnySession => vec!["REQ-REQ-4"],
-            TokenWithItsOwnCookie => vec!["REQ-REQ-3"],
+            MissingProperty(i) | WrongType(i) | NullValue(i) => vec![(MSG_REQS[*i], message(*i))],
+            ListUnderHeadingName => vec![at("REQ-200-1", "body /statusMessageList")],
+            BareArray => vec![at("REQ-200-1", "body")],
+            NonObjectElement => vec![at("REQ-200-1", "body /statusMessageList/2")],
+            CaseDuplicateStatusId | ExactDuplicateStatusId => {
+                vec![at("REQ-ID-1", "body /statusMessageList/21/statusId")]
+            }
+            NonDigitSystemId => vec![at("REQ-SYS-1", "body /statusMessageList/5/systemId")],
+            DuplicateSystemId => vec![at("REQ-SYS-1", "body /statusMessageList/6/systemId")],
+            BadIconUri => vec![at("REQ-MSG-iconUri", "body /statusMessageList/4/iconUri")],
+            BodyNotJson | TruncatedBody | InvalidUtf8 => vec![at("REQ-200-1", "body")],
+            HtmlMediaType | ErrorTextPlain => vec![at("POL-MEDIA-1", "header content-type")],
+            DuplicateKey => vec![at("POL-JSON-1", "body /statusMessageList/0/canHaveDate")],
+            Status500 | Status410 => vec![at("REQ-200-1", "status")],
+            Status500Bare => vec![at("REQ-200-1", "status"), at("REQ-500-1", "body")],
+            Status410Bare => vec![at("REQ-200-1", "status"), at("REQ-410-1", "body")],
+            WrongPath => vec![at("REQ-REQ-1", "status"), at("REQ-STATUS-1", "status")],
+            MissingHeader500 => vec![at("REQ-400-1", "status")],
+            EmptyCatalogue => vec![at("POL-EMPTY-1", "body /statusMessageList")],
+            UndocumentedMember => {
+                vec![at("POL-EXTRA-1", "body /statusMessageList/0/displayColour")]
+            }
+            UndocumentedErrorMember => vec![at("POL-EXTRA-1", "body /stackTrace")],
+            LoginWithoutHeaders | LoginHeadersDisagree => vec![
+                at("POL-LOGIN-1", "header inin-icws-session-id"),
+                at("POL-LOGIN-1", "header inin-icws-csrf-token"),
+            ],
+            NoChallenge | OtherScheme | NoRealm | NoLocation => {
+                vec![at("REQ-401-2", "header www-authenticate")]
+            }
+            Forbidden403 => vec![at("REQ-401-1", "status"), at("REQ-STATUS-1", "status")],
+            ErrorWithoutMessage | ErrorMessageNotString => vec![at("REQ-ERR-1", "body /message")],
+            TokenNotChecked => vec![at("REQ-REQ-3", "status"), at("REQ-401-1", "status")],
+            CookieNotChecked | CookieOfAnySession | CookieValueOfAnySession => {
+                vec![at("REQ-REQ-4", "status")]
+            }
+            AnySessionAccepted => vec![at("REQ-REQ-2", "status")],
+            EndedSessionAccepted => vec![at("REQ-401-1", "status")],
+            TokenOfAnySession | TokenWithItsOwnCookie => vec![at("REQ-REQ-3", "status")],
             // The path's session is not the one the token must belong to.
-            PathIdIgnored => vec!["REQ-REQ-2", "REQ-REQ-3"],
-            EndedCredentialsAcceptedElsewhere => vec!["REQ-401-1", "REQ-REQ-2", "REQ-REQ-3"],
-            FeatureMissing => vec!["SES-FEAT-1"],
-            NeverFinishes | DropMidBody => vec!["REQ-200-1"],
+            PathIdIgnored => vec![at("REQ-REQ-2", "status"), at("REQ-REQ-3", "status")],
+            EndedCredentialsAcceptedElsewhere => vec![
+                at("REQ-401-1", "status"),
+                at("REQ-REQ-2", "status"),
+                at("REQ-REQ-3", "status"),
+            ],
+            FeatureMissing => vec![at("SES-FEAT-1", "body /featureInfoList")],
+            NeverFinishes | DropMidBody => vec![at("REQ-200-1", "transport")],
         }
     }
 
@@ -275,7 +315,8 @@ impl Fault {
             NonDigitSystemId | DuplicateSystemId | BadIconUri => true,
             BodyNotJson | TruncatedBody | InvalidUtf8 | HtmlMediaType | DuplicateKey => true,
             NeverFinishes | DropMidBody | EmptyCatalogue | UndocumentedMember => true,
-            MissingHeader500 | LoginWithoutHeaders => false,
+            MissingHeader500 | LoginWithoutHeaders | UndocumentedErrorMember => false,
+            LoginHeadersDisagree => false,
             Status500 | Status410 | Status500Bare | Status410Bare | WrongPath => false,
             NoChallenge | OtherScheme | NoRealm | NoLocation | Forbidden403 => false,
             ErrorWithoutMessage | ErrorMessageNotString | ErrorTextPlain => false,

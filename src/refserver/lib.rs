@@ -383,6 +383,9 @@ fn error_with(
     if state.fault(Fault::ErrorMessageNotString) {
         body["message"] = json!(401);
     }
+    if state.fault(Fault::UndocumentedErrorMember) {
+        body["stackTrace"] = json!("at ININ.Status.Handler.Get() in Handler.cs:line 42");
+    }
     let mut resp = if state.fault(Fault::ErrorTextPlain) {
         let mut r = (status, message.to_owned()).into_response();
         r.headers_mut().insert(
@@ -575,7 +578,10 @@ async fn connect(
     let mut resp = json_response(StatusCode::CREATED, &out);
     let h = resp.headers_mut();
     let mut pairs = Vec::new();
-    if in_headers && !state.fault(Fault::LoginWithoutHeaders) {
+    if in_headers && state.fault(Fault::LoginHeadersDisagree) {
+        pairs.push((CSRF_HEADER, token.chars().rev().collect()));
+        pairs.push((SESSION_ID_HEADER, format!("{sid}1")));
+    } else if in_headers && !state.fault(Fault::LoginWithoutHeaders) {
         pairs.push((CSRF_HEADER, token));
         pairs.push((SESSION_ID_HEADER, sid.clone()));
     }

@@ -2,7 +2,7 @@
 //! cases and the reference server's fault modes whose runs produced a
 //! finding naming it. Nothing here reads a case's `reqs` or a fault's claim
 //! to fill a row: a claim is only checked against the findings
-//! ([`unproven_claims`]). Requirements no server can break through this
+//! ([`unproven_claims`]). Requirements no fault mode can prove through this
 //! endpoint (`spec::HARNESS_PROVEN`) are shown as such, with the harness's
 //! unit tests that prove them. The runs are made by the edge (which knows
 //! the reference server); this module is pure.
@@ -28,8 +28,9 @@ pub struct Named {
 pub struct FaultRun {
     /// The fault's name (`icws-refserver --fault NAME`).
     pub fault: String,
-    /// What the fault claims to break.
-    pub claims: Vec<&'static str>,
+    /// What the fault claims to break: requirement ids, each with the
+    /// beginning of the place a finding naming it must point at.
+    pub claims: Vec<(&'static str, String)>,
     /// Every finding of the run (any level) that the clean server's run does
     /// not also produce.
     pub named: Vec<Named>,
@@ -44,7 +45,7 @@ pub struct Row {
     pub cases: Vec<String>,
     /// Faults whose run has a finding naming it.
     pub faults: Vec<String>,
-    /// For a requirement no server can break: the unit tests that prove it.
+    /// For a requirement no fault mode can prove: the unit tests that prove it.
     pub harness: Option<&'static [&'static str]>,
 }
 
@@ -83,15 +84,25 @@ pub fn matrix(runs: &[FaultRun]) -> Vec<Row> {
         .collect()
 }
 
-/// Every (fault, requirement) a fault claims to break that no finding of
-/// its run names: a claim the run does not bear out.
-pub fn unproven_claims(runs: &[FaultRun]) -> Vec<(String, &'static str)> {
+/// True when `named` bears out the claim (`req` at a place beginning with
+/// `place`, letter case ignored).
+pub fn bears_out(named: &Named, req: &str, place: &str) -> bool {
+    named.req == req
+        && named
+            .place
+            .to_lowercase()
+            .starts_with(&place.to_lowercase())
+}
+
+/// Every (fault, requirement, place) a fault claims to break that no finding
+/// of its run names at that place: a claim the run does not bear out.
+pub fn unproven_claims(runs: &[FaultRun]) -> Vec<(String, &'static str, String)> {
     runs.iter()
         .flat_map(|run| {
             run.claims
                 .iter()
-                .filter(|c| !run.named.iter().any(|n| n.req == **c))
-                .map(|c| (run.fault.clone(), *c))
+                .filter(|(req, place)| !run.named.iter().any(|n| bears_out(n, req, place)))
+                .map(|(req, place)| (run.fault.clone(), *req, place.clone()))
         })
         .collect()
 }
@@ -116,8 +127,8 @@ pub fn render(rows: &[Row]) -> String {
     for row in rows {
         let (cases, faults) = match row.harness {
             Some(tests) => (
-                "no server can break it through this endpoint: it binds the harness's own \
-                 comparisons"
+                "no fault mode can prove it: it binds the harness's own comparisons (a \
+                 finding names it only when a statusId a case expects is missing)"
                     .to_owned(),
                 format!(
                     "proven by the harness's unit tests {}",
@@ -146,7 +157,7 @@ mod tests {
     fn run(fault: &str, claims: &[&'static str], named: &[(&str, &'static str)]) -> FaultRun {
         FaultRun {
             fault: fault.into(),
-            claims: claims.to_vec(),
+            claims: claims.iter().map(|c| (*c, "status".to_owned())).collect(),
             named: named
                 .iter()
                 .map(|(case, req)| Named {
@@ -172,7 +183,16 @@ mod tests {
         // Claimed by `a` but named by no finding: an empty row, and an
         // unproven claim.
         assert!(row("REQ-REQ-1").is_some_and(|r| r.is_gap()));
-        assert_eq!(unproven_claims(&runs), [("a".to_owned(), "REQ-REQ-1")]);
+        assert_eq!(
+            unproven_claims(&runs),
+            [("a".to_owned(), "REQ-REQ-1", "status".to_owned())]
+        );
+        // The right id at another place does not bear a claim out.
+        let elsewhere = [FaultRun {
+            claims: vec![("REQ-200-1", "body /statusMessageList".to_owned())],
+            ..run("c", &[], &[("x/one", "REQ-200-1")])
+        }];
+        assert_eq!(unproven_claims(&elsewhere).len(), 1);
         // Named without a claim still counts: the finding is the proof.
         assert!(row("REQ-SYS-1").is_some_and(|r| !r.is_gap()));
     }
@@ -183,7 +203,7 @@ mod tests {
         let id2 = rows.iter().find(|r| r.req.id == "REQ-ID-2");
         assert!(id2.is_some_and(|r| !r.is_gap() && r.harness.is_some()));
         let text = render(&rows);
-        assert!(text.contains("no server can break it"), "{text}");
+        assert!(text.contains("no fault mode can prove it"), "{text}");
         assert!(text.contains("`REQ-200-1`"));
     }
 }

@@ -616,8 +616,8 @@ pub fn coverage_table(rows: &[Row]) -> String {
     for row in rows {
         let (cases, faults) = match row.harness {
             Some(tests) => (
-                "no server can break it through this endpoint: it binds the harness's own \
-                 comparisons"
+                "no fault mode can prove it: it binds the harness's own comparisons (a \
+                 finding names it only when a statusId a case expects is missing)"
                     .to_owned(),
                 format!(
                     "proven by the harness's unit tests {}",

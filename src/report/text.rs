@@ -88,6 +88,16 @@ pub fn finding_text(origin: &str, f: &Finding, strict: bool) -> String {
     if let Some(req) = spec::find(f.req) {
         let _ = writeln!(out, "   = rule:     {}", req.title);
         let _ = writeln!(out, "   = see:      icws-conformance --explain {}", req.id);
+    } else if f.req == crate::gate::snapshot::SNAPSHOT_RULE {
+        let _ = writeln!(
+            out,
+            "   = rule:     the catalogue equals its accepted snapshot (a change is accepted \
+             on purpose, never in CI)"
+        );
+        let _ = writeln!(
+            out,
+            "   = see:      README.md, \"Gate on catalogue changes\" (--accept-snapshots)"
+        );
     }
     out
 }
@@ -126,8 +136,9 @@ pub fn explain(
         Some(tests) => {
             let _ = writeln!(
                 out,
-                "no server can break it through this endpoint (it binds the harness's own \
-                 comparisons); proven by the harness's unit tests: {}",
+                "no fault mode can prove it: it binds the harness's own comparisons (a finding \
+                 names it only when a statusId a case expects is missing from the catalogue); \
+                 proven by the harness's unit tests: {}",
                 tests.join(", ")
             );
         }

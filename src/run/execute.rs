@@ -161,7 +161,7 @@ impl Runner {
 
     /// Runs one case: opens what it needs, sends its request, ends what it opened.
     pub async fn execute(&self, case: &Case) -> Outcome {
-        let primary = case.reqs.first().copied().unwrap_or("REQ-REQ-1");
+        let primary = case.subject();
         if case.endpoint == Endpoint::Features {
             let exchange = self
                 .target
@@ -292,6 +292,25 @@ impl Runner {
         };
         let exchange =
             session::send_login(&self.target, creds, &self.accept_language, &self.redactor).await;
+        // A login refused is the run's problem (exit 2), as for every
+        // session a case needs: not a finding on the login's headers.
+        match &exchange.outcome {
+            Err(why) => {
+                return Outcome::SetupFailed {
+                    req: case.subject(),
+                    what: "the case's own login got no answer",
+                    why: why.clone(),
+                };
+            }
+            Ok(resp) if resp.status != 201 => {
+                return Outcome::SetupFailed {
+                    req: case.subject(),
+                    what: "the case's own login was refused",
+                    why: format!("POST /icws/connection answered {}", resp.status),
+                };
+            }
+            Ok(_) => {}
+        }
         let mut warnings = Vec::new();
         if let Ok(s) = session::session_from(&self.target, &exchange, &self.redactor) {
             if let Err(e) = session::disconnect(&self.target, &s).await {
