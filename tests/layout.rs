@@ -153,7 +153,16 @@ fn only_the_edge_prints_and_only_the_edge_and_loader_touch_files() {
                 offenders.push(format!("{name} uses {mac}"));
             }
         }
-        let reads_files = text.contains("std::fs::");
+        // `Path::is_file`/`exists`/`metadata` ask the file system too.
+        let reads_files = [
+            "std::fs::",
+            ".is_file()",
+            ".is_dir()",
+            ".exists()",
+            ".metadata(",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
         // The load stage reads case folders; the target reads PEM files it
         // was given. Nothing else outside the edge touches the file system.
         if reads_files && !edge && !matches!(name.as_str(), "load" | "run::target") {

@@ -660,7 +660,8 @@ fn write_reports(
         files::write_report("--report-html", path, &page)?;
     }
     if github_actions() {
-        print!("{}", scrub(&github::github_annotations(record)));
+        let is_file = |f: &str| std::path::Path::new(f).is_file();
+        print!("{}", scrub(&github::github_annotations(record, &is_file)));
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
             files::append(&PathBuf::from(path), &scrub(&github::step_summary(record)))?;
         }

@@ -21,11 +21,12 @@ fn gh_property(text: &str) -> String {
 /// GitHub Actions workflow commands: `::error` per failing case (title = the
 /// case, text = its first finding), `::warning` per interop warning, and
 /// `::notice` per baseline entry that now passes. `file=` is given when the
-/// case file exists in the working directory.
-pub fn github_annotations(run: &RunRecord) -> String {
+/// case file exists in the working directory, which the edge tells
+/// (`is_file`): this module touches no file.
+pub fn github_annotations(run: &RunRecord, is_file: &dyn Fn(&str) -> bool) -> String {
     let mut out = String::new();
     let location = |c: &CaseRecord| {
-        if std::path::Path::new(&c.file).is_file() {
+        if is_file(&c.file) {
             format!("file={},", gh_property(&c.file))
         } else {
             String::new()
