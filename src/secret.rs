@@ -221,6 +221,14 @@ impl Redactor {
             state.secrets.push(secret.to_owned());
         }
         if secret.chars().count() < MIN_SCRUBBED_CHARS {
+            // Too short to search for in free text, but as a whole JSON
+            // string (`"xyz"`, how a finding shows a value) it is a value.
+            if let Ok(quoted) = serde_json::to_string(secret) {
+                if !state.patterns.contains(&quoted) {
+                    state.patterns.push(quoted);
+                    state.stale = true;
+                }
+            }
             return;
         }
         let before = state.patterns.len();
@@ -436,6 +444,12 @@ mod tests {
             v,
             serde_json::json!({"systemId": REDACTED, "x": [REDACTED, "123"]})
         );
+        // As a JSON string in a finding's text (`"12"`), it is a value.
+        assert_eq!(
+            r.scrub(r#"actual: "12" in {"t":"12"}"#),
+            "actual: <redacted> in {\"t\":<redacted>}"
+        );
+        assert_eq!(r.scrub(r#"{"t":"123"}"#), r#"{"t":"123"}"#);
         r.add("tok-0123456789");
         assert_eq!(r.scrub("body: tok-0123…"), "body: <redacted>…");
         assert_eq!(r.scrub("body: to…"), "body: to…");

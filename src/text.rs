@@ -53,7 +53,7 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// start a new line (a forged log line, a CI workflow command such as
 /// `::error`) nor move the cursor or recolour a terminal (ANSI escapes).
 pub fn inert(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(is_hidden) {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -62,11 +62,45 @@ pub fn inert(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c if is_hidden(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
             c => out.push(c),
         }
     }
     out
+}
+
+/// True for a character a reader cannot see or that changes how the text
+/// around it is shown: control characters, bidirectional controls, the
+/// invisible default-ignorable characters (zero-width spaces and joiners,
+/// soft hyphen, fillers, variation selectors, tag characters) and
+/// noncharacters. Two statusIds that differ only in these look identical.
+pub fn is_hidden(c: char) -> bool {
+    let n = u32::from(c);
+    c.is_control()
+        || matches!(
+            n,
+            0x00ad
+                | 0x034f
+                | 0x061c
+                | 0x115f
+                | 0x1160
+                | 0x17b4
+                | 0x17b5
+                | 0x180b..=0x180f
+                | 0x200b..=0x200f
+                | 0x202a..=0x202e
+                | 0x2060..=0x206f
+                | 0x3164
+                | 0xfe00..=0xfe0f
+                | 0xfeff
+                | 0xffa0
+                | 0xfff0..=0xfff8
+                | 0x1bca0..=0x1bca3
+                | 0x1d173..=0x1d17a
+                | 0xe0000..=0xe0fff
+        )
+        || (0xfdd0..=0xfdef).contains(&n)
+        || n & 0xfffe == 0xfffe
 }
 
 #[cfg(test)]
@@ -81,6 +115,12 @@ mod tests {
             "a\\n::error title=x::owned\\r\\u{1b}[31mred\\u{9b}\\u{7f}"
         );
         assert!(!inert("x\ny").contains('\n'));
+        // Invisible characters that would make two ids look alike.
+        assert_eq!(
+            inert("Avai\u{200b}lable\u{61c}\u{feff}\u{e0041}\u{ad}"),
+            "Avai\\u{200b}lable\\u{61c}\\u{feff}\\u{e0041}\\u{ad}"
+        );
+        assert_eq!(inert("Ärger ☕ Σ"), "Ärger ☕ Σ");
     }
 
     #[test]

@@ -332,3 +332,52 @@ fn readme_matrix_is_the_coverage_output() {
          into the Coverage section\n{out}"
     );
 }
+
+/// The embedded server and the fault sweep are on loopback: a proxy in the
+/// environment (which could not reach them, and must not see their logins)
+/// is not used for them.
+#[test]
+fn a_proxy_in_the_environment_is_not_used_for_the_embedded_server() {
+    let env = [
+        ("HTTP_PROXY", "http://127.0.0.1:9"),
+        ("http_proxy", "http://127.0.0.1:9"),
+        ("ALL_PROXY", "http://127.0.0.1:9"),
+    ];
+    let (code, out, err) = run(&["status-messages/catalog", "--exact"], &env);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, err) = run(&["--explain", "REQ-401-2"], &env);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("no-challenge"), "{out}");
+}
+
+/// `--explain` takes an id in any letter case; a report flag beside it or
+/// `--coverage` is refused rather than silently not written.
+#[test]
+fn explain_takes_lowercase_and_refuses_report_flags() {
+    let (code, out, err) = run(&["--explain", "req-401-2"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.starts_with("REQ-401-2:"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("p.html");
+    let page = page.to_str().unwrap();
+    let (code, _, err) = run(&["--coverage", "--report-html", page], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--report-html writes a run's report"), "{err}");
+}
+
+/// The line before the cases counts what the filter and `--skip` leave; a
+/// run that runs no case at all tests nothing and is exit 2, not a pass.
+#[test]
+fn filters_are_counted_and_running_nothing_is_not_a_pass() {
+    let (code, out, err) = run(&["auth"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(err.contains(": 4 case(s) checking"), "{err}");
+    for args in [
+        &["--skip", "a", "--skip", "s", "--skip", "c"][..],
+        &["--ignored"][..],
+    ] {
+        let (code, out, err) = run(args, &[]);
+        assert_eq!(code, 2, "{args:?}\n{out}\n{err}");
+        assert!(err.contains("no case was run"), "{err}");
+    }
+}

@@ -587,3 +587,42 @@ fn faults_allowed_with_a_file_serve_it_untouched() {
     }
     assert!(checked >= 15, "only {checked} faults served a catalogue");
 }
+
+/// What is checked must be what is served: a placeholder in an id, a
+/// profile that adds a status, and a file whose placeholders could grow it
+/// past the harness's default body limit are refused.
+#[test]
+fn files_whose_served_form_could_differ_from_the_checked_one_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (member, value) in [("systemId", "{sessionId}"), ("statusId", "{origin}")] {
+        let file = write(
+            dir.path(),
+            &format!("{member}.json"),
+            &broken(&[(2, member, json!(value))]),
+        );
+        let (code, _, err) = refuse(&["--catalogue", s(&file)]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!(
+                "/statusMessageList/2/{member} holds a placeholder"
+            )),
+            "{err}"
+        );
+    }
+    let body = write(dir.path(), "staging.json", STAGING_BODY);
+    let (code, _, err) = refuse(&[
+        "--catalogue",
+        s(&body),
+        "--profile",
+        "password-in-catalogue",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("password-in-catalogue adds a status"), "{err}");
+    // 60,000 placeholders of 8 bytes could each become a 300-byte origin.
+    let mut v: Value = serde_json::from_str(STAGING_BODY).unwrap();
+    v["statusMessageList"][0]["messageText"] = json!("{origin}".repeat(60_000));
+    let big = write(dir.path(), "big.json", &v.to_string());
+    let (code, _, err) = refuse(&["--catalogue", s(&big)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("placeholder(s) filled in"), "{err}");
+}

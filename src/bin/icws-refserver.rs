@@ -118,6 +118,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let (Some(file), true) = (
+        &args.catalogue,
+        profiles.contains(&Profile::PasswordInCatalogue),
+    ) {
+        eprintln!(
+            "error: --profile password-in-catalogue adds a status to the built-in catalogue, so it \
+             cannot be used with --catalogue {} (the status could clash with one of the file's)",
+            file.display()
+        );
+        return ExitCode::from(2);
+    }
     if let (Some(file), Some(f)) = (&args.catalogue, fault) {
         if f.changes_catalogue() {
             eprintln!(
@@ -294,6 +305,39 @@ fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
             format!("{shown}: the member name at {at} repeats an earlier one in its object (POL-JSON-1): the last value is served")
         })
         .collect();
+    // A placeholder in an id would make the id depend on the session or
+    // the origin a client uses: what is checked here would not be what is
+    // served (a letter session id in a systemId, two statusIds alike
+    // under another host name).
+    if let Some(list) = rules::message_list(&value) {
+        for (i, m) in list.iter().enumerate() {
+            for member in ["statusId", "systemId"] {
+                let held = m.get(member).and_then(serde_json::Value::as_str);
+                if held.is_some_and(|v| {
+                    v.contains(refserver::catalogue::SESSION_PLACEHOLDER)
+                        || v.contains(refserver::catalogue::ORIGIN_PLACEHOLDER)
+                }) {
+                    return Err(format!(
+                        "error: {shown}: /statusMessageList/{i}/{member} holds a placeholder \
+                         ({} or {}): ids are served as they are written, so write the value",
+                        refserver::catalogue::SESSION_PLACEHOLDER,
+                        refserver::catalogue::ORIGIN_PLACEHOLDER
+                    ));
+                }
+            }
+        }
+    }
+    // Filled in, placeholders grow: the body served must stay under the
+    // harness's default --max-body with a long origin and session id.
+    let placeholders = raw_text_placeholders(&value);
+    let worst = n_bytes_after_fill(len_of(&value), placeholders);
+    if worst > MAX_CATALOGUE_BYTES {
+        return Err(format!(
+            "error: {shown}: with its {placeholders} placeholder(s) filled in (an origin of up to \
+             {MAX_ORIGIN} bytes), the body could reach {worst} bytes, more than the harness reads \
+             by default ({MAX_CATALOGUE_BYTES} bytes)"
+        ));
+    }
     let served = refserver::catalogue::instantiate(&value, CHECK_SESSION_ID, origin);
     let schemas = Schemas::shipped().map_err(|errors| {
         let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -330,6 +374,34 @@ fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
         messages,
         warnings,
     })
+}
+
+/// The longest origin (`scheme://host:port`) the size bound assumes.
+const MAX_ORIGIN: usize = 300;
+/// The longest session id the size bound assumes.
+const MAX_SESSION_ID: usize = 64;
+
+/// How many placeholders the catalogue's strings hold.
+fn raw_text_placeholders(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::String(s) => {
+            s.matches(refserver::catalogue::SESSION_PLACEHOLDER).count()
+                + s.matches(refserver::catalogue::ORIGIN_PLACEHOLDER).count()
+        }
+        serde_json::Value::Array(items) => items.iter().map(raw_text_placeholders).sum(),
+        serde_json::Value::Object(m) => m.values().map(raw_text_placeholders).sum(),
+        _ => 0,
+    }
+}
+
+/// The catalogue's size as served, before placeholders are filled in.
+fn len_of(value: &serde_json::Value) -> usize {
+    serde_json::to_vec(value).map_or(usize::MAX, |v| v.len())
+}
+
+/// The worst size once `n` placeholders are filled in.
+fn n_bytes_after_fill(len: usize, n: usize) -> usize {
+    len.saturating_add(n.saturating_mul(MAX_ORIGIN.max(MAX_SESSION_ID)))
 }
 
 /// 1-based line and column (in characters) of byte `offset` of `text`.

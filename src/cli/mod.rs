@@ -333,14 +333,33 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
     if cli.coverage || cli.explain.is_some() {
         return proof_report(&cli, &cases, schemas);
     }
-    run(&settings, &cli, schemas, cases)
+    run(&settings, &cli, schemas, cases, entry == Entry::Binary)
 }
 
 /// `--coverage` and `--explain ID`: both report what the runs under the
 /// reference server's fault modes found ([`proof::sweep`]).
 fn proof_report(cli: &Cli, cases: &[Case], schemas: Schemas) -> ExitCode {
+    // They run no suite against the target: a report asked for would
+    // silently not be written.
+    let reports = [
+        ("--junit", cli.junit.is_some()),
+        ("--report-json", cli.report_json.is_some()),
+        ("--report-html", cli.report_html.is_some()),
+        ("--write-baseline", cli.write_baseline.is_some()),
+    ];
+    if let Some((flag, _)) = reports.iter().find(|(_, on)| *on) {
+        return setup_error(format!(
+            "{flag} writes a run's report, and --coverage / --explain run no suite against the \
+             target; leave one of them out"
+        ));
+    }
     let req = match &cli.explain {
-        Some(id) => match crate::spec::find(id.trim()) {
+        Some(id) => match crate::spec::find(id.trim()).or_else(|| {
+            // Ids are ASCII: `req-401-2` means REQ-401-2, as rustc takes e0308.
+            crate::spec::REQUIREMENTS
+                .iter()
+                .find(|r| r.id.eq_ignore_ascii_case(id.trim()))
+        }) {
             Some(req) => Some(req),
             None => {
                 return setup_error(format!(
@@ -436,7 +455,15 @@ fn load_everything(extra: &[PathBuf]) -> Result<(Schemas, Vec<Case>), ExitCode> 
 
 /// Decides the target, prepares the runner, runs the trials, then prints
 /// and writes everything from the record.
-pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -> ExitCode {
+/// `binary`: the `icws-conformance` binary, not the `cargo test` target
+/// (where a filter meant for other targets selecting no case is normal).
+pub fn run(
+    settings: &Settings,
+    cli: &Cli,
+    schemas: Schemas,
+    cases: Vec<Case>,
+    binary: bool,
+) -> ExitCode {
     let args = &cli.test;
     let baseline = match &settings.baseline {
         Some(path) => match files::read_baseline(path) {
@@ -511,6 +538,19 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
         writer: Some(Arc::new(files::write_snapshot)),
     });
     let human = !matches!(args.format, Some(libtest_mimic::FormatSetting::Json));
+    // What the filter, `--exact` and `--skip` leave to run (`--ignored`
+    // runs none: no case is ignored by default).
+    let selected: Vec<Case> = if args.ignored {
+        Vec::new()
+    } else {
+        let trials = pipeline::trials(cases.clone(), None);
+        cases
+            .iter()
+            .zip(&trials)
+            .filter(|(_, t)| !args.is_filtered_out(t))
+            .map(|(c, _)| c.clone())
+            .collect()
+    };
     if human {
         let who = match (
             &ctx.runner.credentials,
@@ -527,7 +567,7 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
                 ctx.runner.target.shown(),
                 embedded,
                 &who,
-                &cases,
+                &selected,
             )))
         );
     }
@@ -582,6 +622,15 @@ pub fn run(settings: &Settings, cli: &Cli, schemas: Schemas, cases: Vec<Case>) -
     eprint!("{}", scrub(&text::console_summary(&record)));
     if human {
         eprint!("{}", scrub(&text::run_footer(&record)));
+    }
+    // No case ran at all (`--skip` everything, `--ignored`): nothing was
+    // tested, which must not pass a CI gate.
+    if binary && record.cases.is_empty() {
+        eprintln!(
+            "error: no case was run (the filter, --skip or --ignored selected none), so nothing \
+             was tested"
+        );
+        code = ExitCode::from(EXIT_SETUP);
     }
     // Every selected case was ignored (a tag or filter that, with only a
     // given session, leaves nothing that can run): nothing was tested.
@@ -650,13 +699,10 @@ fn write_reports(
     }
     if let Some(path) = &cli.report_html {
         // The record was scrubbed before the page escaped it; this second
-        // pass can only meet a secret that spells part of the page's own
-        // markup or character references, and its `<redacted>` must not
-        // become a tag there.
-        let page = scrub(&html::html(record, coverage)).replace(
-            crate::secret::REDACTED,
-            &html::escape(crate::secret::REDACTED),
-        );
+        // pass goes over the page's text only (a password that spells a
+        // word of the markup must not mangle it), and its `<redacted>` must
+        // not become a tag there.
+        let page = html::scrub_text(&html::html(record, coverage), &scrub);
         files::write_report("--report-html", path, &page)?;
     }
     if github_actions() {

@@ -49,6 +49,8 @@ pub async fn run_once(
         .map_err(|e| format!("cannot start the reference server: {e}"))?;
     let transport = Transport {
         timeout: SWEEP_TIMEOUT,
+        // The reference server is on loopback: never through a proxy.
+        direct: true,
         ..Transport::default()
     };
     let target = Target::with(&server.base_url(), &transport).map_err(|e| e.to_string())?;

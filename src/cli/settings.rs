@@ -167,6 +167,7 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
             client_cert: cli.client_cert.clone(),
             client_key: cli.client_key.clone(),
             proxy: nonempty(&cli.proxy).map(Secret::new),
+            direct: false,
         },
         strict: cli.strict,
         baseline: cli.baseline.clone(),

@@ -77,7 +77,12 @@ pub async fn resolve(settings: &Settings, redactor: &Redactor) -> Result<Resolve
     for p in &proxies {
         redactor.add(p);
     }
-    let target = Target::with(&base_url, &settings.transport).map_err(|e| e.to_string())?;
+    // The embedded server is on loopback: no proxy reaches it.
+    let transport = crate::run::target::Transport {
+        direct: server.is_some(),
+        ..settings.transport.clone()
+    };
+    let target = Target::with(&base_url, &transport).map_err(|e| e.to_string())?;
     Ok(Resolved {
         target,
         credentials,

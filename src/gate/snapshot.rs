@@ -23,6 +23,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
+use crate::check::bound::{Bounded, PER_REQUIREMENT};
 use crate::check::rules::fold;
 use crate::finding::{Finding, Place, SHOWN_CHARS, pointer_token, shorten};
 pub use crate::load::case::SnapshotSpec;
@@ -324,17 +325,27 @@ impl Change {
     /// In words, naming messages by statusId and properties by name:
     /// `` `Gone Home`: `isPersistentStatus` true → false ``.
     pub fn describe(&self) -> String {
+        // Ids and names come from the server: shortened like every value.
+        let short = |t: &str| shorten(t, SHOWN_CHARS);
         match self {
-            Change::Added { id, .. } => format!("message `{id}` added"),
-            Change::Removed { id, .. } => format!("message `{id}` removed"),
+            Change::Added { id, .. } => format!("message `{}` added", short(id)),
+            Change::Removed { id, .. } => format!("message `{}` removed", short(id)),
             Change::CaseOnly { old, new } => format!(
-                "`{old}` is now `{new}`: only the letter case changed (statusIds compare case-insensitively)"
+                "`{}` is now `{}`: only the letter case changed (statusIds compare case-insensitively)",
+                short(old),
+                short(new)
             ),
             Change::Property {
                 id, name, old, new, ..
-            } => format!("`{id}`: `{name}` {} → {}", shown(old), shown(new)),
+            } => format!(
+                "`{}`: `{}` {} → {}",
+                short(id),
+                short(name),
+                shown(old),
+                shown(new)
+            ),
             Change::Other { pointer, old, new } => {
-                format!("`{pointer}`: {} → {}", shown(old), shown(new))
+                format!("`{}`: {} → {}", short(pointer), shown(old), shown(new))
             }
         }
     }
@@ -570,8 +581,17 @@ impl Plan {
             }
         };
         let changes = diff(&old, normalized);
-        for c in changes.iter().filter(|c| !c.counts()) {
+        // Bounded like findings: a renamed catalogue of 10,000 messages must
+        // not print 10,000 notes.
+        let case_only: Vec<&Change> = changes.iter().filter(|c| !c.counts()).collect();
+        for c in case_only.iter().take(PER_REQUIREMENT) {
             out.notes.push(format!("{case}: {}", c.describe()));
+        }
+        if case_only.len() > PER_REQUIREMENT {
+            out.notes.push(format!(
+                "{case}: and {} more statusId(s) whose letter case only changed, not shown",
+                case_only.len() - PER_REQUIREMENT
+            ));
         }
         let counted: Vec<&Change> = changes.iter().filter(|c| c.counts()).collect();
         if counted.is_empty() {
@@ -611,6 +631,7 @@ impl Plan {
             "the snapshot",
             format!("{} change(s), named below", counted.len()),
         ));
+        let mut each = Bounded::default();
         for c in counted {
             let (pointer, old, new) = match c {
                 Change::Added { pointer, .. } => {
@@ -625,7 +646,7 @@ impl Plan {
                 | Change::Other { pointer, old, new } => (pointer.clone(), shown(old), shown(new)),
                 Change::CaseOnly { .. } => continue,
             };
-            out.findings.push(Finding::must(
+            each.push(Finding::must(
                 SNAPSHOT_RULE,
                 Place::Body(pointer),
                 c.describe(),
@@ -633,6 +654,7 @@ impl Plan {
                 new,
             ));
         }
+        out.findings.extend(each.finish());
         out
     }
 }
@@ -691,6 +713,59 @@ mod tests {
         let mut other = new.clone();
         other["statusMessageList"][0]["statusId"] = json!("Do Not disturb!");
         assert!(diff(&n(&old), &n(&other)).iter().any(Change::counts));
+    }
+
+    /// A renamed catalogue of many messages: at most PER_REQUIREMENT
+    /// findings and notes, each shortened, and a count of the rest.
+    #[test]
+    fn many_changes_are_bounded_and_shortened() {
+        let long = "x".repeat(1000);
+        let old: Vec<Value> = (0..500).map(|i| msg(&format!("{long}{i}"), true)).collect();
+        let renamed: Vec<Value> = (0..500)
+            .map(|i| msg(&format!("y{long}{i}"), true))
+            .collect();
+        let upper: Vec<Value> = (0..500)
+            .map(|i| {
+                let mut m = msg(&format!("{long}{i}"), true);
+                m["statusId"] = json!(format!("{long}{i}").to_uppercase());
+                m
+            })
+            .collect();
+        let dir = std::env::temp_dir();
+        let plan = |stored: &Value| Plan {
+            root: dir.clone(),
+            target: "t".into(),
+            mode: WriteMode::Never,
+            stored: [(
+                "c".to_owned(),
+                Ok(Some(Stored {
+                    contents: serde_json::to_string_pretty(&normalize(stored, "", "", &[]))
+                        .unwrap_or_default(),
+                    from: "c.snap".into(),
+                })),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        let p = plan(&json!({"statusMessageList": old}));
+        let new = normalize(&json!({"statusMessageList": renamed}), "", "", &[]);
+        let got = p.compare("c", &new);
+        assert!(
+            got.findings.len() <= PER_REQUIREMENT + 2,
+            "{}",
+            got.findings.len()
+        );
+        assert!(got.findings.iter().all(|f| f.message.chars().count() < 400));
+        assert!(
+            got.findings
+                .iter()
+                .any(|f| f.message.contains("more finding"))
+        );
+        let new = normalize(&json!({"statusMessageList": upper}), "", "", &[]);
+        let got = p.compare("c", &new);
+        assert!(got.findings.is_empty(), "{:#?}", got.findings.first());
+        assert_eq!(got.notes.len(), PER_REQUIREMENT + 1);
+        assert!(got.notes.iter().all(|n| n.chars().count() < 400));
     }
 
     #[test]

@@ -209,7 +209,13 @@ pub fn add_password_status(body: &mut Value, session_id: &str, password: &str) {
     let sys = if digits && !list.iter().any(|m| m["systemId"] == password) {
         password.to_owned()
     } else {
-        (used.iter().max().copied().unwrap_or(0) + 1).to_string()
+        // One more than the largest, or (at u64::MAX) the first unused.
+        let set: std::collections::HashSet<u64> = used.iter().copied().collect();
+        used.iter()
+            .max()
+            .map_or(Some(1), |m| m.checked_add(1))
+            .unwrap_or_else(|| (1..).find(|n| !set.contains(n)).unwrap_or(1))
+            .to_string()
     };
     let text = format!("Room {password} (training)");
     list.push(message(

@@ -38,22 +38,13 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
-            c if c.is_control() || is_bidi_control(c) || is_noncharacter(c) => {
+            c if crate::text::is_hidden(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
         }
     }
     out
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-fn is_noncharacter(c: char) -> bool {
-    let n = u32::from(c);
-    (0xfdd0..=0xfdef).contains(&n) || n & 0xfffe == 0xfffe
 }
 
 /// The page's whole style: no external resource, no colour carrying meaning
@@ -135,7 +126,9 @@ fn run_verdict(run: &RunRecord) -> (&'static str, &'static str) {
         ("incomplete", "⊘ INCOMPLETE: a case could not run")
     } else if run.failed() {
         ("failed", "✘ FAILED")
-    } else if !run.cases.is_empty() && run.cases.iter().all(|c| c.verdict == Verdict::Ignored) {
+    } else if run.cases.is_empty() {
+        ("incomplete", "⊘ NOTHING TESTED: no case was run")
+    } else if run.cases.iter().all(|c| c.verdict == Verdict::Ignored) {
         ("incomplete", "⊘ NOTHING TESTED: every case was ignored")
     } else {
         ("passed", "✔ PASSED")
@@ -638,9 +631,52 @@ pub fn coverage_table(rows: &[Row]) -> String {
     out
 }
 
+/// Applies `scrub` to the page's text only: tags (whose attributes are the
+/// page's own fixed values) and the inline style are kept as they are, so a
+/// secret that spells a word of the markup (`summary`, `open`) cannot
+/// mangle the page. Every `<` in text is escaped by [`escape`], so each
+/// `<` of the page starts a tag. A `<redacted>` the scrub inserts is
+/// escaped.
+pub fn scrub_text(page: &str, scrub: &dyn Fn(&str) -> String) -> String {
+    let marker = escape(crate::secret::REDACTED);
+    let mut out = String::with_capacity(page.len());
+    let mut rest = page;
+    while let Some(open) = rest.find('<') {
+        let (text, tail) = rest.split_at(open);
+        out.push_str(&scrub(text).replace(crate::secret::REDACTED, &marker));
+        let close = tail.find('>').map_or(tail.len(), |i| i + 1);
+        let (tag, after) = tail.split_at(close);
+        out.push_str(tag);
+        rest = after;
+        if tag.starts_with("<style") {
+            let end = rest.find("</style>").unwrap_or(rest.len());
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(&scrub(rest).replace(crate::secret::REDACTED, &marker));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrub_text_leaves_markup_alone() {
+        let page = "<style>details[open] summary{}</style><details open><summary>a summary \
+                    and open</summary></details>";
+        let scrub = |t: &str| {
+            t.replace("summary", crate::secret::REDACTED)
+                .replace("open", "X")
+        };
+        let got = scrub_text(page, &scrub);
+        assert_eq!(
+            got,
+            "<style>details[open] summary{}</style><details open><summary>a &lt;redacted&gt; \
+             and X</summary></details>"
+        );
+    }
 
     #[test]
     fn escape_neutralizes_markup_and_invisible_characters() {

@@ -34,6 +34,10 @@ pub struct Transport {
     /// `NO_PROXY` still applies. Without it, `HTTP_PROXY`, `HTTPS_PROXY`
     /// and `NO_PROXY` are honoured as usual.
     pub proxy: Option<Secret>,
+    /// No proxy at all, not even from the environment: for the embedded
+    /// reference server on loopback, which a proxy elsewhere cannot reach
+    /// (and which must not see its logins).
+    pub direct: bool,
 }
 
 impl Default for Transport {
@@ -47,6 +51,7 @@ impl Default for Transport {
             client_cert: None,
             client_key: None,
             proxy: None,
+            direct: false,
         }
     }
 }
@@ -225,8 +230,14 @@ fn build_client(transport: &Transport, pooled: bool) -> Result<reqwest::Client, 
             });
         }
     }
-    if let Some(proxy) = &transport.proxy {
-        let p = reqwest::Proxy::all(proxy.expose()).map_err(|_| TargetError::Proxy)?;
+    // An unusable --proxy is an error even where no proxy is used.
+    let proxy = match &transport.proxy {
+        Some(p) => Some(reqwest::Proxy::all(p.expose()).map_err(|_| TargetError::Proxy)?),
+        None => None,
+    };
+    if transport.direct {
+        builder = builder.no_proxy();
+    } else if let Some(p) = proxy {
         builder = builder.proxy(p.no_proxy(reqwest::NoProxy::from_env()));
     }
     if !pooled {
