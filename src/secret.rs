@@ -221,14 +221,6 @@ impl Redactor {
             state.secrets.push(secret.to_owned());
         }
         if secret.chars().count() < MIN_SCRUBBED_CHARS {
-            // Too short to search for in free text, but as a whole JSON
-            // string (`"xyz"`, how a finding shows a value) it is a value.
-            if let Ok(quoted) = serde_json::to_string(secret) {
-                if !state.patterns.contains(&quoted) {
-                    state.patterns.push(quoted);
-                    state.stale = true;
-                }
-            }
             return;
         }
         let before = state.patterns.len();
@@ -312,6 +304,17 @@ impl Redactor {
     pub fn scrub_value(&self, value: &str) -> String {
         if self.read().secrets.iter().any(|s| s == value) {
             return REDACTED.to_owned();
+        }
+        // A finding shows a value as JSON text (`"xyz"`, `{"t":"xyz"}`):
+        // each string in it is a value standing alone, however short.
+        if value.starts_with(['"', '{', '[']) {
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(value) {
+                let before = v.clone();
+                self.scrub_json(&mut v);
+                if v != before {
+                    return self.scrub(&v.to_string());
+                }
+            }
         }
         self.scrub(value)
     }
@@ -444,12 +447,13 @@ mod tests {
             v,
             serde_json::json!({"systemId": REDACTED, "x": [REDACTED, "123"]})
         );
-        // As a JSON string in a finding's text (`"12"`), it is a value.
-        assert_eq!(
-            r.scrub(r#"actual: "12" in {"t":"12"}"#),
-            "actual: <redacted> in {\"t\":<redacted>}"
-        );
-        assert_eq!(r.scrub(r#"{"t":"123"}"#), r#"{"t":"123"}"#);
+        // A finding's value shown as JSON (`"12"`, `{"t":"12"}`): each
+        // string in it is a value; free text (a report's own JSON or XML
+        // with `"12"` in it) is not touched.
+        assert_eq!(r.scrub_value(r#""12""#), r#""<redacted>""#);
+        assert_eq!(r.scrub_value(r#"{"t":"12"}"#), r#"{"t":"<redacted>"}"#);
+        assert_eq!(r.scrub_value(r#"{"t":"123"}"#), r#"{"t":"123"}"#);
+        assert_eq!(r.scrub(r#"<x a="12" b="1">"#), r#"<x a="12" b="1">"#);
         r.add("tok-0123456789");
         assert_eq!(r.scrub("body: tok-0123…"), "body: <redacted>…");
         assert_eq!(r.scrub("body: to…"), "body: to…");

@@ -351,7 +351,7 @@ fn a_proxy_in_the_environment_is_not_used_for_the_embedded_server() {
 }
 
 /// `--explain` takes an id in any letter case; a report flag beside it or
-/// `--coverage` is refused rather than silently not written.
+/// `--coverage` gets a warning rather than silently not being written.
 #[test]
 fn explain_takes_lowercase_and_refuses_report_flags() {
     let (code, out, err) = run(&["--explain", "req-401-2"], &[]);
@@ -360,9 +360,11 @@ fn explain_takes_lowercase_and_refuses_report_flags() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("p.html");
     let page = page.to_str().unwrap();
-    let (code, _, err) = run(&["--coverage", "--report-html", page], &[]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--report-html writes a run's report"), "{err}");
+    let (code, out, err) = run(&["--coverage", "--report-html", page], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("| `REQ-REQ-1`"), "{out}");
+    assert!(err.contains("warning: --report-html"), "{err}");
+    assert!(!std::path::Path::new(page).exists());
 }
 
 /// The line before the cases counts what the filter and `--skip` leave; a
@@ -372,12 +374,21 @@ fn filters_are_counted_and_running_nothing_is_not_a_pass() {
     let (code, out, err) = run(&["auth"], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(err.contains(": 4 case(s) checking"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let json = json.to_str().unwrap();
     for args in [
         &["--skip", "a", "--skip", "s", "--skip", "c"][..],
         &["--ignored"][..],
     ] {
-        let (code, out, err) = run(args, &[]);
+        let mut all = args.to_vec();
+        all.extend(["--report-json", json]);
+        let (code, out, err) = run(&all, &[]);
         assert_eq!(code, 2, "{args:?}\n{out}\n{err}");
         assert!(err.contains("no case was run"), "{err}");
+        // The report does not call it a pass either.
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+        assert_eq!(report["passed"], false, "{report}");
     }
 }

@@ -99,8 +99,10 @@ pub fn step_summary(run: &RunRecord) -> String {
     let mut out = String::new();
     let verdict = if run.failed() {
         "❌ failed"
-    } else {
+    } else if run.passed() {
         "✅ passed"
+    } else {
+        "⚠️ incomplete (nothing tested, or a case could not run)"
     };
     let _ = writeln!(out, "### icws-conformance: {verdict}\n");
     let _ = writeln!(

@@ -62,7 +62,7 @@ pub fn json(run: &RunRecord) -> String {
         "durationMs": millis(run.duration),
         "strict": run.strict,
         "strictBaseline": run.strict_baseline,
-        "passed": !run.failed(),
+        "passed": run.passed(),
         "summary": {
             "total": run.cases.len(),
             "passed": s.passed,

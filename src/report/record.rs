@@ -259,4 +259,17 @@ impl RunRecord {
     pub fn failed(&self) -> bool {
         self.cases.iter().any(|c| c.fails_run(self.strict_baseline))
     }
+
+    /// True when nothing was tested: no case ran, or every one was ignored.
+    pub fn tested_nothing(&self) -> bool {
+        self.cases.iter().all(|c| c.verdict == Verdict::Ignored)
+    }
+
+    /// True when the run passed (exit 0): nothing failed, something was
+    /// tested, and every case could run.
+    pub fn passed(&self) -> bool {
+        !self.failed()
+            && !self.tested_nothing()
+            && self.cases.iter().all(|c| c.could_not_run.is_none())
+    }
 }
