@@ -39,7 +39,7 @@ struct Args {
     /// Its password.
     #[arg(long, default_value = refserver::DEMO_PASSWORD, hide_default_value = true)]
     password: String,
-    /// Break one documented rule (see --list-faults).
+    /// Get one thing wrong, breaking documented rules (see --list-faults).
     #[arg(long, value_name = "NAME")]
     fault: Option<String>,
     /// Behave as a different but conformant deployment (see
