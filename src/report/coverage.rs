@@ -107,6 +107,10 @@ pub fn unproven_claims(runs: &[FaultRun]) -> Vec<(String, &'static str, String)>
         .collect()
 }
 
+/// What a harness-proven row says instead of cases (every rendering).
+pub const NO_FAULT_PROVES: &str = "no fault mode can prove it: it binds the harness's own \
+     comparisons (a finding names it only when a statusId a case expects is missing)";
+
 /// The matrix as a Markdown table.
 pub fn render(rows: &[Row]) -> String {
     let mut out = String::from(
@@ -127,9 +131,7 @@ pub fn render(rows: &[Row]) -> String {
     for row in rows {
         let (cases, faults) = match row.harness {
             Some(tests) => (
-                "no fault mode can prove it: it binds the harness's own comparisons (a \
-                 finding names it only when a statusId a case expects is missing)"
-                    .to_owned(),
+                NO_FAULT_PROVES.to_owned(),
                 format!(
                     "proven by the harness's unit tests {}",
                     tests

@@ -609,9 +609,7 @@ pub fn coverage_table(rows: &[Row]) -> String {
     for row in rows {
         let (cases, faults) = match row.harness {
             Some(tests) => (
-                "no fault mode can prove it: it binds the harness's own comparisons (a \
-                 finding names it only when a statusId a case expects is missing)"
-                    .to_owned(),
+                super::coverage::NO_FAULT_PROVES.to_owned(),
                 format!(
                     "proven by the harness's unit tests {}",
                     list(&tests.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>())

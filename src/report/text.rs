@@ -136,9 +136,8 @@ pub fn explain(
         Some(tests) => {
             let _ = writeln!(
                 out,
-                "no fault mode can prove it: it binds the harness's own comparisons (a finding \
-                 names it only when a statusId a case expects is missing from the catalogue); \
-                 proven by the harness's unit tests: {}",
+                "{}; proven by the harness's unit tests: {}",
+                super::coverage::NO_FAULT_PROVES,
                 tests.join(", ")
             );
         }
