@@ -250,11 +250,17 @@ impl Redactor {
                 // contiguous NFA builds several times faster than the DFA
                 // the crate would choose for a few patterns, and the texts
                 // it searches are short.
-                match AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .kind(Some(AhoCorasickKind::ContiguousNFA))
-                    .build(&state.patterns)
-                {
+                // Should that fail (state ids run out past some gigabytes of
+                // patterns), the crate's own choice; failing both, nothing
+                // is shown (`broken`).
+                let build = |kind| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .kind(kind)
+                        .build(&state.patterns)
+                };
+                let built = build(Some(AhoCorasickKind::ContiguousNFA)).or_else(|_| build(None));
+                match built {
                     Ok(m) => {
                         state.matcher = Some(m);
                         state.broken = false;
