@@ -66,7 +66,12 @@ fn check_catalogue(bencher: Bencher, n: usize) {
             Err(_) => 0,
         }))
         .bench(|| {
-            let findings = check::check(black_box(&case), black_box(&ex), &schemas);
+            let findings = check::check(
+                black_box(&case),
+                black_box(&ex),
+                &check::CheckContext::new(&schemas),
+            )
+            .findings;
             assert!(findings.is_empty());
         });
 }

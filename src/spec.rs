@@ -167,7 +167,7 @@ pub const HARNESS_PROVEN: &[(&str, &[&str])] = &[(
     "REQ-ID-2",
     &[
         "check::rules::tests::expected_ids_match_case_insensitively",
-        "gate::snapshot::tests::letter_case_only_changes_are_notes",
+        "check::snapshot::tests::letter_case_only_changes_are_notes",
     ],
 )];
 
@@ -257,6 +257,10 @@ pub const POLICIES: &[(&str, &str)] = &[
 pub fn policy(id: &str) -> Option<&'static str> {
     POLICIES.iter().find(|(i, _)| *i == id).map(|(_, p)| *p)
 }
+
+/// The id snapshot findings carry (a gate the user opted into, not a
+/// documented requirement).
+pub const SNAPSHOT_RULE: &str = "SNAPSHOT";
 
 /// The status codes the documentation gives for this resource (REQ-STATUS-1).
 pub const DOCUMENTED_STATUSES: &[u16] = &[200, 400, 401, 410, 500];

@@ -19,7 +19,7 @@ use icws_conformance::finding::Level;
 use icws_conformance::gate::Policy;
 use icws_conformance::load::{self, Case, Schemas};
 use icws_conformance::pipeline::Context;
-use icws_conformance::report::record::{CaseRecord, Verdict};
+use icws_conformance::record::{CaseRecord, Verdict};
 use icws_conformance::report::{coverage, text};
 use icws_conformance::run::execute::Runner;
 use icws_conformance::run::session::Credentials;

@@ -1,8 +1,8 @@
 //! The HTML report (`--report-html`) through the binary: the page parses as
 //! HTML5 without an error and holds what the JSON report of the same run
 //! holds (cases, statuses, levels, tags, requirement ids, every finding's
-//! place, expected and actual, attempts, counts, the coverage matrix as
-//! `--coverage` prints it), against the embedded server, a fault mode, a
+//! place, expected and actual, attempts, counts, a pointer to
+//! `--coverage`), against the embedded server, a fault mode, a
 //! baseline, interop warnings, snapshot differences and a flaky case; a
 //! server whose every string is markup puts no element or attribute into
 //! the page; and, where Chromium is installed (required under `CI=true`),
@@ -176,44 +176,12 @@ fn assert_page_holds_report(doc: &Html, report: &Value) {
     assert_eq!(started, [report["startedAt"].as_str().unwrap()]);
 }
 
-/// The HTML coverage table shows the rows `--coverage` prints as Markdown.
-fn assert_coverage_matches_the_matrix(doc: &Html) {
-    let (code, markdown, err) = run(&["--coverage"], &[]);
-    assert_eq!(code, 0, "{err}");
-    let ticked = |cell: &str| -> Vec<String> {
-        cell.split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_owned)
-            .collect()
-    };
-    let rows: Vec<(Vec<String>, Vec<String>, Vec<String>)> = markdown
-        .lines()
-        .filter(|l| l.starts_with("| `"))
-        .map(|l| {
-            let cells: Vec<&str> = l.trim_matches('|').split(" | ").collect();
-            assert_eq!(cells.len(), 3, "{l}");
-            (
-                ticked(cells[0]).into_iter().take(1).collect(),
-                ticked(cells[1]),
-                ticked(cells[2]),
-            )
-        })
-        .collect();
-    let shown: Vec<(Vec<String>, Vec<String>, Vec<String>)> = doc
-        .select(&sel("#coverage table tbody tr"))
-        .map(|tr| {
-            let cells: Vec<ElementRef> = tr.select(&sel("td")).collect();
-            assert_eq!(cells.len(), 3);
-            (
-                texts(cells[0], "code"),
-                texts(cells[1], "code"),
-                texts(cells[2], "code"),
-            )
-        })
-        .collect();
-    assert!(rows.len() > 10, "{markdown}");
-    assert_eq!(shown, rows);
+/// The page does not recompute the kit's coverage matrix (the same for
+/// every target, and seconds of fault runs): it points at `--coverage`.
+fn assert_coverage_points_at_the_flag(doc: &Html) {
+    assert_eq!(doc.select(&sel("#coverage table")).count(), 0);
+    let said = texts(doc.root_element(), "#coverage code").concat();
+    assert!(said.contains("--coverage"), "{said}");
 }
 
 #[test]
@@ -222,7 +190,7 @@ fn the_page_holds_the_run_against_the_embedded_server_and_a_fault() {
     let (code, console, doc, report) = run_both(&[], &[]);
     assert_eq!(code, 0, "{console}");
     assert_page_holds_report(&doc, &report);
-    assert_coverage_matches_the_matrix(&doc);
+    assert_coverage_points_at_the_flag(&doc);
     let root = doc.root_element();
     assert!(
         texts(root, "#run")

@@ -1,7 +1,9 @@
 //! The shape of the house, checked: modules import one another without
-//! circles; only the edge (`src/cli/`, the binaries) prints; only the edge
-//! and the load stage touch the file system; the reference server's crate
-//! depends on no part of the harness.
+//! circles; folders import only down the stage order (load → run → check →
+//! record → gate → pipeline → report → cli, the vocabulary below all); only
+//! `cli::output` prints or writes files; only the edge reads the
+//! environment; only the edge and the load stage read files; the reference
+//! server's crate depends on no part of the harness.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -123,13 +125,7 @@ fn modules_import_each_other_without_circles() {
     assert!(circles.is_empty(), "import circles: {circles:#?}");
     // The scan sees imports at all: the pipeline uses every stage.
     let pipeline = &graph["pipeline"];
-    for stage in [
-        "check",
-        "gate",
-        "load::case",
-        "run::execute",
-        "report::record",
-    ] {
+    for stage in ["check", "gate", "load::case", "run::execute", "record"] {
         assert!(
             pipeline.contains(stage),
             "pipeline → {stage} not seen: {pipeline:?}"
@@ -137,39 +133,155 @@ fn modules_import_each_other_without_circles() {
     }
 }
 
-#[test]
-fn only_the_edge_prints_and_only_the_edge_and_loader_touch_files() {
-    let mut offenders = Vec::new();
-    for (name, text) in modules() {
-        let edge = name == "cli" || name.starts_with("cli::");
-        for mac in [
-            "println!",
-            "eprintln!",
-            "print!(",
-            "eprint!(",
-            "std::env::var",
-        ] {
-            if !edge && text.contains(mac) {
-                offenders.push(format!("{name} uses {mac}"));
+/// The stage order, lowest first: a module may import its own folder and
+/// any folder of a lower rank, never a higher one. The vocabulary (shared
+/// words: requirement ids, findings, secrets, text helpers, the embedded
+/// files) is below all.
+const STAGES: &[&[&str]] = &[
+    &["spec", "finding", "secret", "text", "embedded"],
+    &["load"],
+    &["run"],
+    &["check"],
+    &["record"],
+    &["gate"],
+    &["pipeline"],
+    &["report"],
+    &["cli"],
+];
+
+/// A module's folder (its first path segment) and that folder's rank.
+fn rank(module: &str) -> Option<(&str, usize)> {
+    let folder = module.split("::").next().unwrap_or(module);
+    STAGES
+        .iter()
+        .position(|s| s.contains(&folder))
+        .map(|r| (folder, r))
+}
+
+/// Every import that goes up the stage order, and every module that is in
+/// no stage.
+fn back_edges(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    let mut out = Vec::new();
+    // The crate root only declares the folders.
+    for (from, deps) in graph.iter().filter(|(m, _)| *m != "lib") {
+        let Some((_, r_from)) = rank(from) else {
+            out.push(format!("{from} is in no stage of STAGES"));
+            continue;
+        };
+        for to in deps {
+            match rank(to) {
+                Some((_, r_to)) if r_to <= r_from => {}
+                Some(_) => out.push(format!("{from} → {to} goes up the stage order")),
+                None => out.push(format!("{to} is in no stage of STAGES")),
             }
         }
-        // `Path::is_file`/`exists`/`metadata` ask the file system too.
-        let reads_files = [
-            "std::fs::",
-            ".is_file()",
-            ".is_dir()",
-            ".exists()",
-            ".metadata(",
-        ]
-        .iter()
-        .any(|p| text.contains(p));
-        // The load stage reads case folders; the target reads PEM files it
-        // was given. Nothing else outside the edge touches the file system.
-        if reads_files && !edge && !matches!(name.as_str(), "load" | "run::target") {
-            offenders.push(format!("{name} uses std::fs"));
-        }
     }
+    out
+}
+
+fn import_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let mods = modules();
+    let known: BTreeSet<String> = mods.keys().cloned().collect();
+    mods.iter()
+        .map(|(n, t)| (n.clone(), imports(n, t, &known)))
+        .collect()
+}
+
+#[test]
+fn folders_import_only_down_the_stage_order() {
+    let graph = import_graph();
+    let found = back_edges(&graph);
+    assert!(found.is_empty(), "{found:#?}");
+    // The rule sees a planted back-edge: the gate reaching into a report,
+    // and the record (below both) reaching into the gate.
+    let mut planted = graph.clone();
+    planted
+        .get_mut("gate")
+        .unwrap()
+        .insert("report::text".to_owned());
+    planted
+        .get_mut("record")
+        .unwrap()
+        .insert("gate::baseline".to_owned());
+    let found = back_edges(&planted);
+    assert_eq!(
+        found,
+        [
+            "gate → report::text goes up the stage order",
+            "record → gate::baseline goes up the stage order"
+        ],
+        "{found:#?}"
+    );
+}
+
+/// Texts whose presence in a module means it prints.
+const PRINTS: &[&str] = &[
+    "println!",
+    "eprintln!",
+    "print!(",
+    "eprint!(",
+    "std::io::stdout",
+    "std::io::stderr",
+    ".print()",
+];
+/// Texts whose presence means it writes files.
+const WRITES: &[&str] = &[
+    "std::fs::write",
+    "OpenOptions",
+    "create_dir",
+    "File::create",
+    "std::fs::rename",
+    "std::fs::remove",
+];
+/// Texts whose presence means it asks the file system.
+const READS: &[&str] = &[
+    "std::fs::",
+    ".is_file()",
+    ".is_dir()",
+    ".exists()",
+    ".metadata(",
+];
+
+/// What a module's source breaks of the output and file rules.
+fn output_offences(name: &str, text: &str) -> Vec<String> {
+    let mut offences = Vec::new();
+    let edge = name == "cli" || name.starts_with("cli::");
+    let output = name == "cli::output";
+    if let (Some(p), false) = (PRINTS.iter().find(|p| text.contains(*p)), output) {
+        offences.push(format!("{name} prints ({p}): only cli::output may"));
+    }
+    if let (Some(p), false) = (WRITES.iter().find(|p| text.contains(*p)), output) {
+        offences.push(format!("{name} writes files ({p}): only cli::output may"));
+    }
+    if text.contains("std::env::var") && !edge {
+        offences.push(format!("{name} reads the environment: only the edge may"));
+    }
+    // The load stage reads case folders; the target reads PEM files it
+    // was given. Nothing else outside the edge touches the file system.
+    let reads = READS.iter().any(|p| text.contains(p));
+    if reads && !edge && !matches!(name, "load" | "run::target") {
+        offences.push(format!("{name} asks the file system"));
+    }
+    offences
+}
+
+#[test]
+fn only_the_output_prints_or_writes_and_only_the_edge_and_loader_read() {
+    let offenders: Vec<String> = modules()
+        .iter()
+        .flat_map(|(name, text)| output_offences(name, text))
+        .collect();
     assert!(offenders.is_empty(), "{offenders:#?}");
+    // The rule sees planted offences.
+    assert_eq!(
+        output_offences("cli::run", "eprintln!(\"x\"); std::fs::write(p, t)").len(),
+        2
+    );
+    assert_eq!(
+        output_offences("report::text", "std::env::var(\"X\")").len(),
+        1
+    );
+    assert!(output_offences("cli::output", "eprintln!(); std::fs::write(p, t)").is_empty());
 }
 
 #[test]

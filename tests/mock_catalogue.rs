@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{line_of, login_env, pairs, run, runtime};
-use icws_conformance::gate::snapshot::{normalize, parse_snap};
+use icws_conformance::check::snapshot::{normalize, parse_snap};
 use icws_refserver::{self as refserver, Config, Fault};
 use serde_json::{Value, json};
 

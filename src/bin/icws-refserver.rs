@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use icws_conformance::check::snapshot::snap_contents_at;
 use icws_conformance::check::{bound::Bounded, parse_json_noting_repeats, rules};
-use icws_conformance::gate::snapshot::snap_contents_at;
 use icws_conformance::load::Schemas;
 use icws_conformance::report::text::finding_text;
 use icws_conformance::run::target::DEFAULT_MAX_BODY;

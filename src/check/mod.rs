@@ -1,13 +1,27 @@
 //! Stage 3, **check**: one case's expectations × one exchange → every
-//! finding (not only the first). Pure: no I/O, no printing. The order of the
-//! checks is status, headers ([`headers`]), media type, body (JSON,
-//! [`schema`]), catalogue rules ([`rules`]).
+//! finding (not only the first), and the only place findings are made. Pure:
+//! no I/O, no printing. [`check`] takes the case, the exchange and a
+//! [`CheckContext`] (the compiled schemas, `--strict`, what the login said)
+//! and goes in three steps: the status ([`status_step`]: an unexpected one
+//! ends the check), the headers ([`headers_step`]: the challenge, the
+//! case's header expectations, the login's session headers, the media
+//! type), and the body ([`body_step`]: parsed once by [`json`], then the
+//! case's [`schema`], the catalogue [`rules`], and under `--strict` the
+//! undocumented members of [`extras`]). A case whose session step failed
+//! gets its finding from [`setup_failed`]; a catalogue's [`snapshot`]
+//! comparison reads the body this check parsed.
+//!
+//! Adding a catalogue rule: a function in [`rules`] called from
+//! [`body_step`] when the case asks for it (see the recipe in
+//! `docs/src/recipes/add-a-catalogue-rule.md`).
 
 pub mod bound;
 pub mod extras;
 pub mod headers;
+pub mod json;
 pub mod rules;
 pub mod schema;
+pub mod snapshot;
 
 use serde_json::Value;
 
@@ -17,86 +31,161 @@ use crate::load::schema::Schemas;
 use crate::run::client::{Exchange, Response};
 use crate::spec::DOCUMENTED_STATUSES;
 use bound::Bounded;
+pub use json::{body_excerpt, duplicate_keys, parse_json, parse_json_noting_repeats};
+
+/// What a check needs besides the case and the exchange.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckContext<'a> {
+    /// Every schema, compiled once.
+    pub schemas: &'a Schemas,
+    /// `--strict`: undocumented members are reported (POL-EXTRA-1).
+    pub strict: bool,
+    /// The `features` list of the run's login (`?include=features`), when it
+    /// had one: the second documented place for SES-FEAT-1.
+    pub login_features: Option<&'a Value>,
+}
+
+impl<'a> CheckContext<'a> {
+    /// Schemas only: not strict, no login features.
+    pub fn new(schemas: &'a Schemas) -> Self {
+        Self {
+            schemas,
+            strict: false,
+            login_features: None,
+        }
+    }
+}
+
+/// What the check of one exchange came to.
+#[derive(Debug, Default)]
+pub struct CheckOutcome {
+    /// Every finding, bounded per requirement ([`bound`]).
+    pub findings: Vec<Finding>,
+    /// Notes for the reader (a feature found at the login, vendor
+    /// extensions seen), each starting with the case's name.
+    pub notes: Vec<String>,
+    /// The body, parsed once, when the answer had an expected status and a
+    /// JSON body the case reads.
+    pub body: Option<Value>,
+}
 
 /// Every finding of `case` on `exchange`, within the limits of [`bound`]
 /// (the first findings of each requirement, and how many more).
-pub fn check(case: &Case, exchange: &Exchange, schemas: &Schemas) -> Vec<Finding> {
+pub fn check(case: &Case, exchange: &Exchange, ctx: &CheckContext<'_>) -> CheckOutcome {
     let mut out = Bounded::default();
-    check_into(case, exchange, schemas, &mut out);
-    out.finish()
+    let (mut body, mut extras) = (None, extras::Extras::default());
+    match &exchange.outcome {
+        Err(why) => out.push(Finding::must(
+            case.subject(),
+            Place::Transport,
+            "no complete response",
+            "a complete HTTP response",
+            why.clone(),
+        )),
+        Ok(resp) if !case.expect.status.contains(&resp.status) => {
+            status_step(case, resp, ctx.schemas, &mut out);
+        }
+        Ok(resp) => {
+            headers_step(case, resp, &mut out);
+            (body, extras) = body_step(case, resp, ctx, &mut out);
+        }
+    }
+    let mut findings = out.finish();
+    let mut notes = Vec::new();
+    if let Some(note) = feature_at_login(case, ctx, &findings) {
+        findings.retain(|f| f.req != "SES-FEAT-1");
+        notes.push(format!("{}: {note}", case.name));
+    }
+    // Undocumented members carry their own bound (one walk of the body).
+    findings.extend(extras.findings);
+    notes.extend(
+        extras
+            .notes
+            .into_iter()
+            .map(|n| format!("{}: {n}", case.name)),
+    );
+    CheckOutcome {
+        findings,
+        notes,
+        body,
+    }
 }
 
-fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bounded) {
-    let primary = case.subject();
-    let resp = match &exchange.outcome {
-        Ok(r) => r,
-        Err(why) => {
-            out.push(Finding::must(
-                primary,
-                Place::Transport,
-                "no complete response",
-                "a complete HTTP response",
-                why.clone(),
-            ));
-            return;
-        }
-    };
-    let expect = &case.expect;
-    if !expect.status.contains(&resp.status) {
-        let allowed: Vec<String> = expect.status.iter().map(u16::to_string).collect();
-        let mut message = "unexpected status".to_owned();
-        if let (Some(what), true) = (
-            case.foreign_credentials(),
-            (200..300).contains(&resp.status),
-        ) {
-            message = format!(
-                "SECURITY: the server accepted {what} under session B's id; one user could act \
-                 with another user's session"
-            );
-        }
-        let location = resp.header_values("location");
-        let excerpt = match location.first() {
-            Some(to) if (300..400).contains(&resp.status) => format!(
-                "redirect to {} (not followed: the token and cookie stay with the target)",
-                shorten(to, SHOWN_CHARS)
-            ),
-            _ => body_excerpt(&resp.body),
-        };
-        let actual = if excerpt.is_empty() {
-            resp.status.to_string()
-        } else {
-            format!("{} {excerpt}", resp.status)
-        };
-        let req = status_req(case, resp.status);
-        if req == "REQ-REQ-1" {
-            message = format!(
-                "the documented path GET /icws/{{sessionId}}/status/status-messages is not \
-                 served: it answered {}",
-                resp.status
-            );
-        }
-        out.push(Finding::must(
-            req,
-            Place::Status,
-            message,
-            allowed.join(" or "),
-            actual,
-        ));
-        if case.endpoint == Endpoint::StatusMessages && !DOCUMENTED_STATUSES.contains(&resp.status)
-        {
-            let documented: Vec<String> = DOCUMENTED_STATUSES.iter().map(u16::to_string).collect();
-            out.push(Finding::must(
-                "REQ-STATUS-1",
-                Place::Status,
-                "a status code the documentation does not give for this resource",
-                documented.join(", "),
-                resp.status.to_string(),
-            ));
-        }
-        out.extend(unexpected_error_shape(resp, schemas));
-        return;
-    }
+/// A session step the case needed (a login of its own, a second session,
+/// the disconnect of the one it ends) failed: the case could not run, and
+/// this finding says which step and why.
+pub fn setup_failed(req: &'static str, what: &str, why: &str) -> Finding {
+    Finding::must(
+        req,
+        Place::Transport,
+        what,
+        "the session step to succeed",
+        why,
+    )
+}
 
+/// An answer whose status the case does not allow: which requirement that
+/// breaks, an undocumented status, and whether a documented error status
+/// still has its error object. Nothing else is checked on such an answer.
+fn status_step(case: &Case, resp: &Response, schemas: &Schemas, out: &mut Bounded) {
+    let expect = &case.expect;
+    let allowed: Vec<String> = expect.status.iter().map(u16::to_string).collect();
+    let mut message = "unexpected status".to_owned();
+    if let (Some(what), true) = (
+        case.foreign_credentials(),
+        (200..300).contains(&resp.status),
+    ) {
+        message = format!(
+            "SECURITY: the server accepted {what} under session B's id; one user could act \
+             with another user's session"
+        );
+    }
+    let location = resp.header_values("location");
+    let excerpt = match location.first() {
+        Some(to) if (300..400).contains(&resp.status) => format!(
+            "redirect to {} (not followed: the token and cookie stay with the target)",
+            shorten(to, SHOWN_CHARS)
+        ),
+        _ => body_excerpt(&resp.body),
+    };
+    let actual = if excerpt.is_empty() {
+        resp.status.to_string()
+    } else {
+        format!("{} {excerpt}", resp.status)
+    };
+    let req = status_req(case, resp.status);
+    if req == "REQ-REQ-1" {
+        message = format!(
+            "the documented path GET /icws/{{sessionId}}/status/status-messages is not \
+             served: it answered {}",
+            resp.status
+        );
+    }
+    out.push(Finding::must(
+        req,
+        Place::Status,
+        message,
+        allowed.join(" or "),
+        actual,
+    ));
+    if case.endpoint == Endpoint::StatusMessages && !DOCUMENTED_STATUSES.contains(&resp.status) {
+        let documented: Vec<String> = DOCUMENTED_STATUSES.iter().map(u16::to_string).collect();
+        out.push(Finding::must(
+            "REQ-STATUS-1",
+            Place::Status,
+            "a status code the documentation does not give for this resource",
+            documented.join(", "),
+            resp.status.to_string(),
+        ));
+    }
+    out.extend(unexpected_error_shape(resp, schemas));
+}
+
+/// The headers of an answer with an expected status: the ICWS challenge of
+/// a 401, the case's header expectations, the login's session headers and
+/// the JSON media type.
+fn headers_step(case: &Case, resp: &Response, out: &mut Bounded) {
+    let expect = &case.expect;
     if resp.status == 401 && expect.www_authenticate == Some(ChallengeRule::Icws) {
         out.extend(headers::check_icws_challenge(
             &resp.header_values("www-authenticate"),
@@ -134,36 +223,55 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
             }
         }
     }
-
     if case.endpoint == Endpoint::Login {
         let named =
             ["ININ-ICWS-Session-ID", "ININ-ICWS-CSRF-Token"].map(|n| (n, resp.header_values(n)));
         out.extend(rules::login_headers(&named, &resp.body));
     }
-    let schema = expect.schema.as_deref().and_then(|n| schemas.get(n));
-    let body_req = schema.map_or(primary, |s| s.root_req());
-    let wants_json =
-        expect.media_type == Some(MediaClass::Json) || schema.is_some() || has_rules(case);
     if expect.media_type == Some(MediaClass::Json) {
         let ct = resp.header_values("content-type").into_iter().next();
         out.extend(headers::check_json_media_type(ct.as_deref()));
     }
-    if !wants_json {
-        return;
+}
+
+/// The body of an answer with an expected status, when the case reads it
+/// (or keeps a snapshot of it): parsed once and returned, then repeated
+/// names, the schema, the catalogue rules, and under `--strict` the
+/// undocumented members (returned apart: they carry their own bound).
+fn body_step(
+    case: &Case,
+    resp: &Response,
+    ctx: &CheckContext<'_>,
+    out: &mut Bounded,
+) -> (Option<Value>, extras::Extras) {
+    let expect = &case.expect;
+    let none = || (None, extras::Extras::default());
+    let schema = expect.schema.as_deref().and_then(|n| ctx.schemas.get(n));
+    let body_req = schema.map_or(case.subject(), |s| s.root_req());
+    let wants_json =
+        expect.media_type == Some(MediaClass::Json) || schema.is_some() || has_rules(case);
+    if !wants_json && case.snapshot.is_none() {
+        return none();
     }
     let (body, repeated) = match parse_json_noting_repeats(&resp.body) {
         Ok(v) => v,
         Err(why) => {
-            out.push(Finding::must(
-                body_req,
-                Place::Body(String::new()),
-                "the body is not JSON",
-                "a JSON document",
-                why,
-            ));
-            return;
+            if wants_json {
+                out.push(Finding::must(
+                    body_req,
+                    Place::Body(String::new()),
+                    "the body is not JSON",
+                    "a JSON document",
+                    why,
+                ));
+            }
+            return none();
         }
     };
+    if !wants_json {
+        // Parsed for the snapshot only.
+        return (Some(body), extras::Extras::default());
+    }
     for ptr in repeated {
         out.push(
             Finding::must(
@@ -195,6 +303,30 @@ fn check_into(case: &Case, exchange: &Exchange, schemas: &Schemas, out: &mut Bou
     if let Some((id, min)) = &r.feature {
         out.extend(rules::feature_advertised(&body, id, *min));
     }
+    let extras = match (ctx.strict, schema) {
+        (true, Some(schema)) => extras::undocumented(schema, &body),
+        _ => extras::Extras::default(),
+    };
+    (Some(body), extras)
+}
+
+/// SES-FEAT-1 holds when either documented place lists the feature: when
+/// the check found SES-FEAT-1 broken but the run's login
+/// (`?include=features`) lists the feature, those findings go and this note
+/// says why.
+fn feature_at_login(case: &Case, ctx: &CheckContext<'_>, found: &[Finding]) -> Option<String> {
+    let (id, min) = case.expect.rules.feature.as_ref()?;
+    if !found.iter().any(|f| f.req == "SES-FEAT-1") {
+        return None;
+    }
+    let listed = serde_json::json!({ "featureInfoList": ctx.login_features?.clone() });
+    if !rules::feature_advertised(&listed, id, *min).is_empty() {
+        return None;
+    }
+    Some(format!(
+        "feature {id:?} is not listed by GET /icws/connection/features but is by the login \
+         (?include=features); either place counts (SES-FEAT-1)"
+    ))
 }
 
 /// The requirement an unexpected status breaks, from what was sent and
@@ -271,210 +403,4 @@ fn has_rules(case: &Case) -> bool {
         || r.unique_system_ids
         || !r.status_ids_present.is_empty()
         || r.feature.is_some()
-}
-
-/// The most repeated names reported for one body.
-const MAX_DUPLICATES: usize = 100;
-
-/// [`parse_json`], in the same single pass also noting the JSON pointer of
-/// every member whose name repeats an earlier one in its object (the value
-/// keeps the last, as `serde_json` does; parsers disagree on which counts).
-pub fn parse_json_noting_repeats(body: &[u8]) -> Result<(Value, Vec<String>), String> {
-    use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
-    use std::borrow::Cow;
-    use std::cell::RefCell;
-
-    /// Where a value is: a linked list up to the root, read only on a find.
-    #[derive(Clone, Copy)]
-    enum Seg<'k> {
-        Root,
-        Key(&'k str),
-        Index(usize),
-    }
-    struct Path<'p> {
-        up: Option<&'p Path<'p>>,
-        seg: Seg<'p>,
-    }
-    impl Path<'_> {
-        fn pointer(&self) -> String {
-            let mut segs = Vec::new();
-            let mut at = Some(self);
-            while let Some(p) = at {
-                segs.push(p.seg);
-                at = p.up;
-            }
-            segs.iter()
-                .rev()
-                .map(|s| match s {
-                    Seg::Root => String::new(),
-                    Seg::Key(k) => format!("/{}", crate::finding::pointer_token(k)),
-                    Seg::Index(i) => format!("/{i}"),
-                })
-                .collect()
-        }
-    }
-
-    struct Key;
-    impl<'de> DeserializeSeed<'de> for Key {
-        type Value = Cow<'de, str>;
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_str(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Key {
-        type Value = Cow<'de, str>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a member name")
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Cow::Borrowed(v))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Cow::Owned(v.to_owned()))
-        }
-    }
-
-    struct Build<'a, 'p> {
-        path: &'p Path<'p>,
-        found: &'a RefCell<Vec<String>>,
-    }
-    impl<'de> DeserializeSeed<'de> for Build<'_, '_> {
-        type Value = Value;
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-            d.deserialize_any(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Build<'_, '_> {
-        type Value = Value;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("any JSON value")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-            let mut out = serde_json::Map::new();
-            while let Some(key) = map.next_key_seed(Key)? {
-                let here = Path {
-                    up: Some(self.path),
-                    seg: Seg::Key(&key),
-                };
-                if out.contains_key(key.as_ref()) && self.found.borrow().len() < MAX_DUPLICATES {
-                    self.found.borrow_mut().push(here.pointer());
-                }
-                let value = map.next_value_seed(Build {
-                    path: &here,
-                    found: self.found,
-                })?;
-                out.insert(key.into_owned(), value);
-            }
-            Ok(Value::Object(out))
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-            loop {
-                let here = Path {
-                    up: Some(self.path),
-                    seg: Seg::Index(out.len()),
-                };
-                match seq.next_element_seed(Build {
-                    path: &here,
-                    found: self.found,
-                })? {
-                    Some(v) => out.push(v),
-                    None => return Ok(Value::Array(out)),
-                }
-            }
-        }
-        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-            Ok(Value::Bool(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-            Ok(Value::from(v))
-        }
-        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-            Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-            Ok(Value::String(v.to_owned()))
-        }
-        fn visit_string<E>(self, v: String) -> Result<Value, E> {
-            Ok(Value::String(v))
-        }
-        fn visit_unit<E>(self) -> Result<Value, E> {
-            Ok(Value::Null)
-        }
-    }
-    let found = RefCell::new(Vec::new());
-    let root = Path {
-        up: None,
-        seg: Seg::Root,
-    };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let built = Build {
-        path: &root,
-        found: &found,
-    }
-    .deserialize(&mut de)
-    .and_then(|v| de.end().map(|()| v));
-    match built {
-        Ok(v) => Ok((v, found.into_inner())),
-        // The plain parser words the error (and finds the same one).
-        Err(_) => parse_json(body).map(|v| (v, Vec::new())),
-    }
-}
-
-/// JSON pointers of the members whose name repeats an earlier one in the
-/// same object (see [`parse_json_noting_repeats`]).
-pub fn duplicate_keys(body: &[u8]) -> Vec<String> {
-    parse_json_noting_repeats(body).map_or_else(|_| Vec::new(), |(_, d)| d)
-}
-
-/// Parses a body as JSON; the error says where and what.
-pub fn parse_json(body: &[u8]) -> Result<Value, String> {
-    if body.is_empty() {
-        return Err("an empty body".into());
-    }
-    if let Err(e) = std::str::from_utf8(body) {
-        return Err(format!("invalid UTF-8 at byte {}", e.valid_up_to()));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Eof => "truncated JSON",
-            _ => "invalid JSON",
-        };
-        format!("{what}: {e} ({} bytes: {})", body.len(), body_excerpt(body))
-    })
-}
-
-/// The start of a body, as text, for messages: leading whitespace skipped,
-/// at most 80 characters, `…` where it was cut. Characters are kept as sent
-/// (never squeezed: the output gate must see a secret whole to hide it, and
-/// renders control characters escaped).
-pub fn body_excerpt(body: &[u8]) -> String {
-    let start = body
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(body.len());
-    let rest = &body[start..];
-    let head = &rest[..rest.len().min(400)];
-    let text = String::from_utf8_lossy(head);
-    let mut out = shorten(&text, 80);
-    if head.len() < rest.len() && !out.ends_with('…') {
-        out.push('…');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repeated_names_are_found_with_their_pointers() {
-        let body = br#"{"a":1,"l":[{"x":1,"x":2},{"y/z":[],"y/z":{}}],"a":3}"#;
-        assert_eq!(duplicate_keys(body), ["/l/0/x", "/l/1/y~1z", "/a"]);
-        assert!(duplicate_keys(br#"{"a":{"a":1},"b":[1,2]}"#).is_empty());
-        assert!(duplicate_keys(b"not json").is_empty());
-    }
 }

@@ -1,13 +1,13 @@
-//! The edge's file work: reading the baseline and the stored catalogue
-//! snapshots before the run, writing snapshot files and reports after it.
-//! Every text passed in here has already been scrubbed by the caller.
+//! What the edge reads before the run: the baseline and the stored
+//! catalogue snapshots. (Everything written goes through
+//! [`super::output::Output`].)
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::settings::SnapshotSettings;
+use super::args::SnapshotSettings;
+use crate::check::snapshot::{self, Plan, Stored};
 use crate::gate::baseline::Baseline;
-use crate::gate::snapshot::{self, Plan, Stored, Write};
 use crate::load::{Case, LoadError};
 
 /// Reads and parses a baseline file.
@@ -85,35 +85,4 @@ fn read_stored(
         }
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
-}
-
-/// Writes one snapshot file the run decided on (creating its folder).
-pub fn write_snapshot(w: &Write) -> Result<(), String> {
-    create_parent(&w.path)?;
-    std::fs::write(&w.path, &w.text).map_err(|e| format!("cannot write {}: {e}", w.path.display()))
-}
-
-fn create_parent(path: &Path) -> Result<(), String> {
-    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) => std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the folder {}: {e}", dir.display())),
-        None => Ok(()),
-    }
-}
-
-/// Writes a report file (creating its folder); the error names the flag.
-pub fn write_report(flag: &str, path: &Path, text: &str) -> Result<(), String> {
-    create_parent(path).map_err(|e| format!("{flag} {}: {e}", path.display()))?;
-    std::fs::write(path, text).map_err(|e| format!("{flag} {}: cannot write: {e}", path.display()))
-}
-
-/// Appends to `$GITHUB_STEP_SUMMARY`.
-pub fn append(path: &PathBuf, text: &str) -> Result<(), String> {
-    use std::io::Write as _;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: cannot append: {e}", path.display()))
 }

@@ -11,16 +11,25 @@ use std::time::Duration;
 use icws_refserver::{Config, Fault};
 use tokio::task::JoinSet;
 
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::{Mutex, OnceLock};
+
+use super::EXIT_SETUP;
+use super::args::Settings;
+use super::output::Output;
 use crate::gate::Policy;
 use crate::load::case::Case;
 use crate::load::schema::Schemas;
 use crate::pipeline::Context;
+use crate::record::CaseRecord;
 use crate::report::coverage::{FaultRun, Named};
-use crate::report::record::CaseRecord;
+use crate::report::{coverage, text};
 use crate::run::execute::Runner;
 use crate::run::session::Credentials;
 use crate::run::target::{Target, Transport};
 use crate::secret::{Redactor, Secret};
+use crate::text::did_you_mean;
 
 /// Runs at once (each is a reference server and a short suite run).
 const PARALLEL: usize = 6;
@@ -107,10 +116,97 @@ fn named(records: &[CaseRecord]) -> Vec<Named> {
     out
 }
 
+/// `--coverage` and `--explain ID`: both report what the runs under the
+/// reference server's fault modes found ([`sweep`]).
+pub fn report(settings: &Settings, cases: &[Case], schemas: Schemas, out: &Output) -> ExitCode {
+    // They run no suite against the target: a report asked for would
+    // silently not be written. A warning, not an error: CI jobs often
+    // export ICWS_JUNIT and the like for every step.
+    for flag in settings.reports.asked() {
+        out.warning(format!(
+            "{flag} (or its environment variable) is not written: --coverage and --explain run \
+             no suite against the target"
+        ));
+    }
+    let req = match &settings.explain {
+        Some(id) => match crate::spec::find(id.trim()).or_else(|| {
+            // Ids are ASCII: `req-401-2` means REQ-401-2, as rustc takes e0308.
+            crate::spec::REQUIREMENTS
+                .iter()
+                .find(|r| r.id.eq_ignore_ascii_case(id.trim()))
+        }) {
+            Some(req) => Some(req),
+            None => {
+                out.error(format!(
+                    "--explain {id:?}: no such requirement id{} (--coverage lists them all)",
+                    did_you_mean(id, crate::spec::REQUIREMENTS.iter().map(|r| r.id))
+                ));
+                return ExitCode::from(EXIT_SETUP);
+            }
+        },
+        None => None,
+    };
+    let rt = match super::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            out.error(e);
+            return ExitCode::from(EXIT_SETUP);
+        }
+    };
+    out.say(format!(
+        "running {} case(s) against the embedded reference server under each of its {} fault \
+         modes…",
+        cases.len(),
+        Fault::all().len()
+    ));
+    let runs = match rt.block_on(sweep(Arc::new(cases.to_vec()), schemas)) {
+        Ok(r) => r,
+        Err(e) => {
+            out.error(e);
+            return ExitCode::from(EXIT_SETUP);
+        }
+    };
+    let rows = coverage::matrix(&runs);
+    match req {
+        Some(req) => out.stdout(&text::explain(req, cases, &rows)),
+        None => {
+            out.stdout(&coverage::render(&rows));
+            for (fault, req, place) in coverage::unproven_claims(&runs) {
+                out.stdout(&format!(
+                    "\nnote: fault {fault} claims to break {req} at {place}, but no finding of its \
+                     run names it there\n"
+                ));
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The suite under every fault mode, in [`Fault::all`] order, computed at
+/// most once per process for the same cases (the tests of this crate ask
+/// for it many times; a run asks once, and only for `--coverage` and
+/// `--explain`).
+pub async fn sweep(cases: Arc<Vec<Case>>, schemas: Schemas) -> Result<Vec<FaultRun>, String> {
+    static DONE: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Vec<FaultRun>>>>>> =
+        OnceLock::new();
+    // The cases as loaded (file, expectations, request) are the key.
+    let key = format!("{cases:?}");
+    let cell = {
+        let mut done = DONE
+            .get_or_init(Mutex::default)
+            .lock()
+            .map_err(|_| "the fault sweep's cache is poisoned".to_owned())?;
+        done.entry(key).or_default().clone()
+    };
+    cell.get_or_try_init(|| sweep_once(cases, schemas))
+        .await
+        .cloned()
+}
+
 /// The suite under every fault mode, in [`Fault::all`] order. A finding the
 /// clean server's run also produces proves nothing about a fault and is
 /// left out.
-pub async fn sweep(cases: Arc<Vec<Case>>, schemas: Schemas) -> Result<Vec<FaultRun>, String> {
+async fn sweep_once(cases: Arc<Vec<Case>>, schemas: Schemas) -> Result<Vec<FaultRun>, String> {
     let clean = named(&run_once(&cases, &schemas, None).await?);
     let faults = Fault::all();
     let mut results: Vec<Option<FaultRun>> = vec![None; faults.len()];

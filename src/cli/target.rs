@@ -5,7 +5,7 @@
 
 use icws_refserver::{self as refserver, Running};
 
-use super::settings::Settings;
+use super::args::Settings;
 use crate::run::execute::GivenSession;
 use crate::run::session::Credentials;
 use crate::run::target::Target;

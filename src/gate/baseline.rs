@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::load::LoadError;
-use crate::report::record::{RunRecord, Verdict};
+use crate::record::{RunRecord, Verdict};
 
 /// One known failure.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

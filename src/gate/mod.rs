@@ -1,17 +1,15 @@
 //! Stage 4, **gate**: what turns findings into a verdict. [`verdict`] is one
 //! pure function from (case, what the check found, the [`Policy`]: levels,
 //! `--strict`, the [`baseline`]) to the case's [`CaseRecord`]; the pipeline
-//! stores the record and maps it to libtest's result. [`snapshot`] decides,
-//! also purely, what a catalogue snapshot comparison comes to.
+//! stores the record and the edge maps it to libtest's result.
 
 pub mod baseline;
-pub mod snapshot;
 
 use std::time::Duration;
 
 use crate::finding::{Finding, Level};
 use crate::load::case::Case;
-use crate::report::record::{CaseRecord, RequestRecord, Verdict};
+use crate::record::{CaseRecord, RequestRecord, Verdict};
 
 use baseline::Baseline;
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::millis;
-use super::record::{CaseRecord, RunRecord, Verdict};
+use crate::record::{CaseRecord, RunRecord, Verdict};
 
 /// Escapes a workflow command's message (`%`, CR, LF).
 fn gh_data(text: &str) -> String {

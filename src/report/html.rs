@@ -1,10 +1,11 @@
 //! The HTML report (`--report-html`): one self-contained page built from the
-//! [`RunRecord`] and the coverage rows the edge hands in. At the top the
+//! [`RunRecord`]. At the top the
 //! target, tool version, date, duration, verdict and counts; then one
 //! `<details>` row per case (status, level, tags, requirement ids) that
 //! opens to its findings, baseline and flaky marks, interop warnings,
-//! snapshot differences, the request and its attempts; then the coverage
-//! matrix ([`coverage_table`]).
+//! snapshot differences, the request and its attempts; then a pointer to
+//! the kit's coverage matrix (`--coverage`), which is the same for every
+//! target and is not recomputed for a run's page.
 //!
 //! The page loads nothing (no script, font, image or stylesheet from
 //! anywhere; its Content-Security-Policy forbids them too), works without
@@ -17,12 +18,11 @@
 
 use std::fmt::Write as _;
 
-use super::coverage::Row;
 use super::millis;
-use super::record::{CaseRecord, RunRecord, Verdict};
 use crate::finding::{Finding, Level};
-use crate::gate::snapshot::SNAPSHOT_RULE;
+use crate::record::{CaseRecord, RunRecord, Verdict};
 use crate::spec;
+use crate::spec::SNAPSHOT_RULE;
 
 /// `text` safe in HTML element content and in a quoted attribute value:
 /// `& < > " '` as character references; control characters, bidirectional
@@ -96,17 +96,10 @@ pre { margin: .2rem 0; padding: .3rem .5rem; white-space: pre-wrap; overflow-x: 
 .kind { font-weight: 700; }
 ul.plain, ol.attempts { margin: .2rem 0; padding-left: 1.4rem; }
 .flagged { font-weight: 700; }
-table.coverage { width: 100%; border-collapse: collapse; table-layout: fixed; }
-table.coverage th, table.coverage td { border: 1px solid var(--line); padding: .25rem .4rem; text-align: left; vertical-align: top; }
 @media (max-width: 40rem) {
   body { padding: .5rem; font-size: 14px; }
   .kv { grid-template-columns: minmax(0, 1fr); }
   .kv dd { margin-bottom: .3rem; }
-  table.coverage, table.coverage tbody, table.coverage tr, table.coverage td { display: block; width: 100%; }
-  table.coverage thead { display: none; }
-  table.coverage tr { border: 1px solid var(--line); margin-bottom: .4rem; }
-  table.coverage td { border: 0; }
-  table.coverage td::before { content: attr(data-label) ": "; font-weight: 600; }
 }
 @media print {
   :root { --fg: #000; --bg: #fff; --muted: #333; --line: #888; --code: #fff;
@@ -156,7 +149,7 @@ fn duration_text(d: std::time::Duration) -> String {
 }
 
 /// The HTML report: a whole page (ends with a newline).
-pub fn html(run: &RunRecord, coverage: &[Row]) -> String {
+pub fn html(run: &RunRecord) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let (verdict_key, verdict_text) = run_verdict(run);
     let version = env!("CARGO_PKG_VERSION");
@@ -190,7 +183,14 @@ pub fn html(run: &RunRecord, coverage: &[Row]) -> String {
         case(&mut out, run, i, c);
     }
     out.push_str("</section>\n");
-    out.push_str(&coverage_table(coverage));
+    // The kit's own coverage matrix is the same for every server: it is
+    // printed by `--coverage`, not recomputed for each run's page.
+    out.push_str(
+        "<section id=\"coverage\">\n<h2>Coverage</h2>\n<p class=\"muted\">Which checks each \
+         reference-server fault mode proves is the same for every target: \
+         <code>icws-conformance --coverage</code> prints it, and <code>--explain ID</code> \
+         explains one requirement.</p>\n</section>\n",
+    );
     let _ = write!(
         out,
         "</main>\n<footer class=\"muted\"><p>icws-conformance {version}: a conformance test kit \
@@ -198,6 +198,35 @@ pub fn html(run: &RunRecord, coverage: &[Row]) -> String {
          cookies are shown as &lt;redacted&gt;.</p></footer>\n</body>\n</html>\n"
     );
     out
+}
+
+/// The cases that need a reader's attention, as links to their rows.
+fn attention(out: &mut String, run: &RunRecord) {
+    let attention: Vec<(usize, &CaseRecord)> = run
+        .cases
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.fails_run(run.strict_baseline)
+                || c.could_not_run.is_some()
+                || c.verdict == Verdict::UnexpectedPass
+        })
+        .collect();
+    if !attention.is_empty() {
+        out.push_str("<p id=\"attention\"><strong>Needs attention:</strong> ");
+        for (n, (i, c)) in attention.iter().enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(
+                out,
+                "<a href=\"#case-{i}\">{}</a> ({})",
+                escape(&c.name),
+                escape(status_words(c))
+            );
+        }
+        out.push_str("</p>\n");
+    }
 }
 
 fn header(out: &mut String, run: &RunRecord, verdict_key: &str, verdict_text: &str) {
@@ -274,31 +303,7 @@ fn header(out: &mut String, run: &RunRecord, verdict_key: &str, verdict_text: &s
         );
     }
     out.push_str("</ul>\n");
-    let attention: Vec<(usize, &CaseRecord)> = run
-        .cases
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| {
-            c.fails_run(run.strict_baseline)
-                || c.could_not_run.is_some()
-                || c.verdict == Verdict::UnexpectedPass
-        })
-        .collect();
-    if !attention.is_empty() {
-        out.push_str("<p id=\"attention\"><strong>Needs attention:</strong> ");
-        for (n, (i, c)) in attention.iter().enumerate() {
-            if n > 0 {
-                out.push_str(", ");
-            }
-            let _ = write!(
-                out,
-                "<a href=\"#case-{i}\">{}</a> ({})",
-                escape(&c.name),
-                escape(status_words(c))
-            );
-        }
-        out.push_str("</p>\n");
-    }
+    attention(out, run);
     out.push_str("</header>\n");
 }
 
@@ -318,6 +323,33 @@ fn part_of(f: &Finding, failing: bool) -> Part {
     } else {
         Part::Warning
     }
+}
+
+/// The marks a case's summary line carries, in words.
+fn marks(c: &CaseRecord) -> Vec<String> {
+    let warnings = c.warnings().filter(|f| f.req != SNAPSHOT_RULE).count();
+    let snapshots = c.findings.iter().filter(|f| f.req == SNAPSHOT_RULE).count();
+    let mut marks: Vec<String> = Vec::new();
+    if c.flaky {
+        marks.push("⚠ flaky".into());
+    }
+    if c.could_not_run.is_some() {
+        marks.push("⊘ could not run".into());
+    }
+    if matches!(
+        c.verdict,
+        Verdict::ExpectedFailure | Verdict::UnexpectedPass
+    ) || c.beyond_baseline.is_some()
+    {
+        marks.push("in the baseline".into());
+    }
+    if snapshots > 0 {
+        marks.push(format!("≠ {snapshots} snapshot difference(s)"));
+    }
+    if warnings > 0 {
+        marks.push(format!("⚠ {warnings} interop warning(s)"));
+    }
+    marks
 }
 
 fn case(out: &mut String, run: &RunRecord, i: usize, c: &CaseRecord) {
@@ -352,29 +384,7 @@ fn case(out: &mut String, run: &RunRecord, i: usize, c: &CaseRecord) {
             escape(&c.reqs.join(", "))
         );
     }
-    let warnings = c.warnings().filter(|f| f.req != SNAPSHOT_RULE).count();
-    let snapshots = c.findings.iter().filter(|f| f.req == SNAPSHOT_RULE).count();
-    let mut marks: Vec<String> = Vec::new();
-    if c.flaky {
-        marks.push("⚠ flaky".into());
-    }
-    if c.could_not_run.is_some() {
-        marks.push("⊘ could not run".into());
-    }
-    if matches!(
-        c.verdict,
-        Verdict::ExpectedFailure | Verdict::UnexpectedPass
-    ) || c.beyond_baseline.is_some()
-    {
-        marks.push("in the baseline".into());
-    }
-    if snapshots > 0 {
-        marks.push(format!("≠ {snapshots} snapshot difference(s)"));
-    }
-    if warnings > 0 {
-        marks.push(format!("⚠ {warnings} interop warning(s)"));
-    }
-    for m in marks {
+    for m in marks(c) {
         let _ = write!(out, " <span class=\"mark\">{}</span>", escape(&m));
     }
     out.push_str("</summary>\n<div class=\"case-body\">\n");
@@ -573,60 +583,6 @@ fn request(out: &mut String, c: &CaseRecord) {
         out.push_str("</ol>\n");
     }
     out.push_str("</section>\n");
-}
-
-/// The coverage matrix as an HTML section: one row per requirement with the
-/// cases and the fault modes whose runs produced a finding naming it (the
-/// rows `--coverage` prints as Markdown), or, for a requirement no server
-/// can break, the harness's unit tests that prove it.
-pub fn coverage_table(rows: &[Row]) -> String {
-    let mut out = String::from(
-        "<section id=\"coverage\">\n<h2>Coverage</h2>\n<p class=\"muted\">For each requirement: \
-         the cases and the reference server's fault modes (<code>icws-refserver --fault \
-         NAME</code>) whose runs produced a finding naming it, computed from the suite's runs \
-         under every fault mode (as <code>--coverage</code> prints it).</p>\n",
-    );
-    if rows.is_empty() {
-        out.push_str("<p>No coverage rows.</p>\n</section>\n");
-        return out;
-    }
-    out.push_str(
-        "<table class=\"coverage\">\n<thead><tr><th scope=\"col\">Requirement</th>\
-         <th scope=\"col\">Cases whose findings name it</th><th scope=\"col\">Faults whose \
-         findings name it</th></tr></thead>\n<tbody>\n",
-    );
-    let list = |items: &[String]| {
-        if items.is_empty() {
-            "<strong>none</strong>".to_owned()
-        } else {
-            items
-                .iter()
-                .map(|i| format!("<code>{}</code>", escape(i)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
-    for row in rows {
-        let (cases, faults) = match row.harness {
-            Some(tests) => (
-                super::coverage::NO_FAULT_PROVES.to_owned(),
-                format!(
-                    "proven by the harness's unit tests {}",
-                    list(&tests.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>())
-                ),
-            ),
-            None => (list(&row.cases), list(&row.faults)),
-        };
-        let _ = writeln!(
-            out,
-            "<tr><td data-label=\"Requirement\"><code>{}</code> {}</td>\
-             <td data-label=\"Cases\">{cases}</td><td data-label=\"Faults\">{faults}</td></tr>",
-            escape(row.req.id),
-            escape(row.req.title),
-        );
-    }
-    out.push_str("</tbody>\n</table>\n</section>\n");
-    out
 }
 
 /// Applies `scrub` to the page's text only: tags (whose attributes are the

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::millis;
-use super::record::{CaseRecord, RunRecord};
 use crate::finding::{Finding, Place};
+use crate::record::{CaseRecord, RunRecord};
 
 /// The `format` field of the JSON report; bumped on incompatible changes.
 pub const JSON_FORMAT: &str = "icws-conformance-report/1";

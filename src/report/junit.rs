@@ -7,9 +7,9 @@ use quick_junit::{
     NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite,
 };
 
-use super::record::{RunRecord, Verdict};
 use super::text;
 use crate::finding::Finding;
+use crate::record::{RunRecord, Verdict};
 
 /// The JUnit XML report: one `testsuite`, one `testcase` per case
 /// (classname = the case's folder).

@@ -1,16 +1,15 @@
-//! Stage 5, **report**: the [`record`] of a run and every rendering of it —
+//! Stage **report**: every rendering of the [`crate::record`] of a run —
 //! console [`text`], [`junit`], [`json`], [`html`], [`github`] annotations
-//! and step summary, the [`coverage`] matrix. Each reads only the record (or,
-//! for the matrix, the cases and the fault list; the HTML page, the record
-//! and the matrix's rows) and returns text; the edge scrubs secrets and
-//! writes it, so no report can bypass the redactor.
+//! and step summary — and the [`coverage`] matrix of the fault sweep. Each
+//! is a pure function of what it is handed and returns text; the edge's
+//! `Output` hides secrets and writes it, so no report can bypass the
+//! redactor.
 
 pub mod coverage;
 pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
-pub mod record;
 pub mod text;
 
 use std::time::Duration;

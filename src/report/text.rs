@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::record::{CaseRecord, RunRecord, Verdict};
 use crate::finding::{Finding, Level};
+use crate::record::{CaseRecord, RunRecord, Verdict};
 use crate::spec;
 use crate::text::inert;
 
@@ -88,7 +88,7 @@ pub fn finding_text(origin: &str, f: &Finding, strict: bool) -> String {
     if let Some(req) = spec::find(f.req) {
         let _ = writeln!(out, "   = rule:     {}", req.title);
         let _ = writeln!(out, "   = see:      icws-conformance --explain {}", req.id);
-    } else if f.req == crate::gate::snapshot::SNAPSHOT_RULE {
+    } else if f.req == crate::spec::SNAPSHOT_RULE {
         let _ = writeln!(
             out,
             "   = rule:     the catalogue equals its accepted snapshot (a change is accepted \

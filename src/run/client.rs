@@ -16,42 +16,12 @@ pub const CSRF_HEADER: &str = "ININ-ICWS-CSRF-Token";
 impl Target {
     /// Sends one request and reads the whole response (up to `max_body`).
     pub async fn send(&self, req: Request) -> Exchange {
-        let shown_headers = req
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                let shown = match v {
-                    Sent::Plain(v) => v.clone(),
-                    Sent::Secret(_) => crate::secret::REDACTED.to_owned(),
-                    Sent::Masked { shown, .. } => shown.clone(),
-                };
-                format!("{n}: {shown}")
-            })
-            .collect();
         let request_line = format!("{} {}", req.method, req.path);
-        let mut headers = HeaderMap::new();
-        for (name, value) in &req.headers {
-            let text = match value {
-                Sent::Plain(v) => v.as_str(),
-                Sent::Secret(s) | Sent::Masked { wire: s, .. } => s.expose(),
-            };
-            match (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(text),
-            ) {
-                (Ok(n), Ok(mut v)) => {
-                    v.set_sensitive(!matches!(value, Sent::Plain(_)));
-                    headers.append(n, v);
-                }
-                _ => {
-                    return Exchange::failed(
-                        request_line,
-                        shown_headers,
-                        format!("header {name} cannot be sent as given"),
-                    );
-                }
-            }
-        }
+        let shown_headers = shown_headers(&req);
+        let headers = match wire_headers(&req) {
+            Ok(h) => h,
+            Err(why) => return Exchange::failed(request_line, shown_headers, why),
+        };
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut fresh = false;
         let started = Instant::now();
@@ -361,4 +331,43 @@ impl Exchange {
             attempts: Vec::new(),
         }
     }
+}
+
+/// The request's headers as reports show them: secrets replaced, masked
+/// values in their shown form.
+fn shown_headers(req: &Request) -> Vec<String> {
+    req.headers
+        .iter()
+        .map(|(n, v)| {
+            let shown = match v {
+                Sent::Plain(v) => v.clone(),
+                Sent::Secret(_) => crate::secret::REDACTED.to_owned(),
+                Sent::Masked { shown, .. } => shown.clone(),
+            };
+            format!("{n}: {shown}")
+        })
+        .collect()
+}
+
+/// The request's headers as sent (secrets marked sensitive), or which one
+/// cannot be sent.
+fn wire_headers(req: &Request) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &req.headers {
+        let text = match value {
+            Sent::Plain(v) => v.as_str(),
+            Sent::Secret(s) | Sent::Masked { wire: s, .. } => s.expose(),
+        };
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(text),
+        ) {
+            (Ok(n), Ok(mut v)) => {
+                v.set_sensitive(!matches!(value, Sent::Plain(_)));
+                headers.append(n, v);
+            }
+            _ => return Err(format!("header {name} cannot be sent as given")),
+        }
+    }
+    Ok(headers)
 }

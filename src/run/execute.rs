@@ -161,7 +161,6 @@ impl Runner {
 
     /// Runs one case: opens what it needs, sends its request, ends what it opened.
     pub async fn execute(&self, case: &Case) -> Outcome {
-        let primary = case.subject();
         if case.endpoint == Endpoint::Features {
             let exchange = self
                 .target
@@ -176,72 +175,16 @@ impl Runner {
         if case.endpoint == Endpoint::Login {
             return self.login_case(case).await;
         }
-        // Sessions are never shared with a case that could end them.
         let harms = case.harms_session();
-        let own = if case.session.needs_login() || harms {
-            let Some(creds) = &self.credentials else {
-                let what = if case.session == SessionUse::Pair {
-                    "needs two sessions of its own"
-                } else if harms {
-                    "could end the session it uses (a hardened server ends a session after a \
-                     request like this one), so it needs a session of its own"
-                } else {
-                    "needs a session of its own"
-                };
-                return Outcome::Ignored(format!(
-                    "{what}: set ICWS_USER and ICWS_PASSWORD (only a given session is available)"
-                ));
-            };
-            match session::connect(&self.target, creds, &self.accept_language, &self.redactor).await
-            {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    return setup_failed(primary, "could not open a session for this case", e);
-                }
-            }
-        } else {
-            None
+        let own = match self.own_session(case).await {
+            Ok(own) => own,
+            Err(outcome) => return outcome,
         };
-        if case.session == SessionUse::Ended {
-            if let Some(s) = &own {
-                if let Err(e) = session::disconnect(&self.target, s).await {
-                    return setup_failed(
-                        primary,
-                        "DELETE /icws/{sessionId}/connection did not end the session",
-                        e,
-                    );
-                }
-            }
-        }
-        // Session isolation: a second session, whose credentials the case
-        // sends under the first one's id.
-        let other = match (case.session, &self.credentials) {
-            (SessionUse::Pair, Some(creds)) => {
-                match session::connect(&self.target, creds, &self.accept_language, &self.redactor)
-                    .await
-                {
-                    Ok(a) => Some(a),
-                    Err(e) => {
-                        return setup_failed(
-                            primary,
-                            "could not open the second session for this case",
-                            e,
-                        );
-                    }
-                }
-            }
-            _ => None,
+        let other = match self.other_session(case).await {
+            Ok(other) => other,
+            Err(outcome) => return outcome,
         };
         let other_live = case.other_session == OtherSession::Live;
-        if let (Some(a), false) = (&other, other_live) {
-            if let Err(e) = session::disconnect(&self.target, a).await {
-                return setup_failed(
-                    primary,
-                    "DELETE /icws/{sessionId}/connection did not end the other session",
-                    e,
-                );
-            }
-        }
         let session = own.as_ref().unwrap_or(&self.session);
         let session_id = match case.session {
             SessionUse::Unknown => UNKNOWN_SESSION_ID.to_owned(),
@@ -276,6 +219,73 @@ impl Runner {
             session_id,
             warnings,
         }
+    }
+
+    /// The case's own session, when it needs one: sessions are never
+    /// shared with a case that could end them. A case about an ended
+    /// session gets it ended here.
+    async fn own_session(&self, case: &Case) -> Result<Option<Session>, Outcome> {
+        let primary = case.subject();
+        let harms = case.harms_session();
+        if !case.session.needs_login() && !harms {
+            return Ok(None);
+        }
+        let Some(creds) = &self.credentials else {
+            let what = if case.session == SessionUse::Pair {
+                "needs two sessions of its own"
+            } else if harms {
+                "could end the session it uses (a hardened server ends a session after a \
+                 request like this one), so it needs a session of its own"
+            } else {
+                "needs a session of its own"
+            };
+            return Err(Outcome::Ignored(format!(
+                "{what}: set ICWS_USER and ICWS_PASSWORD (only a given session is available)"
+            )));
+        };
+        let own = session::connect(&self.target, creds, &self.accept_language, &self.redactor)
+            .await
+            .map_err(|e| setup_failed(primary, "could not open a session for this case", e))?;
+        if case.session == SessionUse::Ended {
+            session::disconnect(&self.target, &own).await.map_err(|e| {
+                setup_failed(
+                    primary,
+                    "DELETE /icws/{sessionId}/connection did not end the session",
+                    e,
+                )
+            })?;
+        }
+        Ok(Some(own))
+    }
+
+    /// Session isolation: a second session, whose credentials the case
+    /// sends under the first one's id (ended first when the case asks).
+    async fn other_session(&self, case: &Case) -> Result<Option<Session>, Outcome> {
+        let primary = case.subject();
+        let (SessionUse::Pair, Some(creds)) = (case.session, &self.credentials) else {
+            return Ok(None);
+        };
+        let other = session::connect(&self.target, creds, &self.accept_language, &self.redactor)
+            .await
+            .map_err(|e| {
+                setup_failed(
+                    primary,
+                    "could not open the second session for this case",
+                    e,
+                )
+            })?;
+        if case.other_session != OtherSession::Live {
+            session::disconnect(&self.target, &other)
+                .await
+                .map_err(|e| {
+                    setup_failed(
+                        primary,
+                        "DELETE /icws/{sessionId}/connection did not end the other session",
+                        e,
+                    )
+                })?;
+        }
+        Ok(Some(other))
     }
 }
 

@@ -28,9 +28,7 @@ use crate::check::rules::fold;
 use crate::finding::{Finding, Place, SHOWN_CHARS, pointer_token, shorten};
 pub use crate::load::case::SnapshotSpec;
 
-/// The id snapshot findings carry (a gate the user opted into, not a
-/// documented requirement).
-pub const SNAPSHOT_RULE: &str = "SNAPSHOT";
+pub use crate::spec::SNAPSHOT_RULE;
 
 /// What stands where a run-varying value was.
 pub const SESSION_PLACEHOLDER: &str = "{sessionId}";
@@ -498,7 +496,98 @@ pub fn snap_contents_at(text: &str) -> Option<usize> {
     Some(bom + open + i + close)
 }
 
+/// One note per statusId whose letter case only changed, bounded like
+/// findings: a renamed catalogue of 10,000 messages must not print 10,000
+/// notes.
+fn case_only_notes(case: &str, changes: &[Change]) -> Vec<String> {
+    let case_only: Vec<&Change> = changes.iter().filter(|c| !c.counts()).collect();
+    let mut notes: Vec<String> = case_only
+        .iter()
+        .take(PER_REQUIREMENT)
+        .map(|c| format!("{case}: {}", c.describe()))
+        .collect();
+    if case_only.len() > PER_REQUIREMENT {
+        notes.push(format!(
+            "{case}: and {} more statusId(s) whose letter case only changed, not shown",
+            case_only.len() - PER_REQUIREMENT
+        ));
+    }
+    notes
+}
+
+/// One finding per change that counts, at its pointer (bounded).
+fn change_findings(counted: &[&Change]) -> Vec<Finding> {
+    let mut each = Bounded::default();
+    for c in counted {
+        let (pointer, old, new) = match c {
+            Change::Added { pointer, .. } => (pointer.clone(), "(absent)".into(), "present".into()),
+            Change::Removed { pointer, .. } => {
+                (pointer.clone(), "present".into(), "(absent)".into())
+            }
+            Change::Property {
+                pointer, old, new, ..
+            }
+            | Change::Other { pointer, old, new } => (pointer.clone(), shown(old), shown(new)),
+            Change::CaseOnly { .. } => continue,
+        };
+        each.push(Finding::must(
+            SNAPSHOT_RULE,
+            Place::Body(pointer),
+            c.describe(),
+            old,
+            new,
+        ));
+    }
+    each.finish()
+}
+
+/// The finding for a snapshot file the edge could not write.
+pub fn write_failed(why: String) -> Finding {
+    snapshot_failure(why, "a writable snapshot folder", "not writable".into())
+}
+
+/// A snapshot finding about the whole body.
+fn snapshot_failure(message: String, expected: &str, actual: String) -> Finding {
+    Finding::must(
+        SNAPSHOT_RULE,
+        Place::Body(String::new()),
+        message,
+        expected,
+        actual,
+    )
+}
+
 impl Plan {
+    /// No snapshot is stored for `case`: a finding under CI, else the
+    /// first one is written (and a note says so).
+    fn first_snapshot(&self, case: &str, path: PathBuf, snap: String) -> Comparison {
+        let mut out = Comparison::default();
+        match self.mode {
+            WriteMode::Never => out.findings.push(snapshot_failure(
+                format!(
+                    "no snapshot of this catalogue for target `{}` (nothing is written under CI or with INSTA_UPDATE=no); run locally once to create {}, review and commit it",
+                    self.target,
+                    path.display()
+                ),
+                "a committed snapshot",
+                "none".into(),
+            )),
+            WriteMode::New | WriteMode::Accept => {
+                let note = format!(
+                    "{case}: first run against target `{}`: wrote {}; review and commit it",
+                    self.target,
+                    path.display()
+                );
+                out.writes.push(Write {
+                    path,
+                    text: snap,
+                    note: Some(note),
+                });
+            }
+        }
+        out
+    }
+
     /// `<root>/<case>.snap`.
     pub fn path(&self, case: &str) -> PathBuf {
         self.root.join(format!("{case}.snap"))
@@ -519,15 +608,7 @@ impl Plan {
         let contents = serde_json::to_string_pretty(normalized).unwrap_or_default();
         let path = self.path(case);
         let snap = render_snap(case, &self.target, &contents);
-        let fail = |message: String, expected: &str, actual: String| {
-            Finding::must(
-                SNAPSHOT_RULE,
-                Place::Body(String::new()),
-                message,
-                expected,
-                actual,
-            )
-        };
+        let fail = snapshot_failure;
         let stored = match self.stored.get(case).cloned().unwrap_or(Ok(None)) {
             Ok(s) => s,
             Err(e) => {
@@ -541,30 +622,7 @@ impl Plan {
             from,
         }) = stored
         else {
-            match self.mode {
-                WriteMode::Never => out.findings.push(fail(
-                    format!(
-                        "no snapshot of this catalogue for target `{}` (nothing is written under CI or with INSTA_UPDATE=no); run locally once to create {}, review and commit it",
-                        self.target,
-                        path.display()
-                    ),
-                    "a committed snapshot",
-                    "none".into(),
-                )),
-                WriteMode::New | WriteMode::Accept => {
-                    let note = format!(
-                        "{case}: first run against target `{}`: wrote {}; review and commit it",
-                        self.target,
-                        path.display()
-                    );
-                    out.writes.push(Write {
-                        path,
-                        text: snap,
-                        note: Some(note),
-                    });
-                }
-            }
-            return out;
+            return self.first_snapshot(case, path, snap);
         };
         if old_text == contents {
             return out;
@@ -581,18 +639,7 @@ impl Plan {
             }
         };
         let changes = diff(&old, normalized);
-        // Bounded like findings: a renamed catalogue of 10,000 messages must
-        // not print 10,000 notes.
-        let case_only: Vec<&Change> = changes.iter().filter(|c| !c.counts()).collect();
-        for c in case_only.iter().take(PER_REQUIREMENT) {
-            out.notes.push(format!("{case}: {}", c.describe()));
-        }
-        if case_only.len() > PER_REQUIREMENT {
-            out.notes.push(format!(
-                "{case}: and {} more statusId(s) whose letter case only changed, not shown",
-                case_only.len() - PER_REQUIREMENT
-            ));
-        }
+        out.notes.extend(case_only_notes(case, &changes));
         let counted: Vec<&Change> = changes.iter().filter(|c| c.counts()).collect();
         if counted.is_empty() {
             return out;
@@ -631,30 +678,7 @@ impl Plan {
             "the snapshot",
             format!("{} change(s), named below", counted.len()),
         ));
-        let mut each = Bounded::default();
-        for c in counted {
-            let (pointer, old, new) = match c {
-                Change::Added { pointer, .. } => {
-                    (pointer.clone(), "(absent)".into(), "present".into())
-                }
-                Change::Removed { pointer, .. } => {
-                    (pointer.clone(), "present".into(), "(absent)".into())
-                }
-                Change::Property {
-                    pointer, old, new, ..
-                }
-                | Change::Other { pointer, old, new } => (pointer.clone(), shown(old), shown(new)),
-                Change::CaseOnly { .. } => continue,
-            };
-            each.push(Finding::must(
-                SNAPSHOT_RULE,
-                Place::Body(pointer),
-                c.describe(),
-                old,
-                new,
-            ));
-        }
-        out.findings.extend(each.finish());
+        out.findings.extend(change_findings(&counted));
         out
     }
 }

@@ -1,8 +1,9 @@
 //! The results of a run as data: one [`CaseRecord`] per case (its verdict
 //! after levels and the baseline are applied, the request, its attempts and
-//! findings, notes and warnings) and the [`RunRecord`] around them. The gate
-//! builds each case's record; every report (console text, JUnit, JSON,
-//! GitHub) reads the record and nothing else.
+//! findings, notes and warnings) and the [`RunRecord`] around them. It sits
+//! below both stages that use it: the gate builds each case's record, and
+//! every report (console text, JUnit, JSON, HTML, GitHub) reads the record
+//! and nothing else, so neither stage reaches into the other.
 
 use std::time::Duration;
 

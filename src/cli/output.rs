@@ -1,0 +1,140 @@
+//! The one way text leaves the process. [`Output`] owns the run's
+//! [`Redactor`]: every line for the console, every report file, every
+//! snapshot file, the CI log's annotations and the step summary, and the
+//! failure messages libtest prints pass through it, so a caller cannot
+//! forget to hide a secret or to neutralise server text. Single lines
+//! (errors, warnings, notes) are also made inert (control, bidi and
+//! invisible characters escaped); rendered blocks were escaped by their
+//! renderer and are only scrubbed. `tests/layout.rs` allows printing and
+//! file writes nowhere else.
+
+use std::fmt::Display;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::check::snapshot::Write;
+use crate::pipeline::SnapshotWriter;
+use crate::report::html;
+use crate::secret::Redactor;
+use crate::text::inert;
+
+/// Where text goes, through the redactor.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    redactor: Redactor,
+}
+
+impl Output {
+    /// An output that hides what `redactor` knows (and learns later: the
+    /// redactor is shared with the session code that registers secrets).
+    pub fn new(redactor: Redactor) -> Self {
+        Self { redactor }
+    }
+
+    /// The redactor, for the code that registers secrets.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// A text with every known secret hidden (for libtest's failure
+    /// message, which libtest prints).
+    pub fn scrub(&self, text: &str) -> String {
+        self.redactor.scrub(text)
+    }
+
+    fn line(&self, text: &str) -> String {
+        inert(&self.redactor.scrub(text))
+    }
+
+    /// `error: …` on stderr.
+    pub fn error(&self, message: impl Display) {
+        eprintln!("error: {}", self.line(&message.to_string()));
+    }
+
+    /// `warning: …` on stderr.
+    pub fn warning(&self, message: impl Display) {
+        eprintln!("warning: {}", self.line(&message.to_string()));
+    }
+
+    /// `note: …` on stderr.
+    pub fn note(&self, message: impl Display) {
+        eprintln!("note: {}", self.line(&message.to_string()));
+    }
+
+    /// One line on stderr, as it is worded (it carries its own prefix).
+    pub fn say(&self, message: impl Display) {
+        eprintln!("{}", self.line(&message.to_string()));
+    }
+
+    /// A rendered block (escaped by its renderer) on stderr.
+    pub fn block(&self, text: &str) {
+        eprint!("{}", self.redactor.scrub(text));
+    }
+
+    /// A rendered block on stdout (the coverage matrix, an explanation,
+    /// workflow commands).
+    pub fn stdout(&self, text: &str) {
+        print!("{}", self.redactor.scrub(text));
+    }
+
+    /// clap's own message for a bad command line (it quotes what was typed).
+    pub fn clap_error(&self, e: &clap::Error) {
+        let text = e.render().to_string();
+        if e.use_stderr() {
+            eprint!("{}", self.redactor.scrub(&text));
+        } else {
+            print!("{}", self.redactor.scrub(&text));
+        }
+    }
+
+    /// Writes a report file (creating its folder); the error names the flag.
+    pub fn report(&self, flag: &str, path: &Path, text: &str) -> Result<(), String> {
+        write_file(path, &self.redactor.scrub(text))
+            .map_err(|e| format!("{flag} {}: {e}", path.display()))
+    }
+
+    /// Writes the HTML page: the record was scrubbed before the page
+    /// escaped it; this pass goes over the page's text only (a password
+    /// that spells a word of the markup must not mangle it).
+    pub fn html_report(&self, flag: &str, path: &Path, page: &str) -> Result<(), String> {
+        let page = html::scrub_text(page, &|t: &str| self.redactor.scrub(t));
+        write_file(path, &page).map_err(|e| format!("{flag} {}: {e}", path.display()))
+    }
+
+    /// Appends to the step summary file.
+    pub fn append(&self, what: &str, path: &Path, text: &str) -> Result<(), String> {
+        use std::io::Write as _;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(self.redactor.scrub(text).as_bytes()))
+            .map_err(|e| format!("{what} {}: cannot append: {e}", path.display()))
+    }
+
+    /// The writer the pipeline hands snapshot files to. Their contents
+    /// were hidden as data before the comparison (the pipeline), so the
+    /// stored and the new body compare alike; a text pass here could only
+    /// break the JSON.
+    pub fn snapshot_writer(&self) -> SnapshotWriter {
+        Arc::new(|w: &Write| {
+            create_parent(&w.path)?;
+            std::fs::write(&w.path, &w.text)
+                .map_err(|e| format!("cannot write {}: {e}", w.path.display()))
+        })
+    }
+}
+
+fn create_parent(path: &Path) -> Result<(), String> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the folder {}: {e}", dir.display())),
+        None => Ok(()),
+    }
+}
+
+/// Writes a file, creating its folder.
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    create_parent(path)?;
+    std::fs::write(path, text).map_err(|e| format!("cannot write: {e}"))
+}

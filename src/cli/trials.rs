@@ -1,0 +1,141 @@
+//! The cases as libtest-mimic trials: which cases the tags select
+//! ([`select_by_tags`]), one trial per case named after it ([`trials`]), and
+//! what libtest shows for a case's record ([`trial_result`]: ignored with
+//! the reason, a failure with the scrubbed findings text, or a pass).
+
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use libtest_mimic::{Completion, Failed, Trial};
+
+use super::output::Output;
+use crate::load::case::Case;
+use crate::pipeline::{CaseResult, Context};
+use crate::record::{CaseRecord, Verdict};
+use crate::report::text;
+use crate::text::did_you_mean;
+
+/// Where the trials of a run send their results.
+pub type Results = Sender<CaseResult>;
+
+/// What a trial needs to run its case.
+#[derive(Clone)]
+pub struct TrialRun {
+    /// The prepared run.
+    pub ctx: Arc<Context>,
+    /// The runtime the requests run on.
+    pub rt: Arc<tokio::runtime::Runtime>,
+    /// Where the records go.
+    pub results: Results,
+    /// The failure message's way out.
+    pub output: Output,
+}
+
+/// One trial per case, named after the case. Without a run (`--list`,
+/// filtering) the trials are never run.
+pub fn trials(cases: Vec<Case>, run: Option<TrialRun>) -> Vec<Trial> {
+    cases
+        .into_iter()
+        .map(|case| {
+            let name = case.name.clone();
+            let run = run.clone();
+            Trial::ignorable_test(name, move || match run {
+                Some(run) => {
+                    let result = run.rt.block_on(run.ctx.run_case(&case));
+                    let outcome = trial_result(&run.ctx, &run.output, &result.record);
+                    // The edge keeps the receiver until every trial is done.
+                    let _ = run.results.send(result);
+                    outcome
+                }
+                None => Err(Failed::from(
+                    "internal: trial run without a prepared context",
+                )),
+            })
+        })
+        .collect()
+}
+
+/// What libtest shows for a record: ignored with the reason, a failure
+/// with the scrubbed findings text, or a pass.
+pub fn trial_result(
+    ctx: &Context,
+    output: &Output,
+    record: &CaseRecord,
+) -> Result<Completion, Failed> {
+    if let (Verdict::Ignored, Some(reason)) = (record.verdict, &record.reason) {
+        return Ok(Completion::ignored_with(reason.clone()));
+    }
+    let file = ctx.policy.baseline.as_ref().map_or("", |b| b.file.as_str());
+    let record = record.scrubbed(output.redactor());
+    match text::trial_failure(&record, ctx.policy.strict, ctx.policy.strict_baseline, file) {
+        Some(message) => Err(Failed::from(output.scrub(&message))),
+        None => Ok(Completion::Completed),
+    }
+}
+
+/// Keeps the cases `--tag` / `--skip-tag` select; a tag no case has is an
+/// error (a typo would otherwise run nothing, or skip nothing, silently).
+pub fn select_by_tags(
+    cases: Vec<Case>,
+    tags: &[String],
+    skip: &[String],
+) -> Result<Vec<Case>, String> {
+    let mut known: Vec<&str> = cases
+        .iter()
+        .flat_map(|c| c.tags.iter().map(String::as_str))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    for (flag, list) in [("--tag", tags), ("--skip-tag", skip)] {
+        for t in list {
+            if !known.contains(&t.as_str()) {
+                return Err(format!(
+                    "{flag} {t:?}: no case has this tag{} (tags: {})",
+                    did_you_mean(t, known.iter().copied()),
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(cases
+        .into_iter()
+        .filter(|c| tags.is_empty() || c.tags.iter().any(|t| tags.contains(t)))
+        .filter(|c| !c.tags.iter().any(|t| skip.contains(t)))
+        .collect())
+}
+
+/// The cases the filter, `--exact` and `--skip` leave to run (`--ignored`
+/// runs none: no case is ignored by default).
+pub fn selected(args: &libtest_mimic::Arguments, cases: &[Case]) -> Vec<Case> {
+    if args.ignored {
+        return Vec::new();
+    }
+    let trials = trials(cases.to_vec(), None);
+    cases
+        .iter()
+        .zip(&trials)
+        .filter(|(_, t)| !args.is_filtered_out(t))
+        .map(|(c, _)| c.clone())
+        .collect()
+}
+
+/// A FILTER (with `--exact` or not) must match some case: a typo in a CI
+/// job would otherwise run nothing and pass.
+pub fn filter_matches(args: &libtest_mimic::Arguments, cases: &[Case]) -> Result<(), String> {
+    let Some(filter) = &args.filter else {
+        return Ok(());
+    };
+    let only_filter = libtest_mimic::Arguments {
+        filter: Some(filter.clone()),
+        exact: args.exact,
+        ..libtest_mimic::Arguments::default()
+    };
+    if !selected(&only_filter, cases).is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "FILTER {filter:?}{} matches no case{} (--list shows them all)",
+        if args.exact { " (--exact)" } else { "" },
+        did_you_mean(filter, cases.iter().map(|c| c.name.as_str()))
+    ))
+}
