@@ -23,6 +23,7 @@
 //! edge: flags and environment, the embedded server, reading and writing
 //! files, printing, exit codes. Shared vocabulary: [`spec`] (requirement
 //! ids), [`finding`], [`secret`] (secrets and the redactor), [`text`].
+//! [`docs`] renders the book's reference pages from the code.
 //!
 //! The reference server is its own crate, `icws-refserver` (in
 //! `src/refserver/`), which depends on no module here: the oracle shares no
@@ -30,6 +31,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod docs;
 pub mod finding;
 pub mod gate;
 pub mod load;

@@ -206,7 +206,9 @@ impl std::fmt::Debug for Cli {
     }
 }
 
-fn command() -> clap::Command {
+/// The clap command as the binary parses it (help text, version, exit
+/// status note); also the source of the generated flags page ([`crate::docs`]).
+pub fn command() -> clap::Command {
     Cli::command()
         .help_template("{name} {version}\n{about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}")
         .about("Conformance suite for GET /icws/{sessionId}/status/status-messages")
