@@ -255,7 +255,7 @@ pub const POLICIES: &[(&str, &str)] = &[
 
 /// The points the documentation leaves open and how the harness settles
 /// each, in the words of the generated requirements page
-/// (`docs/src/reference/requirements.md`, via `crate::docs`): the open point,
+/// (`docs/src/reference/requirements.md`): the open point,
 /// then the policy (Markdown). The short form by requirement is [`POLICIES`].
 pub const OPEN_POINTS: &[(&str, &str)] = &[
     (

@@ -207,7 +207,7 @@ impl std::fmt::Debug for Cli {
 }
 
 /// The clap command as the binary parses it (help text, version, exit
-/// status note); also the source of the generated flags page ([`crate::docs`]).
+/// status note); also the source of the generated flags page.
 pub fn command() -> clap::Command {
     Cli::command()
         .help_template("{name} {version}\n{about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}")
