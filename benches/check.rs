@@ -2,7 +2,7 @@
 //! against the floor of bare jsonschema validation of the same body, how the
 //! check grows with the catalogue's size, and start-up (loading the shipped
 //! cases and compiling the schemas). `cargo bench --bench check`; the
-//! figures in the README come from here and from `benches/whole-run.sh`.
+//! figures in docs/src/performance.md come from here and from `benches/whole-run.sh`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 

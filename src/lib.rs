@@ -30,12 +30,15 @@
 //! Shared vocabulary, below every stage: [`spec`] (requirement ids and the
 //! rule texts several stages share), [`finding`], [`secret`] (secrets and
 //! the redactor), [`text`].
+//! [`docs`] renders the book's reference pages from the code (above the
+//! edge: it reads the flags and runs the fault sweep).
 //!
 //! The reference server is its own crate, `icws-refserver`, which depends
 //! on no module here: the oracle shares no code with what it judges.
 
 pub mod check;
 pub mod cli;
+pub mod docs;
 pub mod finding;
 pub mod gate;
 pub mod load;

@@ -181,7 +181,7 @@ pub fn harness_proven(id: &str) -> Option<&'static [&'static str]> {
 }
 
 /// How the harness settles the points the documentation leaves open, by
-/// requirement (the README's policy table, in short).
+/// requirement (the short form of [`OPEN_POINTS`]).
 pub const POLICIES: &[(&str, &str)] = &[
     (
         "REQ-REQ-2",
@@ -251,6 +251,84 @@ pub const POLICIES: &[(&str, &str)] = &[
         "POL-EXTRA-1",
         "tolerated by default; under --strict every member the schemas do not list fails as an interop finding, except the known vendor extensions (__type anywhere; errorCode and alternateHostList in error bodies), which are named in a note",
     ),
+];
+
+/// The points the documentation leaves open and how the harness settles
+/// each, in the words of the generated requirements page
+/// (`docs/src/reference/requirements.md`): the open point,
+/// then the policy (Markdown). The short form by requirement is [`POLICIES`].
+pub const OPEN_POINTS: &[(&str, &str)] = &[
+    (
+        "a *missing* `ININ-ICWS-CSRF-Token` or `Cookie`",
+        "400 or 401 both pass; the answer must then have that status's documented shape (error body; a 401 carries the challenge)",
+    ),
+    (
+        "a wrong token, an unknown session id, an ended session",
+        "401 (REQ-401-1)",
+    ),
+    (
+        "a cookie of the right name with a wrong value",
+        "400 (invalid header) or 401",
+    ),
+    (
+        "`statusMessages` in the documentation",
+        "the type name; the list property is `statusMessageList`. A body with `statusMessages` fails, and the finding says why",
+    ),
+    (
+        "media type",
+        "`application/json` or any `application/…+json` passes; anything else fails (POL-MEDIA-1). A JSON type other than `application/vnd.inin.icws+json` is an interop **warning** (shown, not failing). Names and parameters compare case-insensitively",
+    ),
+    (
+        "extra members",
+        "tolerated by default (POL-EXTRA-1). Under `--strict` each member that the case's schema does not list fails as an interop finding with its JSON pointer, except the known vendor extensions — `__type` anywhere, `errorCode` and `alternateHostList` in error bodies (elsewhere they are undocumented members) — which are named in one note per name and case (how often, where first). Proven by faults `undocumented-member` (catalogue) and `undocumented-error-member` (error bodies), caught under `--strict` only, and `tests/cli.rs` (the reference server passes `--strict` with those notes)",
+    ),
+    (
+        "an empty `statusMessageList`",
+        "conforms; an interop **warning** (POL-EMPTY-1), failing under `--strict`: an agent could set no status. Fault `empty-list`",
+    ),
+    (
+        "the login's `ININ-ICWS-Session-ID` / `ININ-ICWS-CSRF-Token` headers",
+        "the vendor's JavaScript client reads the session id and token only there: case `connection/login` makes a login of its own; a 201 without either header, with an empty one, or with a value other than the body's `sessionId` / `csrfToken` is an interop **warning** (POL-LOGIN-1), failing under `--strict` (values are not shown). A refused login of that case is \"could not run\" (exit 2), like any session a case needs. Faults `login-without-headers`, `login-headers-disagree`; profile `ids-in-body-only` shows the warning and passes. A server that alternates between body-only and header-only logins (both profiles at once) gets the warning on some runs and not others",
+    ),
+    (
+        "which rule an unexpected status breaks",
+        "read from what was sent and what came back, never from the case's `reqs`: a 404 or 405 for a path that names a live session says the documented path is not served (REQ-REQ-1); where only errors were due and another error came, the documented meaning of the allowed statuses (REQ-400-1 for a request without a required header, else REQ-401-1); otherwise what the request puts to the test — a missing token REQ-REQ-3, a missing or wrong cookie REQ-REQ-4, a token of no session or an ended session REQ-401-1, an unknown id or another session's whole credentials REQ-REQ-2, a valid request REQ-200-1. A status the documentation does not give (403, 404, 3xx…) is also a REQ-STATUS-1 finding of its own",
+    ),
+    ("`Uri`", "a URI reference (absolute or relative, RFC 3986)"),
+    (
+        "statusId casing",
+        "kept as configured (`Do Not disturb` is real); compared case-insensitively",
+    ),
+    (
+        "the 401 challenge",
+        "`ICWS realm=\"ICWS\" location=\"…\"`; scheme, parameter names and the realm value compare case-insensitively; parameters may be separated by spaces or commas, in any order; several challenges or headers are fine. Another header that does not parse is an interop **warning** when a valid ICWS challenge is there, a failure when it is not",
+    ),
+    ("feature id", "compared exactly (`status`)"),
+    (
+        "where the feature list is",
+        "either place the documentation gives: `GET /icws/connection/features` or the login's `?include=features` (every login asks for it); a feature only at login passes, with a note",
+    ),
+    (
+        "cookies",
+        "every cookie the login sets is kept and sent back as a browser would (RFC 6265: name, path, domain, expiry), so a load balancer's affinity cookie comes back; a `Secure` cookie is sent over plain http too (staging servers are often plain http behind a TLS proxy). Negative cases change or drop only `icws_<sessionId>`",
+    ),
+    (
+        "idle connections closed by the server",
+        "a request that fails on a pooled connection before any byte of an answer (closed, reset) is sent once more on a new connection, as curl and browsers do; the attempt is in the reports, and it is neither a finding nor *flaky*. A failure on that new connection is a finding",
+    ),
+    (
+        "cases and sessions",
+        "a case that could end the session it uses (a missing or wrong token or cookie, another session's id, no credentials under a live id) runs on a session of its own, opened and ended for it; only the catalogue case shares the run's session. With only a given session, such cases are ignored with the reason. So no case depends on another's side effects or on the order trials run in",
+    ),
+    (
+        "the login's answer",
+        "the session id and token are read from the body, else from the `ININ-ICWS-Session-ID` / `ININ-ICWS-CSRF-Token` headers; a token or cookie that cannot be sent as a header value, or a `.`/`..` session id (a URL resolves it away), stops the run (exit 2)",
+    ),
+    (
+        "a session the run needs cannot be opened",
+        "exit 2 (\"could not run\"), not a failure of the server",
+    ),
+    ("disconnect", "any 2xx (200 or 204)"),
 ];
 
 /// The policy that applies to a requirement, if one does.

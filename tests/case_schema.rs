@@ -1,7 +1,8 @@
 //! The case schema (`schemas/case/case.schema.json`, what editors read
 //! through each case's `#:schema` line) and the loader (`src/load/case.rs`)
 //! accept exactly the same files. Every shipped case names the schema and
-//! meets it; every case in README.md meets it and loads; and the two agree
+//! meets it; every TOML example in the book (`docs/src/`, the case format
+//! in `guides/writing-cases.md`) and in README.md meets it and loads; and the two agree
 //! on every key and value: the loader's own error messages list its keys and
 //! enum values (serde's "expected one of …"), which must be the schema's,
 //! and generated mutations (keys removed, renamed, made up; values retyped,
@@ -442,62 +443,104 @@ fn every_key_of_the_schema_has_a_description() {
     assert!(missing.is_empty(), "{missing:#?}");
 }
 
-#[test]
-fn readme_case_examples_meet_the_schema_and_load() {
-    let judge = Judge::new();
-    let readme = include_str!("../README.md");
-    let mut blocks = Vec::new();
-    let mut lines = readme.lines().enumerate();
-    while let Some((n, line)) = lines.next() {
-        if line.trim() == "```toml" {
-            let body: Vec<&str> = lines
-                .by_ref()
-                .map(|(_, l)| l)
-                .take_while(|l| l.trim() != "```")
-                .collect();
-            blocks.push((n + 1, body.join("\n")));
+/// The Markdown files whose TOML examples must be cases, case fragments or
+/// baselines: README.md and every page of the book, by path from the crate.
+fn markdown_with_examples() -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                out.push(p);
+            }
         }
     }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    walk(&root.join("docs/src"), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect()
+}
+
+/// The page that documents the case format, which must hold a whole case.
+const CASE_FORMAT_PAGE: &str = "docs/src/guides/writing-cases.md";
+
+#[test]
+fn documented_case_examples_meet_the_schema_and_load() {
+    let judge = Judge::new();
     let roots: BTreeSet<&String> = judge.schema["properties"]
         .as_object()
         .unwrap()
         .keys()
         .collect();
-    let (mut cases, mut problems) = (0, Vec::new());
-    for (line, text) in &blocks {
-        let doc: Value = match toml::from_str(text) {
-            Ok(d) => d,
-            Err(e) => {
-                problems.push(format!("README.md:{line}: not TOML: {e}"));
-                continue;
+    let (mut cases_on_format_page, mut problems) = (0, Vec::new());
+    let pages = markdown_with_examples();
+    assert!(
+        pages.iter().any(|(f, _)| f == CASE_FORMAT_PAGE),
+        "{CASE_FORMAT_PAGE} is missing"
+    );
+    for (file, markdown) in &pages {
+        let mut blocks = Vec::new();
+        let mut lines = markdown.lines().enumerate();
+        while let Some((n, line)) = lines.next() {
+            if line.trim() == "```toml" {
+                let body: Vec<&str> = lines
+                    .by_ref()
+                    .map(|(_, l)| l)
+                    .take_while(|l| l.trim() != "```")
+                    .collect();
+                blocks.push((n + 1, body.join("\n")));
             }
-        };
-        let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
-        if keys.iter().any(|k| *k == "request") {
-            cases += 1;
-            let v = judge.text(text);
-            if !v.both_accept() {
+        }
+        for (line, text) in &blocks {
+            let doc: Value = match toml::from_str(text) {
+                Ok(d) => d,
+                Err(e) => {
+                    problems.push(format!("{file}:{line}: not TOML: {e}"));
+                    continue;
+                }
+            };
+            let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
+            if keys.iter().any(|k| *k == "request") {
+                if file == CASE_FORMAT_PAGE {
+                    cases_on_format_page += 1;
+                }
+                let v = judge.text(text);
+                if !v.both_accept() {
+                    problems.push(format!("{file}:{line}: a case that does not pass: {v:?}"));
+                }
+            } else if keys.iter().any(|k| *k == "expected-failures") {
+                // A baseline file, not a case.
+            } else if keys.iter().all(|k| roots.contains(k)) {
+                // A fragment of a case: each table meets its part of the schema.
+                for k in keys {
+                    let part = jsonschema::draft7::new(&judge.schema["properties"][k]).unwrap();
+                    for e in part.iter_errors(&doc[k]) {
+                        problems.push(format!("{file}:{line}: `{k}`{}: {e}", e.instance_path()));
+                    }
+                }
+            } else {
                 problems.push(format!(
-                    "README.md:{line}: a case that does not pass: {v:?}"
+                    "{file}:{line}: a TOML block that is neither a case, a case fragment nor a baseline: {keys:?}"
                 ));
             }
-        } else if keys.iter().any(|k| *k == "expected-failures") {
-            // A baseline file, not a case.
-        } else if keys.iter().all(|k| roots.contains(k)) {
-            // A fragment of a case: each table meets its part of the schema.
-            for k in keys {
-                let part = jsonschema::draft7::new(&judge.schema["properties"][k]).unwrap();
-                for e in part.iter_errors(&doc[k]) {
-                    problems.push(format!("README.md:{line}: `{k}`{}: {e}", e.instance_path()));
-                }
-            }
-        } else {
-            problems.push(format!(
-                "README.md:{line}: a TOML block that is neither a case, a case fragment nor a baseline: {keys:?}"
-            ));
         }
     }
-    assert!(cases >= 1, "no case example found in README.md");
+    assert!(
+        cases_on_format_page >= 1,
+        "no case example found in {CASE_FORMAT_PAGE}"
+    );
     assert!(problems.is_empty(), "{problems:#?}");
 }
 

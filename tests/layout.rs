@@ -1,6 +1,7 @@
 //! The shape of the house, checked: modules import one another without
 //! circles; folders import only down the stage order (load → run → check →
-//! record → gate → pipeline → report → cli, the vocabulary below all); only
+//! record → gate → pipeline → report → cli → docs, the vocabulary below
+//! all); only
 //! `cli::output` prints or writes files; only the edge reads the
 //! environment; only the edge and the load stage read files; the reference
 //! server's crate depends on no part of the harness.
@@ -147,6 +148,7 @@ const STAGES: &[&[&str]] = &[
     &["pipeline"],
     &["report"],
     &["cli"],
+    &["docs"],
 ];
 
 /// A module's folder (its first path segment) and that folder's rank.

@@ -25,7 +25,7 @@ use crate::load::{self, Case, Schemas};
 use crate::secret::Redactor;
 use output::Output;
 
-pub use args::{Cli, MAX_RETRIES, Settings, settings};
+pub use args::{Cli, MAX_RETRIES, Settings, command, settings};
 pub use trials::select_by_tags;
 
 /// Exit code when the run could not start.
