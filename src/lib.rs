@@ -25,7 +25,7 @@
 //! ids), [`finding`], [`secret`] (secrets and the redactor), [`text`].
 //!
 //! The reference server is its own crate, `icws-refserver` (in
-//! `src/refserver/`), which depends on no module here: the oracle shares no
+//! `crates/refserver/`), which depends on no module here: the oracle shares no
 //! code with what it judges.
 
 pub mod check;
