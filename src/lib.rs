@@ -33,8 +33,9 @@
 //! [`docs`] renders the book's reference pages from the code (above the
 //! edge: it reads the flags and runs the fault sweep).
 //!
-//! The reference server is its own crate, `icws-refserver`, which depends
-//! on no module here: the oracle shares no code with what it judges.
+//! The reference server is its own crate, `icws-refserver` (in
+//! `crates/refserver/`), which depends on no module here: the oracle shares
+//! no code with what it judges.
 
 pub mod check;
 pub mod cli;

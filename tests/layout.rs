@@ -13,9 +13,8 @@ use std::path::{Path, PathBuf};
 
 const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
-/// Every harness module (not the reference server, not the binaries): its
-/// path (`run::client`) and its source without the unit tests.
-fn modules() -> BTreeMap<String, String> {
+/// Every `.rs` file under `dir`, at any depth.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
@@ -27,8 +26,14 @@ fn modules() -> BTreeMap<String, String> {
         }
     }
     let mut files = Vec::new();
-    walk(Path::new(SRC), &mut files);
+    walk(dir, &mut files);
     files
+}
+
+/// Every harness module (not the binaries): its
+/// path (`run::client`) and its source without the unit tests.
+fn modules() -> BTreeMap<String, String> {
+    rust_files(Path::new(SRC))
         .into_iter()
         .filter_map(|f| {
             let rel = f
@@ -36,7 +41,7 @@ fn modules() -> BTreeMap<String, String> {
                 .unwrap()
                 .to_string_lossy()
                 .replace('\\', "/");
-            if rel.starts_with("refserver/") || rel.starts_with("bin/") || rel == "main.rs" {
+            if rel.starts_with("bin/") || rel == "main.rs" {
                 return None;
             }
             let name = rel
@@ -286,32 +291,54 @@ fn only_the_output_prints_or_writes_and_only_the_edge_and_loader_read() {
     assert!(output_offences("cli::output", "eprintln!(); std::fs::write(p, t)").is_empty());
 }
 
+/// The reference server's crate, `crates/refserver/`.
+const REFSERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/refserver");
+
 #[test]
 fn the_reference_server_depends_on_no_part_of_the_harness() {
-    let manifest = std::fs::read_to_string(Path::new(SRC).join("refserver/Cargo.toml")).unwrap();
-    let deps = manifest
-        .split("[dependencies]")
-        .nth(1)
-        .unwrap()
-        .split("\n[")
-        .next()
-        .unwrap();
-    assert!(
-        !deps.contains("icws-conformance") && !deps.contains("path ="),
-        "{deps}"
-    );
-    let mut files = 0;
-    for e in std::fs::read_dir(Path::new(SRC).join("refserver")).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "rs") {
-            let text = std::fs::read_to_string(&p).unwrap();
-            assert!(
-                !text.contains("icws_conformance"),
-                "{} names the harness",
-                p.display()
-            );
-            files += 1;
+    let root = Path::new(REFSERVER);
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+    // Every dependency table: normal, dev and build, also per target.
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    let kinds = ["dependencies", "dev-dependencies", "build-dependencies"];
+    for kind in kinds {
+        tables.extend(manifest.get(kind).and_then(toml::Value::as_table));
+    }
+    for target in manifest
+        .get("target")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flat_map(|t| t.values())
+        .filter_map(toml::Value::as_table)
+    {
+        for kind in kinds {
+            tables.extend(target.get(kind).and_then(toml::Value::as_table));
         }
     }
-    assert!(files >= 3, "the reference server's sources were not found");
+    assert!(!tables.is_empty(), "no dependencies found in the manifest");
+    for (name, spec) in tables.iter().flat_map(|t| t.iter()) {
+        let package = spec
+            .get("package")
+            .and_then(toml::Value::as_str)
+            .unwrap_or(name);
+        assert!(
+            package != "icws-conformance" && spec.get("path").is_none(),
+            "the reference server depends on {name}: {spec}"
+        );
+    }
+    // No source of the crate (its library and its own tests) names the harness.
+    let files = rust_files(root);
+    for p in &files {
+        let text = std::fs::read_to_string(p).unwrap();
+        assert!(
+            !text.contains("icws_conformance"),
+            "{} names the harness",
+            p.display()
+        );
+    }
+    assert!(
+        files.len() >= 3 && files.iter().any(|p| p.ends_with("src/lib.rs")),
+        "the reference server's sources were not found: {files:?}"
+    );
 }

@@ -6,7 +6,10 @@
 //! findings (pointer, expected, actual); unreadable, oversized, non-UTF-8
 //! and non-JSON files are refused naming the file (and line and column);
 //! the conflicting flags are refused; and the faults allowed with a file
-//! serve it untouched.
+//! serve it untouched. Also the binary's other flags (`--list-profiles`,
+//! an unknown profile, a bad limit): the binary lives in the harness
+//! package, so its tests live here, not with the server's own tests in
+//! `crates/refserver/tests/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use common::{line_of, login_env, pairs, run, runtime};
 use icws_conformance::check::snapshot::{normalize, parse_snap};
-use icws_refserver::{self as refserver, Config, Fault};
+use icws_refserver::{self as refserver, Config, Fault, Profile};
 use serde_json::{Value, json};
 
 const REFSERVER: &str = env!("CARGO_BIN_EXE_icws-refserver");
@@ -625,4 +628,27 @@ fn files_whose_served_form_could_differ_from_the_checked_one_are_refused() {
     let (code, _, err) = refuse(&["--catalogue", s(&big)]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("placeholder(s) filled in"), "{err}");
+}
+
+#[test]
+fn the_binary_lists_profiles_and_refuses_unknown_ones() {
+    let bin = REFSERVER;
+    let out = std::process::Command::new(bin)
+        .arg("--list-profiles")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for p in Profile::all() {
+        assert!(text.contains(&format!("{p}\n    {}", p.about())), "{p}");
+    }
+    for bad in [
+        &["--profile", "no-such-profile"][..],
+        &["--max-connections", "0"][..],
+    ] {
+        let out = std::process::Command::new(bin).args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("error: "), "{err}");
+    }
 }

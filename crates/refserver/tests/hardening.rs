@@ -605,29 +605,6 @@ fn affinity_cookie_must_come_back() {
 }
 
 #[test]
-fn the_binary_lists_profiles_and_refuses_unknown_ones() {
-    let bin = env!("CARGO_BIN_EXE_icws-refserver");
-    let out = std::process::Command::new(bin)
-        .arg("--list-profiles")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    for p in Profile::all() {
-        assert!(text.contains(&format!("{p}\n    {}", p.about())), "{p}");
-    }
-    for bad in [
-        &["--profile", "no-such-profile"][..],
-        &["--max-connections", "0"][..],
-    ] {
-        let out = std::process::Command::new(bin).args(bad).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{bad:?}");
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert!(err.starts_with("error: "), "{err}");
-    }
-}
-
-#[test]
 fn a_trickled_request_body_is_cut_off_too() {
     let rt = runtime();
     let (_server, mut s) = slow_connection(&rt);
