@@ -3,7 +3,7 @@
 //! requirements and policies ([`crate::spec`]), the reference server's fault
 //! modes with the coverage matrix, and its profiles. Each function returns
 //! the whole Markdown page; nothing here reads or writes a file.
-//! `tests/docs.rs` compares every page with the file on disk and, with
+//! `tests/integration/docs.rs` compares every page with the file on disk and, with
 //! `ICWS_BLESS_DOCS=1` (never under `CI=true`), writes them.
 
 use std::fmt::Write as _;
@@ -15,7 +15,7 @@ use crate::report::coverage::{self, Row};
 use crate::spec::{self, Source};
 
 /// The command that rewrites the generated pages.
-pub const BLESS_COMMAND: &str = "ICWS_BLESS_DOCS=1 cargo test --test docs";
+pub const BLESS_COMMAND: &str = "ICWS_BLESS_DOCS=1 cargo test --test integration docs::";
 
 /// One generated page: its path under `docs/src/` and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,7 +219,7 @@ pub fn faults_markdown(rows: &[Row]) -> String {
          requirement, the cases and faults **whose runs produced a finding naming it**. What \
          a case lists in `reqs` and what a fault claims are not read to fill a row. A finding \
          the clean server's run also produces counts for no fault. `tests/faults.rs` fails on \
-         an empty row; `tests/cli.rs` checks that this table is what the binary prints.\n\n",
+         an empty row; `tests/integration/cli.rs` checks that this table is what the binary prints.\n\n",
     );
     out.push_str(&coverage::render(rows));
     out

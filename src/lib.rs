@@ -3,7 +3,7 @@
 //! A conformance test kit for servers implementing the ICWS endpoint
 //! `GET /icws/{sessionId}/status/status-messages`. The tree is the pipeline,
 //! one folder per stage; data flows one way through it, and
-//! `tests/layout.rs` holds every import to that order:
+//! `tests/integration/layout.rs` holds every import to that order:
 //!
 //! 1. **load** — [`load`]: case files ([`load::case`]) and JSON Schemas
 //!    ([`load::schema`]), validated before anything is sent;

@@ -280,7 +280,7 @@ pub const OPEN_POINTS: &[(&str, &str)] = &[
     ),
     (
         "extra members",
-        "tolerated by default (POL-EXTRA-1). Under `--strict` each member that the case's schema does not list fails as an interop finding with its JSON pointer, except the known vendor extensions — `__type` anywhere, `errorCode` and `alternateHostList` in error bodies (elsewhere they are undocumented members) — which are named in one note per name and case (how often, where first). Proven by faults `undocumented-member` (catalogue) and `undocumented-error-member` (error bodies), caught under `--strict` only, and `tests/cli.rs` (the reference server passes `--strict` with those notes)",
+        "tolerated by default (POL-EXTRA-1). Under `--strict` each member that the case's schema does not list fails as an interop finding with its JSON pointer, except the known vendor extensions — `__type` anywhere, `errorCode` and `alternateHostList` in error bodies (elsewhere they are undocumented members) — which are named in one note per name and case (how often, where first). Proven by faults `undocumented-member` (catalogue) and `undocumented-error-member` (error bodies), caught under `--strict` only, and `tests/integration/cli.rs` (the reference server passes `--strict` with those notes)",
     ),
     (
         "an empty `statusMessageList`",

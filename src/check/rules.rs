@@ -8,7 +8,27 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::bound::Bounded;
 use crate::finding::{Finding, Place, SHOWN_CHARS, shorten};
+use crate::load::case::Rules;
+
+/// Every rule `rules` asks for, on a parsed body: the one place the check
+/// runs catalogue rules (a new rule is one line here, its function below,
+/// and its field in [`Rules`]).
+pub fn apply(rules: &Rules, body: &Value, out: &mut Bounded) {
+    if rules.unique_status_ids {
+        unique_status_ids_into(body, out);
+    }
+    if rules.unique_system_ids {
+        unique_system_ids_into(body, out);
+    }
+    if !rules.status_ids_present.is_empty() {
+        out.extend(status_ids_present(body, &rules.status_ids_present));
+    }
+    if let Some((id, min)) = &rules.feature {
+        out.extend(feature_advertised(body, id, *min));
+    }
+}
 
 /// Folds a string for case-insensitive comparison: Unicode simple case
 /// folding (`CaseFolding.txt`, statuses C and S) char by char, from the

@@ -5,7 +5,7 @@
 //! forget to hide a secret or to neutralise server text. Single lines
 //! (errors, warnings, notes) are also made inert (control, bidi and
 //! invisible characters escaped); rendered blocks were escaped by their
-//! renderer and are only scrubbed. `tests/layout.rs` allows printing and
+//! renderer and are only scrubbed. `tests/integration/layout.rs` allows printing and
 //! file writes nowhere else.
 
 use std::fmt::Display;

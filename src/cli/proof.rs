@@ -182,13 +182,15 @@ pub fn report(settings: &Settings, cases: &[Case], schemas: Schemas, out: &Outpu
     ExitCode::SUCCESS
 }
 
+/// One sweep's result, computed by the first caller and awaited by the rest.
+type SweepCell = Arc<tokio::sync::OnceCell<Vec<FaultRun>>>;
+
 /// The suite under every fault mode, in [`Fault::all`] order, computed at
 /// most once per process for the same cases (the tests of this crate ask
 /// for it many times; a run asks once, and only for `--coverage` and
 /// `--explain`).
 pub async fn sweep(cases: Arc<Vec<Case>>, schemas: Schemas) -> Result<Vec<FaultRun>, String> {
-    static DONE: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Vec<FaultRun>>>>>> =
-        OnceLock::new();
+    static DONE: OnceLock<Mutex<HashMap<String, SweepCell>>> = OnceLock::new();
     // The cases as loaded (file, expectations, request) are the key.
     let key = format!("{cases:?}");
     let cell = {

@@ -235,8 +235,11 @@ pub struct HeaderExpect {
     pub req: &'static str,
 }
 
-/// The rules of a 200 catalogue or feature list.
-#[derive(Debug, Clone, Default)]
+/// The rules of a 200 catalogue or feature list (`[expect.rules]`): the
+/// case format of each rule `check::rules::apply` runs. A new rule is a
+/// field here, its raw form in `RawRules`, and its key in
+/// `schemas/case/case.schema.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rules {
     /// REQ-ID-1.
     pub unique_status_ids: bool,
@@ -246,6 +249,13 @@ pub struct Rules {
     pub status_ids_present: Vec<String>,
     /// SES-FEAT-1: (feature id, minimum version).
     pub feature: Option<(String, u64)>,
+}
+
+impl Rules {
+    /// True when the case asks for any rule (so the body must be JSON).
+    pub fn any(&self) -> bool {
+        *self != Rules::default()
+    }
 }
 
 /// What a response must look like.

@@ -13,15 +13,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{line_of, login_env, pairs, run, runtime};
+use crate::common::{line_of, login_env, pairs, run, runtime};
 use icws_conformance::check::snapshot::{normalize, parse_snap};
 use icws_refserver::{self as refserver, Config, Fault, Profile};
 use serde_json::{Value, json};

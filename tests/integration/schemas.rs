@@ -18,7 +18,7 @@ struct Row {
 }
 
 fn documented() -> BTreeMap<(String, String), Row> {
-    let text = include_str!("data/documented-properties.tsv");
+    let text = include_str!("../data/documented-properties.tsv");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
         .map(|l| {

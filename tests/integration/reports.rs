@@ -5,13 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::{faulty, line_of, login_env, pairs, run, runtime, serve};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
-use common::{faulty, line_of, login_env, pairs, run, runtime, serve};
 use icws_refserver::{self as refserver, Config};
 use serde_json::Value;
 
@@ -128,7 +126,7 @@ fn ignored_cases_are_skipped_with_the_reason_in_junit_and_json() {
     let rt = runtime();
     let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
     let url = server.base_url();
-    let s = common::open_session(&url, &rt);
+    let s = crate::common::open_session(&url, &rt);
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let xml = dir.path().join("j.xml");

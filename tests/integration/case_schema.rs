@@ -22,7 +22,7 @@ use icws_conformance::spec;
 use serde_json::{Map, Value, json};
 
 const SCHEMA_FILE: &str = "schemas/case/case.schema.json";
-const SCHEMA_TEXT: &str = include_str!("../schemas/case/case.schema.json");
+const SCHEMA_TEXT: &str = include_str!("../../schemas/case/case.schema.json");
 
 /// What a JSON Schema cannot check but the loader does: (where, the value,
 /// why). Each must stay a gap: the loader refuses it, the schema accepts it.

@@ -6,14 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::{run, runtime, serve};
 use axum::Router;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use common::{run, runtime, serve};
 use icws_refserver::{self as refserver, Config, Fault};
 
 const PASSWORD: &str = "pw-S3CRET-7f1c";

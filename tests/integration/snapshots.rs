@@ -7,13 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::ptr_arg)] // edits share one fn(&mut Vec) type
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::{line_of, login_env, pairs, run, runtime, serve};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use common::{line_of, login_env, pairs, run, runtime, serve};
 use icws_refserver::{self as refserver, Config};
 use serde_json::Value;
 
@@ -338,7 +336,7 @@ fn snapshots_are_opt_in_for_remote_targets_and_on_for_the_embedded_server() {
     let rt = runtime();
     let cwd = tempfile::tempdir().unwrap();
     let url = rt.block_on(serve(edited(unchanged)));
-    let mut cmd = std::process::Command::new(common::BIN);
+    let mut cmd = std::process::Command::new(crate::common::BIN);
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("ICWS_") {
             cmd.env_remove(k);
@@ -359,7 +357,7 @@ fn snapshots_are_opt_in_for_remote_targets_and_on_for_the_embedded_server() {
     // A target name alone turns snapshots on, in ./snapshots/<name>.
     let mut env = login_env(&url);
     env.push(("ICWS_TARGET_NAME", "eu-staging".into()));
-    let mut cmd = std::process::Command::new(common::BIN);
+    let mut cmd = std::process::Command::new(crate::common::BIN);
     let out = cmd
         .current_dir(cwd.path())
         .env("CI", "")
@@ -373,7 +371,7 @@ fn snapshots_are_opt_in_for_remote_targets_and_on_for_the_embedded_server() {
     );
     // The embedded server compares with the committed reference snapshot,
     // even where no snapshots folder exists (the built-in copy).
-    let out = std::process::Command::new(common::BIN)
+    let out = std::process::Command::new(crate::common::BIN)
         .current_dir(tempfile::tempdir().unwrap().path())
         .env("CI", "true")
         .env_remove("ICWS_BASE_URL")

@@ -5,10 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{run, runtime};
 use axum::Router;
-use common::{run, runtime};
 use icws_refserver::{self as refserver, Config};
 
 #[test]
@@ -33,7 +31,7 @@ fn list_needs_no_target() {
 #[test]
 fn broken_server_exits_101_naming_rule_and_place() {
     let rt = runtime();
-    let server = common::faulty("wrong-type-isAcdStatus", &rt);
+    let server = crate::common::faulty("wrong-type-isAcdStatus", &rt);
     let url = server.base_url();
     let env = [
         ("ICWS_BASE_URL", url.as_str()),
@@ -43,7 +41,7 @@ fn broken_server_exits_101_naming_rule_and_place() {
     let (code, out, err) = run(&[], &env);
     assert_eq!(code, 101, "{out}\n{err}");
     assert!(
-        common::line_of(&out, "status-messages/catalog").ends_with("FAILED"),
+        crate::common::line_of(&out, "status-messages/catalog").ends_with("FAILED"),
         "{out}"
     );
     assert!(
@@ -159,7 +157,7 @@ fn given_session(
 ) -> (refserver::Running, Vec<(&'static str, String)>) {
     let server = rt.block_on(refserver::spawn(Config::default())).unwrap();
     let url = server.base_url();
-    let s = common::open_session(&url, rt);
+    let s = crate::common::open_session(&url, rt);
     let env = vec![
         ("ICWS_BASE_URL", url),
         ("ICWS_SESSION_ID", s.id.clone()),
@@ -173,7 +171,7 @@ fn given_session(
 fn a_given_session_runs_and_cases_needing_a_login_are_ignored_with_the_reason() {
     let rt = runtime();
     let (_server, env) = given_session(&rt);
-    let env = common::pairs(&env);
+    let env = crate::common::pairs(&env);
     let (code, out, err) = run(&[], &env);
     assert_eq!(code, 0, "{out}\n{err}");
     let line = |name: &str| {
@@ -209,9 +207,9 @@ fn the_console_says_what_was_tested_and_what_broke() {
         "{err}"
     );
     assert!(err.contains("none broken"), "{err}");
-    let server = common::faulty("no-challenge", &rt);
-    let env = common::login_env(&server.base_url());
-    let (code, _, err) = run(&[], &common::pairs(&env));
+    let server = crate::common::faulty("no-challenge", &rt);
+    let env = crate::common::login_env(&server.base_url());
+    let (code, _, err) = run(&[], &crate::common::pairs(&env));
     assert_eq!(code, 101, "{err}");
     assert!(err.contains("as user agent1"), "{err}");
     assert!(err.contains("REQ-401-2: auth/missing-cookie"), "{err}");
@@ -227,7 +225,7 @@ fn the_console_says_what_was_tested_and_what_broke() {
 fn a_selection_whose_every_case_is_ignored_tests_nothing_and_says_so() {
     let rt = runtime();
     let (_server, env) = given_session(&rt);
-    let env = common::pairs(&env);
+    let env = crate::common::pairs(&env);
     let (code, out, err) = run(&["--tag", "isolation"], &env);
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(err.contains("every selected case was ignored"), "{err}");
@@ -333,7 +331,7 @@ fn documented_matrix_is_the_coverage_output() {
     assert!(
         page.contains(out.trim_end()),
         "docs/src/reference/faults.md's coverage matrix differs from `icws-conformance \
-         --coverage`: regenerate it with `ICWS_BLESS_DOCS=1 cargo test --test docs`\n{out}"
+         --coverage`: regenerate it with `ICWS_BLESS_DOCS=1 cargo test --test integration docs::`\n{out}"
     );
 }
 

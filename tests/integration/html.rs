@@ -10,17 +10,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::common::{faulty, login_env, pairs, run, runtime, serve};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use common::{faulty, login_env, pairs, run, runtime, serve};
 use icws_refserver::{self as refserver, Config, Fault};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;

@@ -7,18 +7,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::common::{line_of, login_env, pairs, run, runtime, serve};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use common::{line_of, login_env, pairs, run, runtime, serve};
 use icws_refserver::{self as refserver, Config};
 
 type Rewrite = fn(StatusCode, axum::http::HeaderMap, Vec<u8>) -> Response;
@@ -702,7 +700,7 @@ fn a_feature_listed_only_at_login_conforms_and_one_listed_nowhere_does_not() {
         "{err}"
     );
     // The fault takes it out of both places: caught.
-    let server = common::faulty("feature-missing", &rt);
+    let server = crate::common::faulty("feature-missing", &rt);
     let (code, out, _) = run(
         &["connection/features"],
         &pairs(&login_env(&server.base_url())),

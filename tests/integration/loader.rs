@@ -194,7 +194,7 @@ fn requirement_table_matches_the_spec() {
         .map(|r| r.id)
         .filter(|id| id.starts_with("REQ-"))
         .collect();
-    let copy: Vec<String> = include_str!("data/requirement-ids.txt")
+    let copy: Vec<String> = include_str!("../data/requirement-ids.txt")
         .lines()
         .map(str::to_owned)
         .collect();

@@ -5,15 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::common::{line_of, login_env, pairs, run, runtime, serve};
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::IntoResponse;
-use common::{line_of, login_env, pairs, run, runtime, serve};
 use icws_refserver::{self as refserver, Config};
 use serde_json::Value;
 
@@ -96,7 +94,7 @@ fn a_retry_cures_a_timeout_and_the_case_is_marked_flaky() {
 #[test]
 fn findings_are_never_retried() {
     let rt = runtime();
-    let server = common::faulty("status-500", &rt);
+    let server = crate::common::faulty("status-500", &rt);
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
     let env = login_env(&server.base_url());

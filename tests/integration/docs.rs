@@ -2,7 +2,7 @@
 //! what the code says today: every page is rendered in memory from the code
 //! (`icws_conformance::docs`) and compared with the file on disk. A page
 //! that differs fails the test, which names it and the command that accepts
-//! the new text: `ICWS_BLESS_DOCS=1 cargo test --test docs` writes the
+//! the new text: `ICWS_BLESS_DOCS=1 cargo test --test integration docs::` writes the
 //! pages (refused under `CI=true`, where nothing is ever written).
 //! Self-contained: it needs nothing but the library.
 
