@@ -7,7 +7,7 @@
 //!
 //! Each fault is one row of a table, as each profile is in
 //! [`crate::profile`]: its name, what it does, what it claims to break,
-//! whether it changes the catalogue, and its [`Hooks`], the functions
+//! whether it changes the catalogue, and its `Hooks`, the functions
 //! through which it bends the server (the session checks, error responses
 //! and challenges, the login's headers, the feature lists, the path, the
 //! catalogue's content, shape and bytes). The hooks live here, below the

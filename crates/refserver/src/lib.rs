@@ -8,6 +8,27 @@
 //! with a [`Fault`] it breaks one documented rule, with [`Profile`]s it is a
 //! different but still conformant deployment. Sessions are bounded
 //! ([`sessions`]): ended ones freed, idle ones expired, a cap on live ones.
+//!
+//! This crate depends on no part of the harness (`icws-conformance`), and
+//! the harness's `tests/layout.rs` checks it: the oracle, the fault and
+//! session logic, shares no code with the judge. One thing is judged by the
+//! harness all the same: the `--catalogue FILE` option of the
+//! `icws-refserver` binary, which serves a catalogue from a file (a real
+//! server's status-messages body, or a catalogue snapshot the harness
+//! wrote). The binary judges the file with the harness's own checks, the
+//! status-messages schema, REQ-ID-1 (unique statusIds) and REQ-SYS-1
+//! (unique systemIds): its `load_catalogue` runs the shipped schema from
+//! `icws_conformance::load::Schemas::shipped` (`check_into`) and
+//! `icws_conformance::check::rules::unique_status_ids_into` and
+//! `unique_system_ids_into` on the catalogue as it would be served, and
+//! refuses the file with their findings. That judgement lives in the
+//! harness, so the binary lives in the harness package
+//! (`src/bin/icws-refserver.rs`) and links it, while this library takes
+//! the catalogue as given ([`Config::catalogue`]). The mock may use the
+//! judge's judgement there because it only refuses: it never serves a
+//! catalogue the harness would fail, so it never serves something the
+//! suite calls broken; what it serves, and how it breaks rules under a
+//! [`Fault`], is this crate's own code.
 
 pub mod catalogue;
 pub mod fault;
