@@ -18,9 +18,9 @@
 //! wrote). The binary judges the file with the harness's own checks, the
 //! status-messages schema, REQ-ID-1 (unique statusIds) and REQ-SYS-1
 //! (unique systemIds): its `load_catalogue` runs the shipped schema from
-//! `icws_conformance::load::Schemas::shipped` (`check_into`) and
-//! `icws_conformance::check::rules::unique_status_ids_into` and
-//! `unique_system_ids_into` on the catalogue as it would be served, and
+//! the harness's `load::Schemas::shipped` (`check_into`) and its
+//! `check::rules::unique_status_ids_into` and `unique_system_ids_into`
+//! on the catalogue as it would be served, and
 //! refuses the file with their findings. That judgement lives in the
 //! harness, so the binary lives in the harness package
 //! (`src/bin/icws-refserver.rs`) and links it, while this library takes
