@@ -6,8 +6,20 @@
 //! `--catalogue FILE` serves a catalogue from a file (a real server's
 //! status-messages body, or a catalogue snapshot the harness wrote) with the
 //! server's own session handling; the file is checked first with the
-//! harness's own checks (the status-messages schema, unique statusIds and
-//! systemIds), and refused with their findings when it fails them.
+//! harness's own checks (the status-messages schema, REQ-ID-1: unique
+//! statusIds, REQ-SYS-1: unique systemIds), and refused with their
+//! findings when it fails them.
+//!
+//! That judgement lives in the harness: `load_catalogue` runs the schema
+//! from `icws_conformance::load::Schemas::shipped` (`check_into`) and
+//! `icws_conformance::check::rules::unique_status_ids_into` and
+//! `unique_system_ids_into`. This binary therefore lives in the harness
+//! package and links it, while the reference server's library crate,
+//! `icws-refserver` (`crates/refserver/`), depends on no part of the
+//! harness. The mock may use the harness's judgement here because it only
+//! refuses: it never serves a catalogue the harness would fail, so it never
+//! serves something the suite calls broken. The oracle itself, the fault
+//! and session logic, is the library's and shares no code with the judge.
 
 use std::collections::BTreeSet;
 use std::io::Read as _;

@@ -242,6 +242,13 @@ fn encode_segment(text: &str) -> String {
     out
 }
 
+/// Removes feature `id` from a `featureInfoList`.
+pub(crate) fn remove_feature(list: &mut Value, id: &str) {
+    if let Some(list) = list.as_array_mut() {
+        list.retain(|f| f["featureId"] != id);
+    }
+}
+
 /// The features the server advertises.
 pub fn features() -> Value {
     json!({ "featureInfoList": [

@@ -4,12 +4,27 @@
 //! harness's own tests can show that every check fails when (and only when)
 //! its rule is broken. A fault is chosen per server instance, by name
 //! (`--fault NAME` on `icws-refserver`).
+//!
+//! Each fault is one row of a table, as each profile is in
+//! [`crate::profile`]: its name, what it does, what it claims to break,
+//! whether it changes the catalogue, and its `Hooks`, the functions
+//! through which it bends the server (the session checks, error responses
+//! and challenges, the login's headers, the feature lists, the path, the
+//! catalogue's content, shape and bytes). The hooks live here, below the
+//! table; the request handlers call the hooks of the fault in effect and
+//! have no branch of their own per fault.
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::catalogue::PROPERTIES;
+use crate::catalogue::{self, PROPERTIES};
+use crate::sessions::{Creds, Rec, Store};
+use crate::{ICWS_MEDIA_TYPE, Inner};
 
 /// One way to be wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,58 +156,683 @@ pub const MSG_REQS: [&str; 14] = [
     "REQ-MSG-systemId",
 ];
 
-const SIMPLE: &[(Fault, &str)] = &[
-    (Fault::ListUnderHeadingName, "list-under-heading-name"),
-    (Fault::BareArray, "bare-array"),
-    (Fault::NonObjectElement, "non-object-element"),
-    (Fault::CaseDuplicateStatusId, "case-duplicate-status-id"),
-    (Fault::ExactDuplicateStatusId, "exact-duplicate-status-id"),
-    (Fault::NonDigitSystemId, "non-digit-system-id"),
-    (Fault::DuplicateSystemId, "duplicate-system-id"),
-    (Fault::BadIconUri, "bad-icon-uri"),
-    (Fault::BodyNotJson, "body-not-json"),
-    (Fault::TruncatedBody, "truncated-body"),
-    (Fault::InvalidUtf8, "invalid-utf8"),
-    (Fault::HtmlMediaType, "html-media-type"),
-    (Fault::DuplicateKey, "duplicate-key"),
-    (Fault::Status500, "status-500"),
-    (Fault::Status410, "status-410"),
-    (Fault::Status500Bare, "status-500-bare"),
-    (Fault::Status410Bare, "status-410-bare"),
-    (Fault::WrongPath, "wrong-path"),
-    (Fault::NoChallenge, "no-challenge"),
-    (Fault::OtherScheme, "other-scheme"),
-    (Fault::NoRealm, "no-realm"),
-    (Fault::NoLocation, "no-location"),
-    (Fault::Forbidden403, "forbidden-403"),
-    (Fault::ErrorWithoutMessage, "error-without-message"),
-    (Fault::ErrorMessageNotString, "error-message-not-string"),
-    (Fault::ErrorTextPlain, "error-text-plain"),
-    (Fault::TokenNotChecked, "token-not-checked"),
-    (Fault::CookieNotChecked, "cookie-not-checked"),
-    (Fault::AnySessionAccepted, "any-session-accepted"),
-    (Fault::EndedSessionAccepted, "ended-session-accepted"),
-    (Fault::TokenOfAnySession, "token-of-any-session"),
-    (Fault::CookieOfAnySession, "cookie-of-any-session"),
-    (
-        Fault::CookieValueOfAnySession,
-        "cookie-value-of-any-session",
-    ),
-    (Fault::TokenWithItsOwnCookie, "token-with-its-own-cookie"),
-    (Fault::PathIdIgnored, "path-id-ignored"),
-    (
-        Fault::EndedCredentialsAcceptedElsewhere,
-        "ended-credentials-accepted-elsewhere",
-    ),
-    (Fault::FeatureMissing, "feature-missing"),
-    (Fault::NeverFinishes, "never-finishes"),
-    (Fault::DropMidBody, "drop-mid-body"),
-    (Fault::MissingHeader500, "missing-header-500"),
-    (Fault::EmptyCatalogue, "empty-list"),
-    (Fault::UndocumentedMember, "undocumented-member"),
-    (Fault::LoginWithoutHeaders, "login-without-headers"),
-    (Fault::UndocumentedErrorMember, "undocumented-error-member"),
-    (Fault::LoginHeadersDisagree, "login-headers-disagree"),
+/// Where the claims and names of a per-property fault put the property.
+const PROPERTY: &str = "{property}";
+
+/// One fault mode: a row of [`TABLE`], the way [`crate::profile`] has one
+/// row per profile. What the fault is called and does, what it claims to
+/// break, and the hooks through which it bends the server.
+pub(crate) struct Row {
+    kind: Kind,
+    /// Its name (`{property}`: the property, in a family).
+    name: &'static str,
+    /// What the server does wrong (`{property}` as in `name`).
+    about: &'static str,
+    /// (requirement id, place) pairs, see [`Fault::claims`]; in a family
+    /// `{property}` in either stands for the property (`REQ-MSG-{property}`:
+    /// the property's requirement, from [`MSG_REQS`]).
+    claims: &'static [(&'static str, &'static str)],
+    /// See [`Fault::changes_catalogue`].
+    changes_catalogue: bool,
+    hooks: Hooks,
+}
+
+/// A row's fault, or its family of faults.
+enum Kind {
+    /// One fault.
+    One(Fault),
+    /// One fault per documented property (index into [`PROPERTIES`]).
+    PerProperty(fn(usize) -> Fault),
+}
+
+/// A hook that may answer a request before the session checks.
+pub(crate) type AuthFirst = fn(&Inner, &Creds) -> Option<Response>;
+/// A hook that checks credentials in the store for the path's session id
+/// (at `Instant`, sessions idle longer than `Duration` expired).
+pub(crate) type CredentialsCheck = fn(&mut Store, &Creds, &str, Instant, Duration) -> bool;
+/// A hook that finds the session to check credentials against, by path id.
+pub(crate) type Fallback = fn(&Store, &Creds, &str) -> Option<Rec>;
+/// A hook that gives the login's (token, session id) header values.
+pub(crate) type LoginHeaders = fn(&str, &str) -> Option<(String, String)>;
+
+/// The places a fault bends the server's handlers. `None` (or `false`) is
+/// the conformant behaviour; the handlers call the hooks of the fault in
+/// effect and have no branch of their own per fault.
+#[derive(Clone, Copy)]
+pub(crate) struct Hooks {
+    // The session checks (`authorize`).
+    /// Answers a request before any check (`Some`: the response).
+    pub auth_first: Option<AuthFirst>,
+    /// The CSRF token is not checked at all (missing or wrong).
+    pub auth_skips_token: bool,
+    /// The session cookies are not checked at all (missing or wrong).
+    pub auth_skips_cookie: bool,
+    /// Replaces the check of the credentials against the path's session
+    /// (after the missing-header checks): `true` accepts the request.
+    pub auth_credentials: Option<CredentialsCheck>,
+    /// The session the credentials are checked against when the path's
+    /// session is not live (default: none, 401).
+    pub auth_fallback: Option<Fallback>,
+    /// Whether the token is taken for session `Rec` (default: it is its own).
+    pub auth_token: Option<fn(&Store, &Creds, &Rec) -> bool>,
+    /// Whether the cookies are taken for session `Rec` (default: its own
+    /// cookie, name and value, is among them).
+    pub auth_cookie: Option<fn(&Store, &Creds, &Rec) -> bool>,
+    /// Ended sessions are remembered (boundedly) for the hooks above.
+    pub remembers_ended: bool,
+    // Error responses (`error_with`, `challenges`).
+    /// Alters an error response's status.
+    pub error_status: Option<fn(StatusCode) -> StatusCode>,
+    /// Alters the error object.
+    pub error_body: Option<fn(&mut Value)>,
+    /// Writes the error response instead of the error object (status, message).
+    pub error_reply: Option<fn(StatusCode, &str) -> Response>,
+    /// The ICWS challenge of a 401 from its `location` (default: realm and
+    /// location); `None`: no `WWW-Authenticate` at all.
+    pub challenge: Option<fn(&str) -> Option<String>>,
+    // The login and the feature lists.
+    /// The login's (`ININ-ICWS-CSRF-Token`, `ININ-ICWS-Session-ID`) header
+    /// values from (session id, token) (default: those; `None`: no headers).
+    pub login_headers: Option<LoginHeaders>,
+    /// Alters a `featureInfoList` (the login's and the listing's).
+    pub features: Option<fn(&mut Value)>,
+    // status-messages.
+    /// The resource name the catalogue is served at (default: `status-messages`).
+    pub resource: Option<&'static str>,
+    /// Answers an authorized status-messages request instead of the catalogue.
+    pub instead_of_catalogue: Option<fn(&Inner) -> Response>,
+    /// Alters the catalogue's message list (the fault itself passed in).
+    pub catalogue_list: Option<fn(Fault, &mut Vec<Value>)>,
+    /// Replaces the catalogue body's shape.
+    pub catalogue_shape: Option<fn(Value) -> Value>,
+    /// Writes the 200 from the catalogue's JSON text, other than as it is.
+    pub catalogue_reply: Option<fn(String) -> Response>,
+}
+
+impl Hooks {
+    /// No hook: the conformant server.
+    pub const NONE: Hooks = Hooks {
+        auth_first: None,
+        auth_skips_token: false,
+        auth_skips_cookie: false,
+        auth_credentials: None,
+        auth_fallback: None,
+        auth_token: None,
+        auth_cookie: None,
+        remembers_ended: false,
+        error_status: None,
+        error_body: None,
+        error_reply: None,
+        challenge: None,
+        login_headers: None,
+        features: None,
+        resource: None,
+        instead_of_catalogue: None,
+        catalogue_list: None,
+        catalogue_shape: None,
+        catalogue_reply: None,
+    };
+}
+
+/// The hooks of no fault.
+pub(crate) static NO_HOOKS: Hooks = Hooks::NONE;
+
+const NONE: Hooks = Hooks::NONE;
+
+/// The row of a fault missing from [`TABLE`] (none is; a test checks it).
+static UNKNOWN: Row = Row {
+    kind: Kind::PerProperty(Fault::MissingProperty),
+    name: "?",
+    about: "",
+    claims: &[],
+    changes_catalogue: false,
+    hooks: NONE,
+};
+
+/// Every fault mode, in [`Fault::all`] order: the three per-property
+/// families first (interleaved per property), then the others.
+const TABLE: &[Row] = &[
+    Row {
+        kind: Kind::PerProperty(Fault::MissingProperty),
+        name: "missing-{property}",
+        about: "the fourth message without its {property}",
+        claims: &[("REQ-MSG-{property}", "body /statusMessageList/3/{property}")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(missing_property),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::PerProperty(Fault::WrongType),
+        name: "wrong-type-{property}",
+        about: "the fourth message's {property} with the wrong JSON type",
+        claims: &[("REQ-MSG-{property}", "body /statusMessageList/3/{property}")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(wrong_type),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::PerProperty(Fault::NullValue),
+        name: "null-{property}",
+        about: "the fourth message's {property} sent as null",
+        claims: &[("REQ-MSG-{property}", "body /statusMessageList/3/{property}")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(null_value),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::ListUnderHeadingName),
+        name: "list-under-heading-name",
+        about: "the list under the documentation's heading, statusMessages",
+        claims: &[("REQ-200-1", "body /statusMessageList")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_shape: Some(list_under_heading_name),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::BareArray),
+        name: "bare-array",
+        about: "the list itself as the body, without the wrapping object",
+        claims: &[("REQ-200-1", "body")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_shape: Some(bare_array),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::NonObjectElement),
+        name: "non-object-element",
+        about: "one list element that is a string, not an object",
+        claims: &[("REQ-200-1", "body /statusMessageList/2")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(non_object_element),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CaseDuplicateStatusId),
+        name: "case-duplicate-status-id",
+        about: "two statusIds that differ only in letter case",
+        claims: &[("REQ-ID-1", "body /statusMessageList/21/statusId")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(case_duplicate_status_id),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::ExactDuplicateStatusId),
+        name: "exact-duplicate-status-id",
+        about: "two identical statusIds",
+        claims: &[("REQ-ID-1", "body /statusMessageList/21/statusId")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(exact_duplicate_status_id),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::NonDigitSystemId),
+        name: "non-digit-system-id",
+        about: "a systemId with a non-digit",
+        claims: &[("REQ-SYS-1", "body /statusMessageList/5/systemId")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(non_digit_system_id),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::DuplicateSystemId),
+        name: "duplicate-system-id",
+        about: "two messages with one systemId",
+        claims: &[("REQ-SYS-1", "body /statusMessageList/6/systemId")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(duplicate_system_id),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::BadIconUri),
+        name: "bad-icon-uri",
+        about: "an iconUri that is not a URI reference",
+        claims: &[("REQ-MSG-iconUri", "body /statusMessageList/4/iconUri")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(bad_icon_uri),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::BodyNotJson),
+        name: "body-not-json",
+        about: "a 200 whose body is not JSON",
+        claims: &[("REQ-200-1", "body")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_reply: Some(body_not_json),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::TruncatedBody),
+        name: "truncated-body",
+        about: "a 200 whose JSON body is cut short",
+        claims: &[("REQ-200-1", "body")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_reply: Some(truncated_body),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::InvalidUtf8),
+        name: "invalid-utf8",
+        about: "a 200 whose body is not valid UTF-8",
+        claims: &[("REQ-200-1", "body")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_reply: Some(invalid_utf8),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::HtmlMediaType),
+        name: "html-media-type",
+        about: "the JSON body declared as text/html",
+        claims: &[("POL-MEDIA-1", "header content-type")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_reply: Some(html_media_type),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::DuplicateKey),
+        name: "duplicate-key",
+        about: "a key written twice in one object of the catalogue (same value)",
+        claims: &[("POL-JSON-1", "body /statusMessageList/0/canHaveDate")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_reply: Some(duplicate_key),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::Status500),
+        name: "status-500",
+        about: "500 on a valid request",
+        claims: &[("REQ-200-1", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            instead_of_catalogue: Some(status_500),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::Status410),
+        name: "status-410",
+        about: "410 on a valid request",
+        claims: &[("REQ-200-1", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            instead_of_catalogue: Some(status_410),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::Status500Bare),
+        name: "status-500-bare",
+        about: "500 on a valid request, with a plain-text body instead of the error object",
+        claims: &[("REQ-200-1", "status"), ("REQ-500-1", "body")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            instead_of_catalogue: Some(status_500_bare),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::Status410Bare),
+        name: "status-410-bare",
+        about: "410 on a valid request, with an empty body",
+        claims: &[("REQ-200-1", "status"), ("REQ-410-1", "body")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            instead_of_catalogue: Some(status_410_bare),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::WrongPath),
+        name: "wrong-path",
+        about: "the endpoint served at another path (statusmessages); the documented one answers 404",
+        claims: &[("REQ-REQ-1", "status"), ("REQ-STATUS-1", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            resource: Some("statusmessages"),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::NoChallenge),
+        name: "no-challenge",
+        about: "401 without WWW-Authenticate",
+        claims: &[("REQ-401-2", "header www-authenticate")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            challenge: Some(no_challenge),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::OtherScheme),
+        name: "other-scheme",
+        about: "401 challenge with the Basic scheme",
+        claims: &[("REQ-401-2", "header www-authenticate")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            challenge: Some(other_scheme),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::NoRealm),
+        name: "no-realm",
+        about: "401 challenge without realm",
+        claims: &[("REQ-401-2", "header www-authenticate")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            challenge: Some(no_realm),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::NoLocation),
+        name: "no-location",
+        about: "401 challenge without location",
+        claims: &[("REQ-401-2", "header www-authenticate")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            challenge: Some(no_location),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::Forbidden403),
+        name: "forbidden-403",
+        about: "403 where the documentation says 401",
+        claims: &[("REQ-401-1", "status"), ("REQ-STATUS-1", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            error_status: Some(forbidden_403),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::ErrorWithoutMessage),
+        name: "error-without-message",
+        about: "error bodies without message",
+        claims: &[("REQ-ERR-1", "body /message")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            error_body: Some(error_without_message),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::ErrorMessageNotString),
+        name: "error-message-not-string",
+        about: "error bodies whose message is a number",
+        claims: &[("REQ-ERR-1", "body /message")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            error_body: Some(error_message_not_string),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::ErrorTextPlain),
+        name: "error-text-plain",
+        about: "error bodies as text/plain prose",
+        claims: &[("POL-MEDIA-1", "header content-type")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            error_reply: Some(error_text_plain),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::TokenNotChecked),
+        name: "token-not-checked",
+        about: "the CSRF token is not checked",
+        claims: &[("REQ-REQ-3", "status"), ("REQ-401-1", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_skips_token: true,
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookieNotChecked),
+        name: "cookie-not-checked",
+        about: "the cookie is not checked",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_skips_cookie: true,
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::AnySessionAccepted),
+        name: "any-session-accepted",
+        about: "any session id is accepted",
+        claims: &[("REQ-REQ-2", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_fallback: Some(session_of_the_token),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::EndedSessionAccepted),
+        name: "ended-session-accepted",
+        about: "an ended session is still accepted",
+        claims: &[("REQ-401-1", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_fallback: Some(ended_session),
+            remembers_ended: true,
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::TokenOfAnySession),
+        name: "token-of-any-session",
+        about: "the CSRF token is checked against every live session, not the one the path names",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(token_of_any_session),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookieOfAnySession),
+        name: "cookie-of-any-session",
+        about: "the session cookie is checked against every live session, not the one the path names",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(cookie_of_any_session),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookieValueOfAnySession),
+        name: "cookie-value-of-any-session",
+        about: "the session cookie named for the path's session is taken with the cookie value of any live session",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(cookie_value_of_any_session),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::TokenWithItsOwnCookie),
+        name: "token-with-its-own-cookie",
+        about: "a token is taken when it comes with its own session's cookie, whatever session the path names (whose cookie is also checked)",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(token_with_its_own_cookie),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::PathIdIgnored),
+        name: "path-id-ignored",
+        about: "the token and cookie must belong to one live session, but the path's session id is not looked at",
+        // The path's session is not the one the token must belong to.
+        claims: &[("REQ-REQ-2", "status"), ("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_credentials: Some(pair_of_any_live_session),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::EndedCredentialsAcceptedElsewhere),
+        name: "ended-credentials-accepted-elsewhere",
+        about: "an ended session's token and cookie still work under another live session's id",
+        claims: &[
+            ("REQ-401-1", "status"),
+            ("REQ-REQ-2", "status"),
+            ("REQ-REQ-3", "status"),
+        ],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_credentials: Some(pair_of_any_session_under_a_live_id),
+            remembers_ended: true,
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::FeatureMissing),
+        name: "feature-missing",
+        about: "feature status missing from the feature list",
+        claims: &[("SES-FEAT-1", "body /featureInfoList")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            features: Some(without_status_feature),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::NeverFinishes),
+        name: "never-finishes",
+        about: "the status-messages response never finishes",
+        claims: &[("REQ-200-1", "transport")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_reply: Some(never_finishes),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::DropMidBody),
+        name: "drop-mid-body",
+        about: "the connection is dropped in the middle of the body",
+        claims: &[("REQ-200-1", "transport")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_reply: Some(drop_mid_body),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::MissingHeader500),
+        name: "missing-header-500",
+        about: "a request without the token or without the cookie gets 500 (with the error object): the handler fails on the absent header",
+        claims: &[("REQ-400-1", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_first: Some(missing_header_500),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::EmptyCatalogue),
+        name: "empty-list",
+        about: "an empty statusMessageList (conforms; an interop finding)",
+        claims: &[("POL-EMPTY-1", "body /statusMessageList")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(empty_list),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::UndocumentedMember),
+        name: "undocumented-member",
+        about: "every message carries a member the documentation does not list (tolerated; reported under --strict)",
+        claims: &[("POL-EXTRA-1", "body /statusMessageList/0/displayColour")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_list: Some(undocumented_member),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::LoginWithoutHeaders),
+        name: "login-without-headers",
+        about: "the login's 201 without the ININ-ICWS-Session-ID and ININ-ICWS-CSRF-Token headers (the ids only in the body)",
+        claims: &[
+            ("POL-LOGIN-1", "header inin-icws-session-id"),
+            ("POL-LOGIN-1", "header inin-icws-csrf-token"),
+        ],
+        changes_catalogue: false,
+        hooks: Hooks {
+            login_headers: Some(no_login_headers),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::UndocumentedErrorMember),
+        name: "undocumented-error-member",
+        about: "every error body carries a member the documentation does not list (tolerated; reported under --strict)",
+        claims: &[("POL-EXTRA-1", "body /stackTrace")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            error_body: Some(undocumented_error_member),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::LoginHeadersDisagree),
+        name: "login-headers-disagree",
+        about: "the login's ININ-ICWS-Session-ID and ININ-ICWS-CSRF-Token headers carry values other than the body's (a client reading them is lost)",
+        claims: &[
+            ("POL-LOGIN-1", "header inin-icws-session-id"),
+            ("POL-LOGIN-1", "header inin-icws-csrf-token"),
+        ],
+        changes_catalogue: false,
+        hooks: Hooks {
+            login_headers: Some(login_headers_disagree),
+            ..NONE
+        },
+    },
 ];
 
 impl Fault {
@@ -200,28 +840,60 @@ impl Fault {
     pub fn all() -> Vec<Fault> {
         let mut out = Vec::new();
         for i in 0..PROPERTIES.len() {
-            out.extend([
-                Fault::MissingProperty(i),
-                Fault::WrongType(i),
-                Fault::NullValue(i),
-            ]);
+            out.extend(TABLE.iter().filter_map(|r| match r.kind {
+                Kind::PerProperty(make) => Some(make(i)),
+                Kind::One(_) => None,
+            }));
         }
-        out.extend(SIMPLE.iter().map(|(f, _)| *f));
+        out.extend(TABLE.iter().filter_map(|r| match r.kind {
+            Kind::One(f) => Some(f),
+            Kind::PerProperty(_) => None,
+        }));
         out
+    }
+
+    /// The fault's row, and in a family the index of its property.
+    fn locate(&self) -> (&'static Row, Option<usize>) {
+        for row in TABLE {
+            match row.kind {
+                Kind::One(f) if f == *self => return (row, None),
+                Kind::PerProperty(make) => {
+                    if let Some(i) = (0..PROPERTIES.len()).find(|&i| make(i) == *self) {
+                        return (row, Some(i));
+                    }
+                }
+                Kind::One(_) => {}
+            }
+        }
+        (&UNKNOWN, None)
+    }
+
+    /// The documented property a per-property fault is about.
+    fn property(&self) -> Option<&'static str> {
+        self.locate().1.map(|i| PROPERTIES[i])
+    }
+
+    /// `text` with `{property}` filled in for this fault.
+    fn fill(&self, text: &str) -> String {
+        match self.property() {
+            Some(p) => text.replace(PROPERTY, p),
+            None => text.to_owned(),
+        }
+    }
+
+    /// The hooks through which this fault bends the server.
+    pub(crate) fn hooks(&self) -> &'static Hooks {
+        &self.locate().0.hooks
     }
 
     /// The fault's name, e.g. `missing-canHaveDate`, `bare-array`.
     pub fn name(&self) -> String {
-        match self {
-            Fault::MissingProperty(i) => format!("missing-{}", PROPERTIES[*i]),
-            Fault::WrongType(i) => format!("wrong-type-{}", PROPERTIES[*i]),
-            Fault::NullValue(i) => format!("null-{}", PROPERTIES[*i]),
-            other => SIMPLE
-                .iter()
-                .find(|(f, _)| f == other)
-                .map_or("?", |(_, n)| n)
-                .to_owned(),
-        }
+        self.fill(self.locate().0.name)
+    }
+
+    /// What the server gets wrong under this fault, in a few words.
+    pub fn about(&self) -> String {
+        self.fill(self.locate().0.about)
     }
 
     /// The requirement ids this fault claims to break (those of
@@ -245,59 +917,17 @@ impl Fault {
     /// and the coverage matrix is computed from those findings, not from
     /// this list.
     pub fn claims(&self) -> Vec<(&'static str, String)> {
-        use Fault::*;
-        let at = |req: &'static str, place: &str| (req, place.to_owned());
-        let message = |i: usize| format!("body /statusMessageList/3/{}", PROPERTIES[i]);
-        match self {
-            MissingProperty(i) | WrongType(i) | NullValue(i) => vec![(MSG_REQS[*i], message(*i))],
-            ListUnderHeadingName => vec![at("REQ-200-1", "body /statusMessageList")],
-            BareArray => vec![at("REQ-200-1", "body")],
-            NonObjectElement => vec![at("REQ-200-1", "body /statusMessageList/2")],
-            CaseDuplicateStatusId | ExactDuplicateStatusId => {
-                vec![at("REQ-ID-1", "body /statusMessageList/21/statusId")]
-            }
-            NonDigitSystemId => vec![at("REQ-SYS-1", "body /statusMessageList/5/systemId")],
-            DuplicateSystemId => vec![at("REQ-SYS-1", "body /statusMessageList/6/systemId")],
-            BadIconUri => vec![at("REQ-MSG-iconUri", "body /statusMessageList/4/iconUri")],
-            BodyNotJson | TruncatedBody | InvalidUtf8 => vec![at("REQ-200-1", "body")],
-            HtmlMediaType | ErrorTextPlain => vec![at("POL-MEDIA-1", "header content-type")],
-            DuplicateKey => vec![at("POL-JSON-1", "body /statusMessageList/0/canHaveDate")],
-            Status500 | Status410 => vec![at("REQ-200-1", "status")],
-            Status500Bare => vec![at("REQ-200-1", "status"), at("REQ-500-1", "body")],
-            Status410Bare => vec![at("REQ-200-1", "status"), at("REQ-410-1", "body")],
-            WrongPath => vec![at("REQ-REQ-1", "status"), at("REQ-STATUS-1", "status")],
-            MissingHeader500 => vec![at("REQ-400-1", "status")],
-            EmptyCatalogue => vec![at("POL-EMPTY-1", "body /statusMessageList")],
-            UndocumentedMember => {
-                vec![at("POL-EXTRA-1", "body /statusMessageList/0/displayColour")]
-            }
-            UndocumentedErrorMember => vec![at("POL-EXTRA-1", "body /stackTrace")],
-            LoginWithoutHeaders | LoginHeadersDisagree => vec![
-                at("POL-LOGIN-1", "header inin-icws-session-id"),
-                at("POL-LOGIN-1", "header inin-icws-csrf-token"),
-            ],
-            NoChallenge | OtherScheme | NoRealm | NoLocation => {
-                vec![at("REQ-401-2", "header www-authenticate")]
-            }
-            Forbidden403 => vec![at("REQ-401-1", "status"), at("REQ-STATUS-1", "status")],
-            ErrorWithoutMessage | ErrorMessageNotString => vec![at("REQ-ERR-1", "body /message")],
-            TokenNotChecked => vec![at("REQ-REQ-3", "status"), at("REQ-401-1", "status")],
-            CookieNotChecked | CookieOfAnySession | CookieValueOfAnySession => {
-                vec![at("REQ-REQ-4", "status")]
-            }
-            AnySessionAccepted => vec![at("REQ-REQ-2", "status")],
-            EndedSessionAccepted => vec![at("REQ-401-1", "status")],
-            TokenOfAnySession | TokenWithItsOwnCookie => vec![at("REQ-REQ-3", "status")],
-            // The path's session is not the one the token must belong to.
-            PathIdIgnored => vec![at("REQ-REQ-2", "status"), at("REQ-REQ-3", "status")],
-            EndedCredentialsAcceptedElsewhere => vec![
-                at("REQ-401-1", "status"),
-                at("REQ-REQ-2", "status"),
-                at("REQ-REQ-3", "status"),
-            ],
-            FeatureMissing => vec![at("SES-FEAT-1", "body /featureInfoList")],
-            NeverFinishes | DropMidBody => vec![at("REQ-200-1", "transport")],
-        }
+        let (row, property) = self.locate();
+        row.claims
+            .iter()
+            .map(|(req, place)| {
+                let req = match property {
+                    Some(i) if req.contains(PROPERTY) => MSG_REQS[i],
+                    _ => *req,
+                };
+                (req, self.fill(place))
+            })
+            .collect()
     }
 
     /// True when the fault changes the 200 catalogue response: its content,
@@ -307,24 +937,7 @@ impl Fault {
     /// nothing. The others (sessions, error bodies, challenges, status
     /// codes, the path, the feature list) serve any catalogue as it is.
     pub fn changes_catalogue(&self) -> bool {
-        use Fault::*;
-        match self {
-            MissingProperty(_) | WrongType(_) | NullValue(_) => true,
-            ListUnderHeadingName | BareArray | NonObjectElement => true,
-            CaseDuplicateStatusId | ExactDuplicateStatusId => true,
-            NonDigitSystemId | DuplicateSystemId | BadIconUri => true,
-            BodyNotJson | TruncatedBody | InvalidUtf8 | HtmlMediaType | DuplicateKey => true,
-            NeverFinishes | DropMidBody | EmptyCatalogue | UndocumentedMember => true,
-            MissingHeader500 | LoginWithoutHeaders | UndocumentedErrorMember => false,
-            LoginHeadersDisagree => false,
-            Status500 | Status410 | Status500Bare | Status410Bare | WrongPath => false,
-            NoChallenge | OtherScheme | NoRealm | NoLocation | Forbidden403 => false,
-            ErrorWithoutMessage | ErrorMessageNotString | ErrorTextPlain => false,
-            TokenNotChecked | CookieNotChecked | AnySessionAccepted | EndedSessionAccepted => false,
-            TokenOfAnySession | CookieOfAnySession | CookieValueOfAnySession => false,
-            TokenWithItsOwnCookie | PathIdIgnored | EndedCredentialsAcceptedElsewhere => false,
-            FeatureMissing => false,
-        }
+        self.locate().0.changes_catalogue
     }
 
     /// Parses a fault name; the error lists the names.
@@ -340,87 +953,19 @@ impl Fault {
 
     /// Applies a body fault to a conformant catalogue (other faults: no change).
     pub fn mutate_catalogue(&self, body: &mut Value) {
-        let Some(list) = body
+        let list = body
             .get_mut("statusMessageList")
-            .and_then(Value::as_array_mut)
-        else {
-            return;
-        };
-        match *self {
-            Fault::MissingProperty(i) => {
-                if let Some(m) = list.get_mut(3).and_then(Value::as_object_mut) {
-                    m.remove(PROPERTIES[i]);
-                }
-            }
-            Fault::WrongType(i) => {
-                let prop = PROPERTIES[i];
-                if let Some(m) = list.get_mut(3).and_then(Value::as_object_mut) {
-                    let wrong = match m.get(prop) {
-                        Some(Value::Bool(b)) => json!(b.to_string()),
-                        Some(Value::String(s)) if prop == "systemId" => {
-                            json!(s.parse::<u64>().unwrap_or(4))
-                        }
-                        _ => json!(17),
-                    };
-                    m.insert(prop.into(), wrong);
-                }
-            }
-            Fault::NullValue(i) => {
-                if let Some(m) = list.get_mut(3).and_then(Value::as_object_mut) {
-                    m.insert(PROPERTIES[i].into(), Value::Null);
-                }
-            }
-            Fault::NonObjectElement => {
-                if let Some(e) = list.get_mut(2) {
-                    *e = json!("Available, Forward");
-                }
-            }
-            Fault::CaseDuplicateStatusId | Fault::ExactDuplicateStatusId => {
-                if let Some(mut copy) = list.first().cloned() {
-                    let id = copy["statusId"].as_str().unwrap_or_default();
-                    let id = if *self == Fault::CaseDuplicateStatusId {
-                        id.to_uppercase()
-                    } else {
-                        id.to_owned()
-                    };
-                    copy["statusId"] = json!(id);
-                    copy["systemId"] = json!("9001");
-                    list.push(copy);
-                }
-            }
-            Fault::NonDigitSystemId => {
-                if let Some(m) = list.get_mut(5) {
-                    m["systemId"] = json!("6a");
-                }
-            }
-            Fault::DuplicateSystemId => {
-                if let Some(m) = list.get_mut(6) {
-                    m["systemId"] = json!("1");
-                }
-            }
-            Fault::EmptyCatalogue => list.clear(),
-            Fault::UndocumentedMember => {
-                for m in list.iter_mut().filter_map(Value::as_object_mut) {
-                    m.insert("displayColour".into(), json!("#00a000"));
-                }
-            }
-            Fault::BadIconUri => {
-                if let Some(m) = list.get_mut(4) {
-                    m["iconUri"] = json!("http://[icons]/away from desk.png");
-                }
-            }
-            _ => {}
+            .and_then(Value::as_array_mut);
+        if let (Some(alter), Some(list)) = (self.hooks().catalogue_list, list) {
+            alter(*self, list);
         }
     }
 
     /// Replaces the whole catalogue body for the faults that change its shape.
     pub fn reshape_catalogue(&self, body: Value) -> Value {
-        match self {
-            Fault::ListUnderHeadingName => {
-                json!({ "statusMessages": body.get("statusMessageList").cloned().unwrap_or_default() })
-            }
-            Fault::BareArray => body.get("statusMessageList").cloned().unwrap_or_default(),
-            _ => body,
+        match self.hooks().catalogue_shape {
+            Some(reshape) => reshape(body),
+            None => body,
         }
     }
 }
@@ -428,5 +973,389 @@ impl Fault {
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())
+    }
+}
+
+// The hooks, in the order of the fields of `Hooks`.
+
+fn missing_header_500(state: &Inner, creds: &Creds) -> Option<Response> {
+    (creds.token.is_none() || creds.cookies.is_empty()).then(|| {
+        crate::error(
+            state,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "error.server.unexpected",
+            "Object reference not set to an instance of an object.",
+        )
+    })
+}
+
+fn pair_of_any_live_session(
+    store: &mut Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> bool {
+    // Looked up all the same: an idle-expired path session is freed here.
+    let _ = store.get_live(sid, now, idle);
+    creds
+        .token
+        .as_deref()
+        .is_some_and(|t| store.find_by_pair(t, &creds.cookies, false).is_some())
+}
+
+fn pair_of_any_session_under_a_live_id(
+    store: &mut Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> bool {
+    let path_live = store.get_live(sid, now, idle).is_some();
+    let pair_ok = creds
+        .token
+        .as_deref()
+        .is_some_and(|t| store.find_by_pair(t, &creds.cookies, true).is_some());
+    pair_ok && path_live
+}
+
+fn session_of_the_token(store: &Store, creds: &Creds, _sid: &str) -> Option<Rec> {
+    creds
+        .token
+        .as_deref()
+        .and_then(|t| store.find_by_token(t))
+        .cloned()
+}
+
+fn ended_session(store: &Store, _creds: &Creds, sid: &str) -> Option<Rec> {
+    store.get_ended(sid).cloned()
+}
+
+fn token_of_any_session(store: &Store, creds: &Creds, _rec: &Rec) -> bool {
+    creds
+        .token
+        .as_deref()
+        .is_some_and(|t| store.find_by_token(t).is_some())
+}
+
+fn token_with_its_own_cookie(store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    creds.token.as_deref() == Some(rec.token.as_str())
+        || creds.token.as_deref().is_some_and(|t| {
+            store
+                .find_by_token(t)
+                .is_some_and(|r| creds.has_cookie(&r.cookie_name, &r.cookie_value))
+        })
+}
+
+fn cookie_of_any_session(store: &Store, creds: &Creds, _rec: &Rec) -> bool {
+    creds
+        .cookies
+        .iter()
+        .any(|(n, v)| store.find_by_cookie(n, v).is_some())
+}
+
+fn cookie_value_of_any_session(store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    creds
+        .cookies
+        .iter()
+        .any(|(n, v)| *n == rec.cookie_name && store.find_by_cookie_value(v).is_some())
+}
+
+fn forbidden_403(status: StatusCode) -> StatusCode {
+    if status == StatusCode::UNAUTHORIZED {
+        StatusCode::FORBIDDEN
+    } else {
+        status
+    }
+}
+
+fn error_without_message(body: &mut Value) {
+    body.as_object_mut().map(|m| m.remove("message"));
+}
+
+fn error_message_not_string(body: &mut Value) {
+    body["message"] = json!(401);
+}
+
+fn undocumented_error_member(body: &mut Value) {
+    body["stackTrace"] = json!("at ININ.Status.Handler.Get() in Handler.cs:line 42");
+}
+
+fn error_text_plain(status: StatusCode, message: &str) -> Response {
+    let mut r = (status, message.to_owned()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+fn no_challenge(_location: &str) -> Option<String> {
+    None
+}
+
+fn other_scheme(_location: &str) -> Option<String> {
+    Some(r#"Basic realm="ICWS""#.to_owned())
+}
+
+fn no_realm(location: &str) -> Option<String> {
+    Some(format!(r#"ICWS location="{location}""#))
+}
+
+fn no_location(_location: &str) -> Option<String> {
+    Some(r#"ICWS realm="ICWS""#.to_owned())
+}
+
+fn no_login_headers(_sid: &str, _token: &str) -> Option<(String, String)> {
+    None
+}
+
+fn login_headers_disagree(sid: &str, token: &str) -> Option<(String, String)> {
+    Some((token.chars().rev().collect(), format!("{sid}1")))
+}
+
+fn without_status_feature(list: &mut Value) {
+    catalogue::remove_feature(list, "status");
+}
+
+fn status_500(state: &Inner) -> Response {
+    crate::error(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "error.server.unexpected",
+        "An unexpected error occurred.",
+    )
+}
+
+fn status_500_bare(_state: &Inner) -> Response {
+    let mut r = (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+fn status_410(state: &Inner) -> Response {
+    crate::error(
+        state,
+        StatusCode::GONE,
+        "error.request.gone",
+        "This resource has been removed.",
+    )
+}
+
+fn status_410_bare(_state: &Inner) -> Response {
+    StatusCode::GONE.into_response()
+}
+
+#[allow(clippy::ptr_arg)] // the hook type: some hooks push to the list
+fn missing_property(f: Fault, list: &mut Vec<Value>) {
+    if let (Some(prop), Some(m)) = (f.property(), list.get_mut(3).and_then(Value::as_object_mut)) {
+        m.remove(prop);
+    }
+}
+
+#[allow(clippy::ptr_arg)] // the hook type: some hooks push to the list
+fn wrong_type(f: Fault, list: &mut Vec<Value>) {
+    if let (Some(prop), Some(m)) = (f.property(), list.get_mut(3).and_then(Value::as_object_mut)) {
+        let wrong = match m.get(prop) {
+            Some(Value::Bool(b)) => json!(b.to_string()),
+            Some(Value::String(s)) if prop == "systemId" => json!(s.parse::<u64>().unwrap_or(4)),
+            _ => json!(17),
+        };
+        m.insert(prop.into(), wrong);
+    }
+}
+
+#[allow(clippy::ptr_arg)] // the hook type: some hooks push to the list
+fn null_value(f: Fault, list: &mut Vec<Value>) {
+    if let (Some(prop), Some(m)) = (f.property(), list.get_mut(3).and_then(Value::as_object_mut)) {
+        m.insert(prop.into(), Value::Null);
+    }
+}
+
+#[allow(clippy::ptr_arg)] // the hook type: some hooks push to the list
+fn non_object_element(_: Fault, list: &mut Vec<Value>) {
+    if let Some(e) = list.get_mut(2) {
+        *e = json!("Available, Forward");
+    }
+}
+
+/// The first message again (with a new systemId), its statusId as it is
+/// or in upper case.
+fn duplicate_status_id(list: &mut Vec<Value>, upper: bool) {
+    if let Some(mut copy) = list.first().cloned() {
+        let id = copy["statusId"].as_str().unwrap_or_default();
+        let id = if upper {
+            id.to_uppercase()
+        } else {
+            id.to_owned()
+        };
+        copy["statusId"] = json!(id);
+        copy["systemId"] = json!("9001");
+        list.push(copy);
+    }
+}
+
+fn case_duplicate_status_id(_: Fault, list: &mut Vec<Value>) {
+    duplicate_status_id(list, true);
+}
+
+fn exact_duplicate_status_id(_: Fault, list: &mut Vec<Value>) {
+    duplicate_status_id(list, false);
+}
+
+#[allow(clippy::ptr_arg)] // the hook type: some hooks push to the list
+fn non_digit_system_id(_: Fault, list: &mut Vec<Value>) {
+    if let Some(m) = list.get_mut(5) {
+        m["systemId"] = json!("6a");
+    }
+}
+
+#[allow(clippy::ptr_arg)] // the hook type: some hooks push to the list
+fn duplicate_system_id(_: Fault, list: &mut Vec<Value>) {
+    if let Some(m) = list.get_mut(6) {
+        m["systemId"] = json!("1");
+    }
+}
+
+fn empty_list(_: Fault, list: &mut Vec<Value>) {
+    list.clear();
+}
+
+#[allow(clippy::ptr_arg)] // the hook type: some hooks push to the list
+fn undocumented_member(_: Fault, list: &mut Vec<Value>) {
+    for m in list.iter_mut().filter_map(Value::as_object_mut) {
+        m.insert("displayColour".into(), json!("#00a000"));
+    }
+}
+
+#[allow(clippy::ptr_arg)] // the hook type: some hooks push to the list
+fn bad_icon_uri(_: Fault, list: &mut Vec<Value>) {
+    if let Some(m) = list.get_mut(4) {
+        m["iconUri"] = json!("http://[icons]/away from desk.png");
+    }
+}
+
+fn list_under_heading_name(body: Value) -> Value {
+    json!({ "statusMessages": body.get("statusMessageList").cloned().unwrap_or_default() })
+}
+
+fn bare_array(body: Value) -> Value {
+    body.get("statusMessageList").cloned().unwrap_or_default()
+}
+
+/// A 200 with `bytes` as its body, declared as `content_type`.
+fn raw(bytes: Vec<u8>, content_type: &'static str) -> Response {
+    let mut r = (StatusCode::OK, bytes).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// The first half of the catalogue's bytes.
+fn first_half(text: &str) -> Bytes {
+    Bytes::from(text.as_bytes()[..text.len() / 2].to_vec())
+}
+
+fn body_not_json(text: String) -> Response {
+    raw(
+        format!("statusMessageList: {}", &text[..60.min(text.len())]).into_bytes(),
+        ICWS_MEDIA_TYPE,
+    )
+}
+
+fn truncated_body(text: String) -> Response {
+    raw(first_half(&text).to_vec(), ICWS_MEDIA_TYPE)
+}
+
+fn invalid_utf8(text: String) -> Response {
+    let mut bytes = text.into_bytes();
+    let at = bytes
+        .windows(9)
+        .position(|w| w == b"Gone Home")
+        .map_or(bytes.len() / 2, |i| i + 5);
+    bytes.insert(at, 0xff);
+    raw(bytes, ICWS_MEDIA_TYPE)
+}
+
+fn html_media_type(text: String) -> Response {
+    raw(text.into_bytes(), "text/html; charset=utf-8")
+}
+
+/// The first message's first flag, written twice: a JSON text whose
+/// meaning depends on which occurrence a parser keeps.
+fn duplicate_key(text: String) -> Response {
+    raw(
+        text.replacen(
+            "\"canHaveDate\":false",
+            "\"canHaveDate\":false,\"canHaveDate\":false",
+            1,
+        )
+        .into_bytes(),
+        ICWS_MEDIA_TYPE,
+    )
+}
+
+/// A 200 whose body is the first half of the catalogue, then `rest`.
+fn half_then(
+    text: &str,
+    rest: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+) -> Response {
+    let half = first_half(text);
+    let first = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) });
+    let body = Body::from_stream(futures_util::StreamExt::chain(first, rest));
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(ICWS_MEDIA_TYPE),
+    );
+    r
+}
+
+fn never_finishes(text: String) -> Response {
+    half_then(&text, futures_util::stream::pending())
+}
+
+fn drop_mid_body(text: String) -> Response {
+    // Give the head and the first half time to reach the client.
+    let broken = futures_util::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Err(std::io::Error::other("dropped by fault drop-mid-body"))
+    });
+    half_then(&text, broken)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_has_a_row_a_unique_name_a_description_and_claims() {
+        let all = Fault::all();
+        assert_eq!(all.len(), 3 * PROPERTIES.len() + TABLE.len() - 3);
+        let mut names: Vec<String> = all.iter().map(Fault::name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        for f in all {
+            assert!(!std::ptr::eq(f.locate().0, &UNKNOWN), "{f:?} has no row");
+            assert_eq!(Fault::parse(&f.name()), Ok(f));
+            assert!(
+                !f.about().is_empty() && !f.about().contains(PROPERTY),
+                "{f}"
+            );
+            assert!(!f.claims().is_empty(), "{f}");
+            for (req, place) in f.claims() {
+                assert!(!req.contains(PROPERTY) && !place.contains(PROPERTY), "{f}");
+            }
+        }
+        assert_eq!(
+            Fault::WrongType(4).claims(),
+            vec![(
+                "REQ-MSG-canHaveDate",
+                "body /statusMessageList/3/canHaveDate".to_owned()
+            )]
+        );
+        assert_eq!(Fault::NullValue(13).name(), "null-systemId");
     }
 }

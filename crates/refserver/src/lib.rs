@@ -8,6 +8,27 @@
 //! with a [`Fault`] it breaks one documented rule, with [`Profile`]s it is a
 //! different but still conformant deployment. Sessions are bounded
 //! ([`sessions`]): ended ones freed, idle ones expired, a cap on live ones.
+//!
+//! This crate depends on no part of the harness (`icws-conformance`), and
+//! the harness's `tests/layout.rs` checks it: the oracle, the fault and
+//! session logic, shares no code with the judge. One thing is judged by the
+//! harness all the same: the `--catalogue FILE` option of the
+//! `icws-refserver` binary, which serves a catalogue from a file (a real
+//! server's status-messages body, or a catalogue snapshot the harness
+//! wrote). The binary judges the file with the harness's own checks, the
+//! status-messages schema, REQ-ID-1 (unique statusIds) and REQ-SYS-1
+//! (unique systemIds): its `load_catalogue` runs the shipped schema from
+//! the harness's `load::Schemas::shipped` (`check_into`) and its
+//! `check::rules::unique_status_ids_into` and `unique_system_ids_into`
+//! on the catalogue as it would be served, and
+//! refuses the file with their findings. That judgement lives in the
+//! harness, so the binary lives in the harness package
+//! (`src/bin/icws-refserver.rs`) and links it, while this library takes
+//! the catalogue as given ([`Config::catalogue`]). The mock may use the
+//! judge's judgement there because it only refuses: it never serves a
+//! catalogue the harness would fail, so it never serves something the
+//! suite calls broken; what it serves, and how it breaks rules under a
+//! [`Fault`], is this crate's own code.
 
 pub mod catalogue;
 pub mod fault;
@@ -24,7 +45,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,8 +53,9 @@ use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
 pub use fault::Fault;
+use fault::Hooks;
 pub use profile::Profile;
-use sessions::{Rec, Store};
+use sessions::{Creds, Rec, Store};
 
 /// The header that carries the session token (`icws-session.md`). Written
 /// here from the documentation, not taken from the harness: the oracle shares
@@ -146,6 +168,8 @@ struct Inner {
     seed: std::hash::RandomState,
     /// The value of this node's affinity cookie ([`Profile::AffinityCookie`]).
     affinity: String,
+    /// The hooks of the fault in effect (none without a fault).
+    hooks: &'static Hooks,
 }
 
 type AppState = Arc<Inner>;
@@ -158,18 +182,16 @@ impl Inner {
             seed.hash_one("node") % 4_000_000_000,
             seed.hash_one("port") % 65_536
         );
+        let hooks = config.fault.map_or(&fault::NO_HOOKS, |f| f.hooks());
         Self {
             config,
+            hooks,
             sessions: Mutex::new(Store::default()),
             logins: AtomicU64::new(0),
             deletes: AtomicU64::new(0),
             seed,
             affinity,
         }
-    }
-
-    fn fault(&self, f: Fault) -> bool {
-        self.config.fault == Some(f)
     }
 
     fn has(&self, p: Profile) -> bool {
@@ -368,32 +390,19 @@ fn error_with(
     message: &str,
     extra: &[(&str, Value)],
 ) -> Response {
-    let status = if status == StatusCode::UNAUTHORIZED && state.fault(Fault::Forbidden403) {
-        StatusCode::FORBIDDEN
+    let hooks = state.hooks;
+    let status = hooks.error_status.map_or(status, |alter| alter(status));
+    let mut resp = if let Some(reply) = hooks.error_reply {
+        reply(status, message)
     } else {
-        status
-    };
-    let mut body = json!({ "errorId": error_id, "errorCode": -2147221503i64, "message": message });
-    for (k, v) in extra {
-        body[*k] = v.clone();
-    }
-    if state.fault(Fault::ErrorWithoutMessage) {
-        body.as_object_mut().map(|m| m.remove("message"));
-    }
-    if state.fault(Fault::ErrorMessageNotString) {
-        body["message"] = json!(401);
-    }
-    if state.fault(Fault::UndocumentedErrorMember) {
-        body["stackTrace"] = json!("at ININ.Status.Handler.Get() in Handler.cs:line 42");
-    }
-    let mut resp = if state.fault(Fault::ErrorTextPlain) {
-        let mut r = (status, message.to_owned()).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        r
-    } else {
+        let mut body =
+            json!({ "errorId": error_id, "errorCode": -2147221503i64, "message": message });
+        for (k, v) in extra {
+            body[*k] = v.clone();
+        }
+        if let Some(alter) = hooks.error_body {
+            alter(&mut body);
+        }
         json_response(status, &body)
     };
     if status == StatusCode::UNAUTHORIZED {
@@ -409,16 +418,12 @@ fn error_with(
 /// The `WWW-Authenticate` values of a 401, one per header line.
 fn challenges(state: &Inner) -> Vec<String> {
     let location = format!("{}/icws/connection", state.config.prefix());
-    let icws = if state.fault(Fault::NoChallenge) {
+    let icws = match state.hooks.challenge {
+        Some(challenge) => challenge(&location),
+        None => Some(format!(r#"ICWS realm="ICWS" location="{location}""#)),
+    };
+    let Some(icws) = icws else {
         return Vec::new();
-    } else if state.fault(Fault::OtherScheme) {
-        r#"Basic realm="ICWS""#.to_owned()
-    } else if state.fault(Fault::NoRealm) {
-        format!(r#"ICWS location="{location}""#)
-    } else if state.fault(Fault::NoLocation) {
-        r#"ICWS realm="ICWS""#.to_owned()
-    } else {
-        format!(r#"ICWS realm="ICWS" location="{location}""#)
     };
     if state.has(Profile::SeveralChallenges) {
         vec![
@@ -453,10 +458,8 @@ struct ConnectQuery {
 /// The features a login's `?include=features` lists.
 fn login_features(state: &Inner) -> Value {
     let mut list = catalogue::features()["featureInfoList"].clone();
-    if state.fault(Fault::FeatureMissing) {
-        if let Some(l) = list.as_array_mut() {
-            l.retain(|f| f["featureId"] != "status");
-        }
+    if let Some(alter) = state.hooks.features {
+        alter(&mut list);
     }
     list
 }
@@ -578,12 +581,15 @@ async fn connect(
     let mut resp = json_response(StatusCode::CREATED, &out);
     let h = resp.headers_mut();
     let mut pairs = Vec::new();
-    if in_headers && state.fault(Fault::LoginHeadersDisagree) {
-        pairs.push((CSRF_HEADER, token.chars().rev().collect()));
-        pairs.push((SESSION_ID_HEADER, format!("{sid}1")));
-    } else if in_headers && !state.fault(Fault::LoginWithoutHeaders) {
-        pairs.push((CSRF_HEADER, token));
-        pairs.push((SESSION_ID_HEADER, sid.clone()));
+    if in_headers {
+        let ids = match state.hooks.login_headers {
+            Some(headers) => headers(&sid, &token),
+            None => Some((token, sid.clone())),
+        };
+        if let Some((token, sid)) = ids {
+            pairs.push((CSRF_HEADER, token));
+            pairs.push((SESSION_ID_HEADER, sid));
+        }
     }
     pairs.push(("Set-Cookie", cookie));
     if state.has(Profile::AffinityCookie) {
@@ -607,10 +613,12 @@ async fn connect(
 /// The feature list `GET /icws/connection/features` answers.
 fn features_listed(state: &Inner) -> Value {
     let mut body = catalogue::features();
-    if state.fault(Fault::FeatureMissing) || state.has(Profile::FeaturesAtLoginOnly) {
-        if let Some(list) = body["featureInfoList"].as_array_mut() {
-            list.retain(|f| f["featureId"] != "status");
-        }
+    let list = &mut body["featureInfoList"];
+    if let Some(alter) = state.hooks.features {
+        alter(list);
+    }
+    if state.has(Profile::FeaturesAtLoginOnly) {
+        catalogue::remove_feature(list, "status");
     }
     body
 }
@@ -619,10 +627,13 @@ async fn features(State(state): State<AppState>) -> Response {
     json_response(StatusCode::OK, &features_listed(&state))
 }
 
-/// Checks token, cookie and session id; `Err` is the error response.
-fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Response>> {
-    let token = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let cookies: Vec<(String, String)> = headers
+/// The credentials `headers` present: the CSRF token and every cookie.
+fn credentials(headers: &HeaderMap) -> Creds {
+    let token = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let cookies = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -633,11 +644,19 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
                 .map(|(n, v)| (n.to_owned(), v.to_owned()))
         })
         .collect();
-    let token_checked = !state.fault(Fault::TokenNotChecked);
-    let cookie_checked = !state.fault(Fault::CookieNotChecked);
+    Creds { token, cookies }
+}
+
+/// Checks token, cookie and session id; `Err` is the error response. A
+/// fault bends the checks through its hooks ([`fault::Hooks`]`::auth_*`).
+fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let hooks = state.hooks;
+    let creds = credentials(headers);
+    let token_checked = !hooks.auth_skips_token;
+    let cookie_checked = !hooks.auth_skips_cookie;
     let now = Instant::now();
     let idle = state.config.session_idle;
-    let remember = remembers_ended(state);
+    let remember = hooks.remembers_ended;
     // A hardened server ends the session a CSRF check failed for.
     let csrf_failed = || {
         if state.has(Profile::CsrfEndsSession) {
@@ -647,15 +666,10 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
             }
         }
     };
-    if (token.is_none() || cookies.is_empty()) && state.fault(Fault::MissingHeader500) {
-        return Err(Box::new(error(
-            state,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "error.server.unexpected",
-            "Object reference not set to an instance of an object.",
-        )));
+    if let Some(resp) = hooks.auth_first.and_then(|first| first(state, &creds)) {
+        return Err(Box::new(resp));
     }
-    if token.is_none() && token_checked {
+    if creds.token.is_none() && token_checked {
         csrf_failed();
         let status = if state.has(Profile::MissingToken401) {
             StatusCode::UNAUTHORIZED
@@ -670,7 +684,7 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
         )));
     }
     let unauthorized = |id: &str, msg: &str| error(state, StatusCode::UNAUTHORIZED, id, msg);
-    if cookies.is_empty() && cookie_checked {
+    if creds.cookies.is_empty() && cookie_checked {
         let status = if state.has(Profile::MissingCookie400) {
             StatusCode::BAD_REQUEST
         } else {
@@ -687,23 +701,16 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     // which does not know the session.
     if cookie_checked
         && state.has(Profile::AffinityCookie)
-        && !cookies
-            .iter()
-            .any(|(n, v)| n == profile::AFFINITY_COOKIE && *v == state.affinity)
+        && !creds.has_cookie(profile::AFFINITY_COOKIE, &state.affinity)
     {
         return Err(Box::new(unauthorized(
             "error.request.accessDenied",
             "The session is not valid or has expired.",
         )));
     }
-    // Faults that check the credentials against the wrong session.
-    if state.fault(Fault::PathIdIgnored) || state.fault(Fault::EndedCredentialsAcceptedElsewhere) {
-        let mut store = state.sessions();
-        let path_live = store.get_live(sid, now, idle).is_some();
-        let ended_too = state.fault(Fault::EndedCredentialsAcceptedElsewhere);
-        let pair_ok = token.is_some_and(|t| store.find_by_pair(t, &cookies, ended_too).is_some());
-        drop(store);
-        return if pair_ok && (path_live || !ended_too) {
+    if let Some(check) = hooks.auth_credentials {
+        let ok = check(&mut state.sessions(), &creds, sid, now, idle);
+        return if ok {
             Ok(())
         } else {
             Err(Box::new(unauthorized(
@@ -713,52 +720,28 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
         };
     }
     let mut store = state.sessions();
-    let any_token = token.is_some_and(|t| store.find_by_token(t).is_some());
-    let any_cookie = cookies
-        .iter()
-        .any(|(n, v)| store.find_by_cookie(n, v).is_some());
-    // Cookie names whose value is that of some live session.
-    let valued: Vec<&str> = cookies
-        .iter()
-        .filter(|(_, v)| store.find_by_cookie_value(v).is_some())
-        .map(|(n, _)| n.as_str())
-        .collect();
-    // The token of a live session whose own cookie came with it.
-    let token_with_its_cookie = token.is_some_and(|t| {
-        store.find_by_token(t).is_some_and(|r| {
-            cookies
-                .iter()
-                .any(|(n, v)| *n == r.cookie_name && *v == r.cookie_value)
-        })
-    });
-    let rec_name = store
-        .get_live(sid, now, idle)
-        .map(|r| r.cookie_name.clone());
-    let value_ok = rec_name
-        .as_deref()
-        .is_some_and(|name| valued.contains(&name));
     let rec = match store.get_live(sid, now, idle) {
         Some(r) => Some(r.clone()),
-        None if remember => store.get_ended(sid).cloned(),
-        None if state.fault(Fault::AnySessionAccepted) => {
-            token.and_then(|t| store.find_by_token(t)).cloned()
-        }
-        None => None,
+        None => hooks
+            .auth_fallback
+            .and_then(|fallback| fallback(&store, &creds, sid)),
     };
-    drop(store);
     let Some(rec) = rec else {
+        drop(store);
         return Err(Box::new(unauthorized(
             "error.request.accessDenied",
             "The session is not valid or has expired.",
         )));
     };
-    let token_ok = if state.fault(Fault::TokenOfAnySession) {
-        any_token
-    } else if state.fault(Fault::TokenWithItsOwnCookie) {
-        token == Some(rec.token.as_str()) || token_with_its_cookie
-    } else {
-        token == Some(rec.token.as_str())
+    let token_ok = match hooks.auth_token {
+        Some(token_ok) => token_ok(&store, &creds, &rec),
+        None => creds.token.as_deref() == Some(rec.token.as_str()),
     };
+    let cookie_ok = match hooks.auth_cookie {
+        Some(cookie_ok) => cookie_ok(&store, &creds, &rec),
+        None => creds.has_cookie(&rec.cookie_name, &rec.cookie_value),
+    };
+    drop(store);
     if token_checked && !token_ok {
         csrf_failed();
         return Err(Box::new(unauthorized(
@@ -766,15 +749,6 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
             "The session token is not valid.",
         )));
     }
-    let cookie_ok = if state.fault(Fault::CookieOfAnySession) {
-        any_cookie
-    } else if state.fault(Fault::CookieValueOfAnySession) {
-        value_ok
-    } else {
-        cookies
-            .iter()
-            .any(|(n, v)| *n == rec.cookie_name && *v == rec.cookie_value)
-    };
     if cookie_checked && !cookie_ok {
         return Err(Box::new(unauthorized(
             "error.request.accessDenied.cookie.invalid",
@@ -787,24 +761,15 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     Ok(())
 }
 
-/// Ended sessions are remembered only for the faults that accept them.
-fn remembers_ended(state: &Inner) -> bool {
-    state.fault(Fault::EndedSessionAccepted)
-        || state.fault(Fault::EndedCredentialsAcceptedElsewhere)
-}
-
-/// `/icws/{sid}/status/status-messages` — or, under fault `wrong-path`,
-/// `/icws/{sid}/status/statusmessages`; anything else is 404.
+/// `/icws/{sid}/status/status-messages` — or where the fault's
+/// [`fault::Hooks`]`::resource` says (`wrong-path`: `statusmessages`);
+/// anything else is 404.
 async fn status_resource(
     State(state): State<AppState>,
     Path((sid, resource)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let served = if state.fault(Fault::WrongPath) {
-        "statusmessages"
-    } else {
-        "status-messages"
-    };
+    let served = state.hooks.resource.unwrap_or("status-messages");
     if resource != served {
         return error(
             &state,
@@ -839,30 +804,9 @@ async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Re
     if let Err(resp) = authorize(&state, &sid, &headers) {
         return *resp;
     }
-    if state.fault(Fault::Status500) {
-        return error(
-            &state,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "error.server.unexpected",
-            "An unexpected error occurred.",
-        );
-    }
-    if state.fault(Fault::Status500Bare) {
-        let mut r = (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        return r;
-    }
-    if state.fault(Fault::Status410Bare) {
-        return StatusCode::GONE.into_response();
-    }
-    if state.fault(Fault::Status410) {
-        return error(
-            &state,
-            StatusCode::GONE,
-            "error.request.gone",
-            "This resource has been removed.",
-        );
+    let hooks = state.hooks;
+    if let Some(instead) = hooks.instead_of_catalogue {
+        return instead(&state);
     }
     let mut body = match (&state.config.catalogue, state.config.catalogue_size) {
         (Some(given), _) => catalogue::instantiate(given, &sid, &request_origin(&state, &headers)),
@@ -876,67 +820,9 @@ async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Re
         f.mutate_catalogue(&mut body);
         body = f.reshape_catalogue(body);
     }
-    let text = body.to_string();
-    let Some(fault) = state.config.fault else {
-        return json_response(StatusCode::OK, &body);
-    };
-    let half = Bytes::from(text.as_bytes()[..text.len() / 2].to_vec());
-    let raw = |bytes: Vec<u8>, content_type: &'static str| {
-        let mut r = (StatusCode::OK, bytes).into_response();
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        r
-    };
-    match fault {
-        Fault::BodyNotJson => raw(
-            format!("statusMessageList: {}", &text[..60.min(text.len())]).into_bytes(),
-            ICWS_MEDIA_TYPE,
-        ),
-        Fault::TruncatedBody => raw(half.to_vec(), ICWS_MEDIA_TYPE),
-        Fault::InvalidUtf8 => {
-            let mut bytes = text.into_bytes();
-            let at = bytes
-                .windows(9)
-                .position(|w| w == b"Gone Home")
-                .map_or(bytes.len() / 2, |i| i + 5);
-            bytes.insert(at, 0xff);
-            raw(bytes, ICWS_MEDIA_TYPE)
-        }
-        Fault::HtmlMediaType => raw(text.into_bytes(), "text/html; charset=utf-8"),
-        // The first message's first flag, written twice: a JSON text whose
-        // meaning depends on which occurrence a parser keeps.
-        Fault::DuplicateKey => raw(
-            text.replacen(
-                "\"canHaveDate\":false",
-                "\"canHaveDate\":false,\"canHaveDate\":false",
-                1,
-            )
-            .into_bytes(),
-            ICWS_MEDIA_TYPE,
-        ),
-        Fault::NeverFinishes | Fault::DropMidBody => {
-            let first = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) });
-            let body = if fault == Fault::NeverFinishes {
-                Body::from_stream(futures_util::StreamExt::chain(
-                    first,
-                    futures_util::stream::pending(),
-                ))
-            } else {
-                // Give the head and the first half time to reach the client.
-                let broken = futures_util::stream::once(async {
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                    Err(std::io::Error::other("dropped by fault drop-mid-body"))
-                });
-                Body::from_stream(futures_util::StreamExt::chain(first, broken))
-            };
-            let mut r = (StatusCode::OK, body).into_response();
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(ICWS_MEDIA_TYPE),
-            );
-            r
-        }
-        _ => json_response(StatusCode::OK, &body),
+    match hooks.catalogue_reply {
+        Some(reply) => reply(body.to_string()),
+        None => json_response(StatusCode::OK, &body),
     }
 }
 
@@ -948,7 +834,7 @@ async fn disconnect(
     if let Err(resp) = authorize(&state, &sid, &headers) {
         return *resp;
     }
-    state.sessions().end(&sid, remembers_ended(&state));
+    state.sessions().end(&sid, state.hooks.remembers_ended);
     if !state.has(Profile::Delete200) {
         return StatusCode::NO_CONTENT.into_response();
     }

@@ -3,7 +3,9 @@
 //! configured idle time (freed at the next login or touch); at most
 //! [`crate::Config::max_sessions`] are live at once. Ended sessions are
 //! remembered only when a fault needs them (`ended-session-accepted`), and
-//! then at most [`ENDED_KEPT`] of them, the most recent.
+//! then at most [`ENDED_KEPT`] of them, the most recent. Also the
+//! credentials a request presents (`Creds`), which the session checks
+//! compare with the store.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -18,6 +20,21 @@ pub(crate) struct Rec {
     pub cookie_name: String,
     pub cookie_value: String,
     pub last_used: Instant,
+}
+
+/// The credentials a request presents: its CSRF token and its cookies
+/// (name, value), as sent.
+#[derive(Debug)]
+pub(crate) struct Creds {
+    pub token: Option<String>,
+    pub cookies: Vec<(String, String)>,
+}
+
+impl Creds {
+    /// True when the cookie (`name`, `value`) came with the request.
+    pub fn has_cookie(&self, name: &str, value: &str) -> bool {
+        self.cookies.iter().any(|(n, v)| n == name && v == value)
+    }
 }
 
 /// Live sessions, and (optionally) a short record of ended ones.
