@@ -201,7 +201,9 @@ pub fn faults_markdown(rows: &[Row]) -> String {
          `icws-refserver --catalogue FILE` refuses.\n\n",
         faults.len()
     );
-    out.push_str("| fault | claims to break (requirement at place) | catalogue |\n|---|---|---|\n");
+    out.push_str(
+        "| fault | what the server gets wrong | claims to break (requirement at place) | catalogue |\n|---|---|---|---|\n",
+    );
     for f in &faults {
         let claims = f
             .claims()
@@ -210,7 +212,8 @@ pub fn faults_markdown(rows: &[Row]) -> String {
             .collect::<Vec<_>>()
             .join(", ");
         let catalogue = if f.changes_catalogue() { "yes" } else { "" };
-        let _ = writeln!(out, "| `{}` | {claims} | {catalogue} |", f.name());
+        let about = f.about().replace('|', "\\|");
+        let _ = writeln!(out, "| `{}` | {about} | {claims} | {catalogue} |", f.name());
     }
     out.push_str("\n## Coverage matrix\n\n");
     out.push_str(

@@ -97,6 +97,52 @@ struct Args {
     list_profiles: bool,
 }
 
+/// The fault and profiles the flags ask for, or why the flags do not go
+/// together (a fault or profile that would change a `--catalogue` file, a
+/// limit of 0).
+fn fault_and_profiles(args: &Args) -> Result<(Option<Fault>, BTreeSet<Profile>), String> {
+    let fault = args
+        .fault
+        .as_deref()
+        .map(Fault::parse)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let profiles = args
+        .profile
+        .iter()
+        .map(|p| Profile::parse(p))
+        .collect::<Result<BTreeSet<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    if let (Some(file), true) = (
+        &args.catalogue,
+        profiles.contains(&Profile::PasswordInCatalogue),
+    ) {
+        return Err(format!(
+            "--profile password-in-catalogue adds a status to the built-in catalogue, so it \
+             cannot be used with --catalogue {} (the status could clash with one of the file's)",
+            file.display()
+        ));
+    }
+    if let (Some(file), Some(f)) = (&args.catalogue, fault) {
+        if f.changes_catalogue() {
+            return Err(format!(
+                "--fault {f} changes the catalogue response and is written against the built-in catalogue, so it cannot be used with --catalogue {}; faults on sessions, error bodies, challenges, status codes, the path and the feature list can",
+                file.display()
+            ));
+        }
+    }
+    let limits = [
+        ("--session-idle", args.session_idle as usize),
+        ("--max-sessions", args.max_sessions),
+        ("--header-read-timeout", args.header_read_timeout as usize),
+        ("--max-connections", args.max_connections),
+    ];
+    if let Some((flag, _)) = limits.iter().find(|(_, v)| *v == 0) {
+        return Err(format!("{flag} must be at least 1"));
+    }
+    Ok((fault, profiles))
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.list_faults {
@@ -111,55 +157,13 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let fault = match args.fault.as_deref().map(Fault::parse).transpose() {
-        Ok(f) => f,
+    let (fault, profiles) = match fault_and_profiles(&args) {
+        Ok(chosen) => chosen,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let profiles = match args
-        .profile
-        .iter()
-        .map(|p| Profile::parse(p))
-        .collect::<Result<BTreeSet<_>, _>>()
-    {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    if let (Some(file), true) = (
-        &args.catalogue,
-        profiles.contains(&Profile::PasswordInCatalogue),
-    ) {
-        eprintln!(
-            "error: --profile password-in-catalogue adds a status to the built-in catalogue, so it \
-             cannot be used with --catalogue {} (the status could clash with one of the file's)",
-            file.display()
-        );
-        return ExitCode::from(2);
-    }
-    if let (Some(file), Some(f)) = (&args.catalogue, fault) {
-        if f.changes_catalogue() {
-            eprintln!(
-                "error: --fault {f} changes the catalogue response and is written against the built-in catalogue, so it cannot be used with --catalogue {}; faults on sessions, error bodies, challenges, status codes, the path and the feature list can",
-                file.display()
-            );
-            return ExitCode::from(2);
-        }
-    }
-    let limits = [
-        ("--session-idle", args.session_idle as usize),
-        ("--max-sessions", args.max_sessions),
-        ("--header-read-timeout", args.header_read_timeout as usize),
-        ("--max-connections", args.max_connections),
-    ];
-    if let Some((flag, _)) = limits.iter().find(|(_, v)| *v == 0) {
-        eprintln!("error: {flag} must be at least 1");
-        return ExitCode::from(2);
-    }
     let catalogue = match &args.catalogue {
         None => None,
         Some(file) => match load_catalogue(file, &format!("http://{}", args.listen)) {
@@ -250,7 +254,36 @@ struct Loaded {
 /// The error is the whole message to print: where (`file:line:col` for a
 /// syntax error) and what, or every finding of the checks.
 fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
-    let shown = file.display();
+    let shown = file.display().to_string();
+    let text = read_catalogue_text(file, &shown)?;
+    let (value, mut warnings) = parse_catalogue(&text, &shown)?;
+    refuse_placeholder_ids(&value, &shown)?;
+    // Filled in, placeholders grow: the body served must stay under the
+    // harness's default --max-body with a long origin and session id.
+    let placeholders = raw_text_placeholders(&value);
+    let worst = n_bytes_after_fill(len_of(&value), placeholders);
+    if worst > MAX_CATALOGUE_BYTES {
+        return Err(format!(
+            "error: {shown}: with its {placeholders} placeholder(s) filled in (an origin of up to \
+             {MAX_ORIGIN} bytes), the body could reach {worst} bytes, more than the harness reads \
+             by default ({MAX_CATALOGUE_BYTES} bytes)"
+        ));
+    }
+    let served = refserver::catalogue::instantiate(&value, CHECK_SESSION_ID, origin);
+    judge_catalogue(&served, &shown)?;
+    let messages = rules::message_list(&value).map_or(0, Vec::len);
+    if messages == 0 {
+        warnings.push(format!("{shown}: the catalogue has no message"));
+    }
+    Ok(Loaded {
+        value: Arc::new(value),
+        messages,
+        warnings,
+    })
+}
+
+/// The file's text: a regular file, within the size bound, UTF-8.
+fn read_catalogue_text(file: &Path, shown: &str) -> Result<String, String> {
     let meta = std::fs::metadata(file).map_err(|e| format!("error: {shown}: cannot read: {e}"))?;
     if !meta.is_file() {
         return Err(format!(
@@ -280,10 +313,16 @@ fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
         let (line, col) = line_col(&String::from_utf8_lossy(good), good.len());
         format!("error: {shown}:{line}:{col}: not UTF-8")
     })?;
+    Ok(text)
+}
+
+/// The JSON of a catalogue file (or of a harness snapshot's contents), and
+/// a warning per repeated member name.
+fn parse_catalogue(text: &str, shown: &str) -> Result<(Value, Vec<String>), String> {
     // A snapshot: insta's metadata between two `---` lines, then the JSON.
-    let after_bom = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let after_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let start = if after_bom.starts_with("---\n") || after_bom.starts_with("---\r\n") {
-        snap_contents_at(&text).ok_or_else(|| {
+        snap_contents_at(text).ok_or_else(|| {
             format!(
                 "error: {shown}: starts like a snapshot (`---`) but no `---` line closes its metadata"
             )
@@ -299,7 +338,7 @@ fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
         Ok(_) => parse_json_noting_repeats(json.as_bytes())
             .map_err(|e| format!("error: {shown}: not JSON: {e}"))?,
         Err(e) => {
-            let (first_line, _) = line_col(&text, start);
+            let (first_line, _) = line_col(text, start);
             let message = e.to_string();
             let message = message
                 .rsplit_once(" at line ")
@@ -311,17 +350,21 @@ fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
             ));
         }
     };
-    let mut warnings: Vec<String> = repeated
+    let warnings: Vec<String> = repeated
         .iter()
         .map(|at| {
             format!("{shown}: the member name at {at} repeats an earlier one in its object (POL-JSON-1): the last value is served")
         })
         .collect();
-    // A placeholder in an id would make the id depend on the session or
-    // the origin a client uses: what is checked here would not be what is
-    // served (a letter session id in a systemId, two statusIds alike
-    // under another host name).
-    if let Some(list) = rules::message_list(&value) {
+    Ok((value, warnings))
+}
+
+/// A placeholder in an id would make the id depend on the session or the
+/// origin a client uses: what is checked here would not be what is served
+/// (a letter session id in a systemId, two statusIds alike under another
+/// host name).
+fn refuse_placeholder_ids(value: &Value, shown: &str) -> Result<(), String> {
+    if let Some(list) = rules::message_list(value) {
         for (i, m) in list.iter().enumerate() {
             for member in ["statusId", "systemId"] {
                 let held = m.get(member).and_then(serde_json::Value::as_str);
@@ -339,18 +382,13 @@ fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
             }
         }
     }
-    // Filled in, placeholders grow: the body served must stay under the
-    // harness's default --max-body with a long origin and session id.
-    let placeholders = raw_text_placeholders(&value);
-    let worst = n_bytes_after_fill(len_of(&value), placeholders);
-    if worst > MAX_CATALOGUE_BYTES {
-        return Err(format!(
-            "error: {shown}: with its {placeholders} placeholder(s) filled in (an origin of up to \
-             {MAX_ORIGIN} bytes), the body could reach {worst} bytes, more than the harness reads \
-             by default ({MAX_CATALOGUE_BYTES} bytes)"
-        ));
-    }
-    let served = refserver::catalogue::instantiate(&value, CHECK_SESSION_ID, origin);
+    Ok(())
+}
+
+/// The harness's own judgement of what would be served: the
+/// status-messages schema, REQ-ID-1 and REQ-SYS-1, as the suite checks a
+/// catalogue. A catalogue it fails is refused with its findings.
+fn judge_catalogue(served: &Value, shown: &str) -> Result<(), String> {
     let schemas = Schemas::shipped().map_err(|errors| {
         let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
         format!(
@@ -362,9 +400,9 @@ fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
         .get("status-messages")
         .ok_or("error: the shipped status-messages schema is missing")?;
     let mut found = Bounded::default();
-    schema.check_into(&served, &mut found);
-    rules::unique_status_ids_into(&served, &mut found);
-    rules::unique_system_ids_into(&served, &mut found);
+    schema.check_into(served, &mut found);
+    rules::unique_status_ids_into(served, &mut found);
+    rules::unique_system_ids_into(served, &mut found);
     let findings = found.finish();
     if !findings.is_empty() {
         let mut out = format!(
@@ -372,20 +410,12 @@ fn load_catalogue(file: &Path, origin: &str) -> Result<Loaded, String> {
             findings.len()
         );
         for f in &findings {
-            out.push_str(&finding_text(&shown.to_string(), f, false));
+            out.push_str(&finding_text(shown, f, false));
             out.push('\n');
         }
         return Err(out.trim_end().to_owned());
     }
-    let messages = rules::message_list(&value).map_or(0, Vec::len);
-    if messages == 0 {
-        warnings.push(format!("{shown}: the catalogue has no message"));
-    }
-    Ok(Loaded {
-        value: Arc::new(value),
-        messages,
-        warnings,
-    })
+    Ok(())
 }
 
 /// The longest origin (`scheme://host:port`) the size bound assumes.

@@ -464,25 +464,27 @@ fn login_features(state: &Inner) -> Value {
     list
 }
 
-async fn connect(
-    State(state): State<AppState>,
-    Query(q): Query<ConnectQuery>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+/// The login's refusals, in the order a real server makes them: no
+/// `Accept-Language`, a body that is not a connection request, a wrong
+/// user or password. The user's name when it is accepted.
+fn accept_login(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<String, Box<Response>> {
     let lang = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if lang.trim().is_empty() {
-        return error(
-            &state,
+        return Err(Box::new(error(
+            state,
             StatusCode::BAD_REQUEST,
             "error.request.missingHeader",
             "The Accept-Language header is required.",
-        );
+        )));
     }
-    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let field = |k: &str| {
         parsed
             .as_ref()
@@ -491,21 +493,76 @@ async fn connect(
             .map(str::to_owned)
     };
     let (Some(user), Some(password)) = (field("userID"), field("password")) else {
-        return error(
-            &state,
+        return Err(Box::new(error(
+            state,
             StatusCode::BAD_REQUEST,
             "error.request.invalidRepresentation",
             "The request body is not a connection request.",
-        );
+        )));
     };
     if user != state.config.user || password != state.config.password {
-        return error(
-            &state,
+        return Err(Box::new(error(
+            state,
             StatusCode::BAD_REQUEST,
             "error.request.connection.authenticationFailure",
             "The authentication process failed.",
-        );
+        )));
     }
+    Ok(user)
+}
+
+/// The 201's headers: the session id and token (where the profiles and
+/// the fault put them), the session cookie, an affinity cookie, Location.
+fn login_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+    in_headers: bool,
+    sid: &str,
+    token: String,
+    cookie_name: &str,
+    cookie_value: &str,
+) -> Vec<(&'static str, String)> {
+    let prefix = state.config.prefix();
+    let mut cookie = format!("{cookie_name}={cookie_value}; Path={prefix}/icws/{sid}");
+    if secure_cookie(state, headers) {
+        cookie.push_str("; Secure");
+        if !state.config.cors_origins.is_empty() {
+            cookie.push_str("; SameSite=None");
+        }
+    }
+    cookie.push_str("; HttpOnly");
+    let mut pairs = Vec::new();
+    if in_headers {
+        let ids = match state.hooks.login_headers {
+            Some(bend) => bend(sid, &token),
+            None => Some((token, sid.to_owned())),
+        };
+        if let Some((token, sid)) = ids {
+            pairs.push((CSRF_HEADER, token));
+            pairs.push((SESSION_ID_HEADER, sid));
+        }
+    }
+    pairs.push(("Set-Cookie", cookie));
+    if state.has(Profile::AffinityCookie) {
+        pairs.push((
+            "Set-Cookie",
+            format!("{}={}; Path=/", profile::AFFINITY_COOKIE, state.affinity),
+        ));
+    }
+    pairs.push(("Location", format!("{prefix}/icws/{sid}/connection")));
+    pairs
+}
+
+async fn connect(
+    State(state): State<AppState>,
+    Query(q): Query<ConnectQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let user = match accept_login(&state, &headers, &body) {
+        Ok(user) => user,
+        Err(refused) => return *refused,
+    };
     let now = Instant::now();
     {
         let mut store = state.sessions();
@@ -569,36 +626,17 @@ async fn connect(
     {
         out["features"] = login_features(&state);
     }
-    let prefix = state.config.prefix();
-    let mut cookie = format!("{cookie_name}={cookie_value}; Path={prefix}/icws/{sid}");
-    if secure_cookie(&state, &headers) {
-        cookie.push_str("; Secure");
-        if !state.config.cors_origins.is_empty() {
-            cookie.push_str("; SameSite=None");
-        }
-    }
-    cookie.push_str("; HttpOnly");
     let mut resp = json_response(StatusCode::CREATED, &out);
+    let pairs = login_headers(
+        &state,
+        &headers,
+        in_headers,
+        &sid,
+        token,
+        &cookie_name,
+        &cookie_value,
+    );
     let h = resp.headers_mut();
-    let mut pairs = Vec::new();
-    if in_headers {
-        let ids = match state.hooks.login_headers {
-            Some(headers) => headers(&sid, &token),
-            None => Some((token, sid.clone())),
-        };
-        if let Some((token, sid)) = ids {
-            pairs.push((CSRF_HEADER, token));
-            pairs.push((SESSION_ID_HEADER, sid));
-        }
-    }
-    pairs.push(("Set-Cookie", cookie));
-    if state.has(Profile::AffinityCookie) {
-        pairs.push((
-            "Set-Cookie",
-            format!("{}={}; Path=/", profile::AFFINITY_COOKIE, state.affinity),
-        ));
-    }
-    pairs.push(("Location", format!("{prefix}/icws/{sid}/connection")));
     for (name, value) in pairs {
         if let (Ok(n), Ok(v)) = (
             header::HeaderName::from_bytes(name.as_bytes()),
@@ -647,6 +685,54 @@ fn credentials(headers: &HeaderMap) -> Creds {
     Creds { token, cookies }
 }
 
+/// A token or cookie the request lacks (where the fault checks it), or a
+/// load balancer's affinity cookie it lacks: the refusal, if any.
+fn missing_credentials(state: &Inner, creds: &Creds, csrf_failed: &dyn Fn()) -> Option<Response> {
+    let token_checked = !state.hooks.auth_skips_token;
+    let cookie_checked = !state.hooks.auth_skips_cookie;
+    if creds.token.is_none() && token_checked {
+        csrf_failed();
+        let status = if state.has(Profile::MissingToken401) {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        return Some(error(
+            state,
+            status,
+            "error.request.missingHeader",
+            "The ININ-ICWS-CSRF-Token header is required.",
+        ));
+    }
+    if creds.cookies.is_empty() && cookie_checked {
+        let status = if state.has(Profile::MissingCookie400) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        return Some(error(
+            state,
+            status,
+            "error.request.accessDenied.cookie.invalid",
+            "The session cookie is missing.",
+        ));
+    }
+    // Without the load balancer's cookie the request reaches another node,
+    // which does not know the session.
+    if cookie_checked
+        && state.has(Profile::AffinityCookie)
+        && !creds.has_cookie(profile::AFFINITY_COOKIE, &state.affinity)
+    {
+        return Some(error(
+            state,
+            StatusCode::UNAUTHORIZED,
+            "error.request.accessDenied",
+            "The session is not valid or has expired.",
+        ));
+    }
+    None
+}
+
 /// Checks token, cookie and session id; `Err` is the error response. A
 /// fault bends the checks through its hooks ([`fault::Hooks`]`::auth_*`).
 fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Response>> {
@@ -669,45 +755,10 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     if let Some(resp) = hooks.auth_first.and_then(|first| first(state, &creds)) {
         return Err(Box::new(resp));
     }
-    if creds.token.is_none() && token_checked {
-        csrf_failed();
-        let status = if state.has(Profile::MissingToken401) {
-            StatusCode::UNAUTHORIZED
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        return Err(Box::new(error(
-            state,
-            status,
-            "error.request.missingHeader",
-            "The ININ-ICWS-CSRF-Token header is required.",
-        )));
+    if let Some(refused) = missing_credentials(state, &creds, &csrf_failed) {
+        return Err(Box::new(refused));
     }
     let unauthorized = |id: &str, msg: &str| error(state, StatusCode::UNAUTHORIZED, id, msg);
-    if creds.cookies.is_empty() && cookie_checked {
-        let status = if state.has(Profile::MissingCookie400) {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::UNAUTHORIZED
-        };
-        return Err(Box::new(error(
-            state,
-            status,
-            "error.request.accessDenied.cookie.invalid",
-            "The session cookie is missing.",
-        )));
-    }
-    // Without the load balancer's cookie the request reaches another node,
-    // which does not know the session.
-    if cookie_checked
-        && state.has(Profile::AffinityCookie)
-        && !creds.has_cookie(profile::AFFINITY_COOKIE, &state.affinity)
-    {
-        return Err(Box::new(unauthorized(
-            "error.request.accessDenied",
-            "The session is not valid or has expired.",
-        )));
-    }
     if let Some(check) = hooks.auth_credentials {
         let ok = check(&mut state.sessions(), &creds, sid, now, idle);
         return if ok {
