@@ -129,8 +129,9 @@ pub const REQUIREMENTS: &[Requirement] = &[
     Requirement {
         id: "POL-MEDIA-1",
         source: Source::Policy,
-        title: "a JSON body is declared as JSON (application/json or application/…+json); \
-                real clients need application/vnd.inin.icws+json",
+        title: "a JSON body is declared as JSON (application/json or application/…+json) \
+                in UTF-8 (no charset, or a UTF-8 one); real clients need \
+                application/vnd.inin.icws+json",
     },
     Requirement {
         id: "POL-JSON-1",
@@ -233,7 +234,7 @@ pub const POLICIES: &[(&str, &str)] = &[
     ),
     (
         "POL-MEDIA-1",
-        "application/json and any application/…+json pass; a JSON type other than application/vnd.inin.icws+json is an interop warning (failing under --strict)",
+        "application/json and any application/…+json pass; a JSON type other than application/vnd.inin.icws+json is an interop warning (failing under --strict); a charset parameter must name UTF-8 (any label the WHATWG Encoding Standard maps to UTF-8, any letter case, quoted or not), else it fails: RFC 8259 §8.1 makes JSON between systems UTF-8, and a client that decodes by the declared charset garbles every accent",
     ),
     (
         "POL-JSON-1",
@@ -276,7 +277,7 @@ pub const OPEN_POINTS: &[(&str, &str)] = &[
     ),
     (
         "media type",
-        "`application/json` or any `application/…+json` passes; anything else fails (POL-MEDIA-1). A JSON type other than `application/vnd.inin.icws+json` is an interop **warning** (shown, not failing). Names and parameters compare case-insensitively",
+        "`application/json` or any `application/…+json` passes; anything else fails (POL-MEDIA-1). A JSON type other than `application/vnd.inin.icws+json` is an interop **warning** (shown, not failing). A `charset` parameter must name UTF-8 (RFC 8259 §8.1), else it fails; no charset means UTF-8. Names and parameters compare case-insensitively",
     ),
     (
         "extra members",

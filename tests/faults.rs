@@ -143,6 +143,7 @@ fn expected(f: Fault) -> Expected {
             strict: false,
         },
         HtmlMediaType => exp(&[CATALOG, FRESH], "POL-MEDIA-1", "header Content-Type"),
+        CharsetLatin1 => exp(&[CATALOG, FRESH], "POL-MEDIA-1", "header Content-Type"),
         DuplicateKey => Expected {
             strict: true,
             ..exp(
@@ -185,6 +186,7 @@ fn expected(f: Fault) -> Expected {
             exp(ERROR_CASES, "REQ-ERR-1", "body /message")
         }
         ErrorTextPlain => exp(ERROR_CASES, "POL-MEDIA-1", "header Content-Type"),
+        ErrorCharsetWindows1252 => exp(ERROR_CASES, "POL-MEDIA-1", "header Content-Type"),
         TokenNotChecked => Expected {
             cases: vec![
                 "auth/missing-token",

@@ -72,6 +72,15 @@ pub fn check_json_media_type(content_type: Option<&str>) -> Vec<Finding> {
         )];
     };
     match MediaType::parse(text) {
+        Some(mt) if mt.is_json() && !declares_utf8(&mt) => vec![Finding::must(
+            "POL-MEDIA-1",
+            place(),
+            "JSON declared in a charset other than UTF-8: a client that decodes by the declared \
+             charset garbles every non-ASCII character (RFC 8259 §8.1: JSON exchanged between \
+             systems is UTF-8)",
+            "no charset parameter, or charset=utf-8",
+            shorten(text, SHOWN_CHARS),
+        )],
         Some(mt) if mt.is_icws_vnd() => Vec::new(),
         Some(mt) if mt.is_json() => vec![
             Finding::must(
@@ -91,6 +100,26 @@ pub fn check_json_media_type(content_type: Option<&str>) -> Vec<Finding> {
             shorten(text, SHOWN_CHARS),
         )],
     }
+}
+
+/// The labels the WHATWG Encoding Standard maps to UTF-8 (what browsers
+/// and most HTTP clients accept), compared ASCII case-insensitively.
+const UTF8_LABELS: &[&str] = &[
+    "unicode-1-1-utf-8",
+    "unicode11utf8",
+    "unicode20utf8",
+    "utf-8",
+    "utf8",
+    "x-unicode20utf8",
+];
+
+/// True when `mt` has no `charset` parameter (JSON is UTF-8) or every one
+/// it has names UTF-8.
+fn declares_utf8(mt: &MediaType) -> bool {
+    mt.params
+        .iter()
+        .filter(|(name, _)| name == "charset")
+        .all(|(_, v)| UTF8_LABELS.iter().any(|l| l.eq_ignore_ascii_case(v.trim())))
 }
 
 fn is_tchar(c: char) -> bool {
@@ -432,6 +461,30 @@ mod tests {
             let f = check_json_media_type(bad);
             assert_eq!(f.len(), 1, "{bad:?}");
             assert_eq!(f[0].level, crate::finding::Level::Must, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn charsets_other_than_utf8_fail_and_its_spellings_pass() {
+        for ok in [
+            "application/vnd.inin.icws+json;charset=\"UTF-8\"",
+            "application/vnd.inin.icws+JSON; Charset=utf8",
+            "application/vnd.inin.icws+json; charset = UTF-8 ",
+            "application/vnd.inin.icws+json; charset=unicode-1-1-utf-8",
+        ] {
+            assert!(check_json_media_type(Some(ok)).is_empty(), "{ok}");
+        }
+        for bad in [
+            "application/vnd.inin.icws+json; charset=iso-8859-1",
+            "application/vnd.inin.icws+json; charset=windows-1252",
+            "application/json; charset=utf-16",
+            "application/vnd.inin.icws+json; charset=utf-8; charset=latin1",
+            "application/vnd.inin.icws+json; charset=",
+        ] {
+            let f = check_json_media_type(Some(bad));
+            assert_eq!(f.len(), 1, "{bad}: {f:?}");
+            assert_eq!(f[0].level, crate::finding::Level::Must, "{bad}");
+            assert!(f[0].message.contains("UTF-8"), "{bad}: {}", f[0].message);
         }
     }
 }

@@ -59,6 +59,8 @@ pub enum Fault {
     InvalidUtf8,
     /// The JSON body declared as `text/html`.
     HtmlMediaType,
+    /// The catalogue (UTF-8 bytes) declared `charset=iso-8859-1`.
+    CharsetLatin1,
     /// A key written twice in one object of the catalogue (same value).
     DuplicateKey,
     /// 500 on a valid request.
@@ -87,6 +89,8 @@ pub enum Fault {
     ErrorMessageNotString,
     /// Error bodies as `text/plain` prose.
     ErrorTextPlain,
+    /// Error objects (UTF-8 bytes) declared `charset=windows-1252`.
+    ErrorCharsetWindows1252,
     /// The CSRF token is not checked.
     TokenNotChecked,
     /// The cookie is not checked.
@@ -458,6 +462,17 @@ const TABLE: &[Row] = &[
         },
     },
     Row {
+        kind: Kind::One(Fault::CharsetLatin1),
+        name: "charset-latin1",
+        about: "the catalogue's UTF-8 bytes declared charset=iso-8859-1",
+        claims: &[("POL-MEDIA-1", "header content-type")],
+        changes_catalogue: true,
+        hooks: Hooks {
+            catalogue_reply: Some(charset_latin1),
+            ..NONE
+        },
+    },
+    Row {
         kind: Kind::One(Fault::DuplicateKey),
         name: "duplicate-key",
         about: "a key written twice in one object of the catalogue (same value)",
@@ -608,6 +623,17 @@ const TABLE: &[Row] = &[
         changes_catalogue: false,
         hooks: Hooks {
             error_reply: Some(error_text_plain),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::ErrorCharsetWindows1252),
+        name: "error-charset-windows-1252",
+        about: "error objects (UTF-8 bytes) declared charset=windows-1252",
+        claims: &[("POL-MEDIA-1", "header content-type")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            error_reply: Some(error_charset_windows_1252),
             ..NONE
         },
     },
@@ -1090,6 +1116,17 @@ fn error_text_plain(status: StatusCode, message: &str) -> Response {
     r
 }
 
+/// A well-formed error object, declared in windows-1252.
+fn error_charset_windows_1252(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "message": message }).to_string();
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.inin.icws+JSON; charset=windows-1252"),
+    );
+    r
+}
+
 fn no_challenge(_location: &str) -> Option<String> {
     None
 }
@@ -1280,6 +1317,15 @@ fn invalid_utf8(text: String) -> Response {
 
 fn html_media_type(text: String) -> Response {
     raw(text.into_bytes(), "text/html; charset=utf-8")
+}
+
+/// The catalogue as it is, declared in Latin-1: a client that decodes by
+/// the declared charset garbles every accent.
+fn charset_latin1(text: String) -> Response {
+    raw(
+        text.into_bytes(),
+        "application/vnd.inin.icws+JSON; charset=iso-8859-1",
+    )
 }
 
 /// The first message's first flag, written twice: a JSON text whose

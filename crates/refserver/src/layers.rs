@@ -1,6 +1,7 @@
 //! The router-level layers around the reference server's handlers: CORS
 //! for browser clients (`--cors ORIGIN`: preflight answers and the
-//! `Access-Control-*` headers the ICWS headers need), the delay of
+//! `Access-Control-*` headers the ICWS headers need), the media type
+//! spellings of [`Profile::CharsetSpellings`], the delay of
 //! [`Profile::Slow`], and the body codings of [`Profile::Gzip`] and
 //! [`Profile::Chunked`]. They work in-process too (on [`crate::app`]);
 //! framing by connection close needs the accept loop (`serve`).
@@ -32,6 +33,9 @@ pub(crate) fn wrap(router: Router, state: &Arc<Inner>) -> Router {
     if config.has(Profile::Gzip) || config.has(Profile::Chunked) {
         router = router.layer(middleware::from_fn_with_state(state.clone(), body_coding));
     }
+    if config.has(Profile::CharsetSpellings) {
+        router = router.layer(middleware::from_fn(charset_spellings));
+    }
     if config.has(Profile::Slow) {
         router = router.layer(middleware::from_fn(slow));
     }
@@ -61,6 +65,36 @@ async fn body_deadline(
         Ok(Err(_)) => axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
     }
+}
+
+/// The spellings of the ICWS media type [`Profile::CharsetSpellings`]
+/// rotates through: each still means UTF-8 JSON.
+pub const CHARSET_SPELLINGS: &[&str] = &[
+    "application/vnd.inin.icws+json;charset=\"UTF-8\"",
+    "application/vnd.inin.icws+JSON; Charset=utf8",
+    "application/vnd.inin.icws+json",
+];
+
+async fn charset_spellings(req: Request, next: Next) -> Response {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let mut resp = next.run(req).await;
+    let icws = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/vnd.inin.icws+json")
+        });
+    if icws {
+        let i = NEXT.fetch_add(1, Ordering::Relaxed) % CHARSET_SPELLINGS.len();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(CHARSET_SPELLINGS[i]),
+        );
+    }
+    resp
 }
 
 async fn slow(req: Request, next: Next) -> Response {

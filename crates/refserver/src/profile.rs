@@ -66,6 +66,10 @@ pub enum Profile {
     /// Feature `status` is listed only in the login's `?include=features`;
     /// `GET /icws/connection/features` lists other features.
     FeaturesAtLoginOnly,
+    /// The ICWS media type spelled the other ways that still mean UTF-8
+    /// JSON, response by response: a quoted upper-case charset, the `utf8`
+    /// label with a capitalised parameter name, no charset at all.
+    CharsetSpellings,
 }
 
 /// The path prefix of [`Profile::PathPrefix`].
@@ -192,6 +196,12 @@ const TABLE: &[(Profile, &str, &str, &str)] = &[
         "features-at-login-only",
         "feature status is listed only by the login's ?include=features; GET /icws/connection/features lists other features",
         "the feature list is documented in two places; either conforms to SES-FEAT-1",
+    ),
+    (
+        Profile::CharsetSpellings,
+        "charset-spellings",
+        "JSON responses declare their media type as application/vnd.inin.icws+json;charset=\"UTF-8\", application/vnd.inin.icws+JSON; Charset=utf8, or with no charset, in turn",
+        "media type names and parameters compare case-insensitively, and JSON is UTF-8 (RFC 8259 §8.1) whether or not a charset says so",
     ),
 ];
 
