@@ -92,8 +92,10 @@ fn suite(profiles: &BTreeSet<Profile>, fault: Option<Fault>) -> Outcome {
         }))
         .unwrap();
     let url = server.base_url();
+    // The runs wait on the server (one profile delays every answer by a
+    // second): more cases at once keep this target short.
     let (code, out, err) = run(
-        &[],
+        &["--test-threads", "8"],
         &[
             ("ICWS_BASE_URL", url.as_str()),
             ("ICWS_USER", refserver::DEMO_USER),
@@ -178,7 +180,11 @@ fn body_only_login_warns() -> Result<(), Failed> {
 }
 
 fn main() -> std::process::ExitCode {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Each trial mostly waits on a server and a child process.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(4);
+    }
     for (name, _) in NEEDS_HARNESS {
         assert!(Profile::parse(name).is_ok(), "NEEDS_HARNESS names {name}");
     }
