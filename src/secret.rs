@@ -188,6 +188,9 @@ fn forms(secret: &str) -> Vec<String> {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     out.push(hex.to_ascii_uppercase());
     out.push(hex);
+    // A member named with the secret, in a JSON pointer (RFC 6901: `~` as
+    // `~0`, `/` as `~1`), as every place a finding names is written.
+    out.push(crate::finding::pointer_token(secret));
     out
 }
 
@@ -425,6 +428,8 @@ mod tests {
             b64(pw),
             b64(&format!("agent1:{pw}")),
             pw.bytes().map(|b| format!("{b:02x}")).collect(),
+            // A member named with it, in a finding's JSON pointer.
+            "S3cr3t~1Pw \"ö\" & <x>".to_owned(),
         ];
         for e in encodings {
             let out = r.scrub(&format!("[{e}]"));
