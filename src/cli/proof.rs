@@ -191,8 +191,14 @@ type SweepCell = Arc<tokio::sync::OnceCell<Vec<FaultRun>>>;
 /// `--explain`).
 pub async fn sweep(cases: Arc<Vec<Case>>, schemas: Schemas) -> Result<Vec<FaultRun>, String> {
     static DONE: OnceLock<Mutex<HashMap<String, SweepCell>>> = OnceLock::new();
-    // The cases as loaded (file, expectations, request) are the key.
-    let key = format!("{cases:?}");
+    // The cases as loaded (file, expectations, request) and the schemas'
+    // documents are the key.
+    let mut key = format!("{cases:?}");
+    for name in schemas.names() {
+        if let Some(schema) = schemas.get(name) {
+            key.push_str(&format!("\n{name}: {}", schema.doc));
+        }
+    }
     let cell = {
         let mut done = DONE
             .get_or_init(Mutex::default)
