@@ -446,19 +446,9 @@ fn every_key_of_the_schema_has_a_description() {
 /// The Markdown files whose TOML examples must be cases, case fragments or
 /// baselines: README.md and every page of the book, by path from the crate.
 fn markdown_with_examples() -> Vec<(String, String)> {
-    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "md") {
-                out.push(p);
-            }
-        }
-    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = vec![root.join("README.md")];
-    walk(&root.join("docs/src"), &mut files);
+    files.extend(crate::common::files_under(&root.join("docs/src"), "md"));
     files.sort();
     files
         .into_iter()

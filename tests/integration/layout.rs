@@ -15,19 +15,7 @@ const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
 /// Every `.rs` file under `dir`, at any depth.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(dir, &mut files);
-    files
+    crate::common::files_under(dir, "rs")
 }
 
 /// Every harness module (not the binaries): its
@@ -389,7 +377,8 @@ fn folders_import_only_down_the_stage_order() {
 
 /// Code that prints: the print macros in any bracket, `dbg!`, the standard
 /// streams however they are named, clap's `print`.
-const PRINTS: &str = r"\b(e?print(ln)?|dbg)\s*!\s*[(\[{]|(?:^|[^.\w])(stdout|stderr)\s*\(|\.print\s*\(";
+const PRINTS: &str =
+    r"\b(e?print(ln)?|dbg)\s*!\s*[(\[{]|(?:^|[^.\w])(stdout|stderr)\s*\(|\.print\s*\(";
 /// Code that writes files, however `fs` was imported.
 const WRITES: &str = r"\bfs\s*::\s*(write|copy|rename|remove_\w+|create_dir\w*|hard_link|set_permissions)\b|\bFile\s*::\s*(create\w*|options)\b|\bOpenOptions\b|\buse\s+std\s*::\s*fs\s*::[^;]*\b(write|copy|rename|remove_\w+|create_dir\w*|File|OpenOptions)\b";
 /// Code that asks the file system at all.
@@ -479,7 +468,10 @@ fn only_the_output_prints_or_writes_and_only_the_edge_and_loader_read() {
     );
     // Character literals and lifetimes do not open strings.
     let chars = code_of("fn f<'a>(c: char) -> bool { c == '\\'' || c == '\"' } // x\n");
-    assert_eq!(chars.trim(), "fn f<'a>(c: char) -> bool { c == '\\'' || c == '\"' }");
+    assert_eq!(
+        chars.trim(),
+        "fn f<'a>(c: char) -> bool { c == '\\'' || c == '\"' }"
+    );
     // Comments and strings are not code.
     let quiet = code_of("// println!(\"x\") in a comment\nconst A: &str = \"std::fs::write\";\n");
     assert_eq!(quiet.trim(), "const A: &str = \"std::fs::write\";");
