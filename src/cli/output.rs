@@ -104,6 +104,7 @@ impl Output {
     /// Appends to the step summary file.
     pub fn append(&self, what: &str, path: &Path, text: &str) -> Result<(), String> {
         use std::io::Write as _;
+        regular_or_absent(path).map_err(|e| format!("{what} {}: {e}", path.display()))?;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -133,8 +134,22 @@ fn create_parent(path: &Path) -> Result<(), String> {
     }
 }
 
+/// A report goes to a regular file or a new one: a FIFO, a device or a
+/// folder given by mistake would hang the run (a FIFO with no reader) or
+/// clobber something that is not a report.
+fn regular_or_absent(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(
+            "exists and is not a regular file (a folder, FIFO or device): give a file path"
+                .to_owned(),
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a file, creating its folder.
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    regular_or_absent(path)?;
     create_parent(path)?;
     std::fs::write(path, text).map_err(|e| format!("cannot write: {e}"))
 }

@@ -551,3 +551,43 @@ fn a_baseline_with_reqs_still_fails_on_a_new_kind_of_failure() {
     );
     assert_eq!(code, 0, "{out}");
 }
+
+/// A report path that exists but is not a regular file (a folder, a FIFO)
+/// is exit 2 naming the flag, at once: a FIFO with no reader would hang the
+/// run in the write.
+#[test]
+fn a_report_path_that_is_not_a_regular_file_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut paths = vec![("--report-json", folder.clone())];
+    if made {
+        paths.push(("--junit", fifo.clone()));
+        // Should the write block after all, a reader after a while turns
+        // a hang into a failure of this test.
+        let reader = fifo.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(20));
+            let _ = std::fs::read(reader);
+        });
+    }
+    for (flag, path) in paths {
+        let started = std::time::Instant::now();
+        let (code, _, err) = run(&[flag, path.to_str().unwrap()], &[]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(
+            err.contains(flag) && err.contains("not a regular file"),
+            "{flag}: {err}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "{flag}: took {:?}",
+            started.elapsed()
+        );
+    }
+}
