@@ -1,4 +1,5 @@
-//! The router-level layers around the reference server's handlers: CORS
+//! The router-level layers around the reference server's handlers: the
+//! request and login counters of [`crate::Handle`], CORS
 //! for browser clients (`--cors ORIGIN`: preflight answers and the
 //! `Access-Control-*` headers the ICWS headers need), the media type
 //! spellings of [`Profile::CharsetSpellings`], the delay of
@@ -7,6 +8,7 @@
 //! framing by connection close needs the accept loop (`serve`).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -42,9 +44,26 @@ pub(crate) fn wrap(router: Router, state: &Arc<Inner>) -> Router {
     if !config.cors_origins.is_empty() {
         router = router.layer(middleware::from_fn_with_state(state.clone(), cors));
     }
-    // Outermost: a request body must arrive whole within the header-read
-    // timeout (a slowloris that trickles its body cannot hold a connection).
-    router.layer(middleware::from_fn_with_state(state.clone(), body_deadline))
+    // A request body must arrive whole within the header-read timeout (a
+    // slowloris that trickles its body cannot hold a connection).
+    router = router.layer(middleware::from_fn_with_state(state.clone(), body_deadline));
+    // Outermost: every request is counted, whatever answers it.
+    router.layer(middleware::from_fn_with_state(state.clone(), count))
+}
+
+/// Counts the request, and the login attempt when it is one.
+async fn count(State(state): State<Arc<Inner>>, req: Request, next: Next) -> Response {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    let login = req.method() == Method::POST
+        && req
+            .uri()
+            .path()
+            .strip_prefix(state.config.prefix())
+            .is_some_and(|p| p == "/icws/connection");
+    if login {
+        state.login_attempts.fetch_add(1, Ordering::Relaxed);
+    }
+    next.run(req).await
 }
 
 /// The most request body bytes read (a login is a few hundred).

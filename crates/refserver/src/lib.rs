@@ -163,7 +163,12 @@ impl Config {
 struct Inner {
     config: Config,
     sessions: Mutex<Store>,
+    /// Logins answered 201 (also the number of the next session).
     logins: AtomicU64,
+    /// Every `POST /icws/connection`, whatever its answer.
+    login_attempts: AtomicU64,
+    /// Every request that reached the router, any method and path.
+    requests: AtomicU64,
     deletes: AtomicU64,
     seed: std::hash::RandomState,
     /// The value of this node's affinity cookie ([`Profile::AffinityCookie`]).
@@ -188,6 +193,8 @@ impl Inner {
             hooks,
             sessions: Mutex::new(Store::default()),
             logins: AtomicU64::new(0),
+            login_attempts: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
             deletes: AtomicU64::new(0),
             seed,
             affinity,
@@ -257,7 +264,8 @@ fn base64_of(bytes: &[u8]) -> String {
 }
 
 /// A view on a server's state for tests and monitoring: how many sessions
-/// it holds.
+/// it holds, and how many requests and logins it has answered (so a test
+/// can assert how many logins a harness run made).
 #[derive(Clone)]
 pub struct Handle(Arc<Inner>);
 
@@ -273,12 +281,34 @@ impl Handle {
     pub fn remembered_ended_sessions(&self) -> usize {
         self.0.sessions().remembered()
     }
+
+    /// Logins answered `201 Created`.
+    pub fn logins(&self) -> u64 {
+        self.0.logins.load(Ordering::Relaxed)
+    }
+
+    /// Every `POST /icws/connection` received (under the path prefix of
+    /// [`Profile::PathPrefix`] when it is on), whatever its answer: 201,
+    /// a refusal, a 429 or 503 of a gate.
+    pub fn login_attempts(&self) -> u64 {
+        self.0.login_attempts.load(Ordering::Relaxed)
+    }
+
+    /// Every request that reached the server's router, any method and path
+    /// (CORS preflights and 404s included; not those the accept loop
+    /// refused before a whole request head arrived).
+    pub fn requests(&self) -> u64 {
+        self.0.requests.load(Ordering::Relaxed)
+    }
 }
 
 impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Handle")
             .field("live_sessions", &self.live_sessions())
+            .field("logins", &self.logins())
+            .field("login_attempts", &self.login_attempts())
+            .field("requests", &self.requests())
             .finish_non_exhaustive()
     }
 }
@@ -325,7 +355,7 @@ impl Running {
         format!("http://{}{}", self.addr, self.prefix)
     }
 
-    /// The server's state (session counts).
+    /// The server's state (session counts, request and login counters).
     pub fn state(&self) -> &Handle {
         &self.state
     }

@@ -5,7 +5,8 @@
 //! connection is closed, the connection cap holds; and the browser-facing
 //! parts: CORS preflight and headers, `Secure` only over TLS or when asked.
 //! Also the wire behaviours of the profiles that only a socket shows
-//! (idle close, close-delimited framing).
+//! (idle close, close-delimited framing), and the counters of requests,
+//! login attempts and logins that tests use to count a run's logins.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -639,4 +640,61 @@ fn a_trickled_request_body_is_cut_off_too() {
         text.is_empty() || text.starts_with("HTTP/1.1 408"),
         "{text}"
     );
+}
+
+#[test]
+fn counters_count_requests_login_attempts_and_logins() {
+    let rt = runtime();
+    let server = start(&rt, Config::default());
+    let base = server.base_url();
+    let c = client();
+    rt.block_on(async {
+        let s = login(&c, &base).await.unwrap();
+        let refused = c
+            .post(format!("{base}/icws/connection"))
+            .header("Accept-Language", "en-US")
+            .body(r#"{"userID":"agent1","password":"wrong"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(catalogue(&c, &base, &s).await, StatusCode::OK);
+        let nowhere = c.get(format!("{base}/nowhere")).send().await.unwrap();
+        assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
+        let wrong_method = c
+            .get(format!("{base}/icws/connection"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    });
+    let state = server.state();
+    assert_eq!(state.logins(), 1);
+    assert_eq!(state.login_attempts(), 2);
+    assert_eq!(state.requests(), 5);
+    let shown = format!("{state:?}");
+    assert!(shown.contains("login_attempts: 2"), "{shown}");
+}
+
+#[test]
+fn login_attempts_are_counted_under_the_path_prefix() {
+    let rt = runtime();
+    let server = start(
+        &rt,
+        Config {
+            profiles: BTreeSet::from([Profile::PathPrefix]),
+            ..Config::default()
+        },
+    );
+    let base = server.base_url();
+    let root = format!("http://{}", server.addr);
+    let c = client();
+    rt.block_on(async {
+        assert!(login(&c, &base).await.is_ok());
+        // The root is not the server: a 404, not a login attempt.
+        assert_eq!(login(&c, &root).await.err(), Some(StatusCode::NOT_FOUND));
+    });
+    assert_eq!(server.state().logins(), 1);
+    assert_eq!(server.state().login_attempts(), 1);
+    assert_eq!(server.state().requests(), 2);
 }
