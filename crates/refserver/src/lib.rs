@@ -216,21 +216,41 @@ impl Inner {
         format!("{:016x}", h.finish())
     }
 
-    /// An opaque secret: hex, or under [`Profile::Base64Tokens`] base64
-    /// text holding `+`, `/` and `=`.
-    fn secret(&self, n: u64, words: u64) -> String {
-        let hex: String = (0..words).map(|i| self.random_hex(n * 8 + i)).collect();
-        if !self.has(Profile::Base64Tokens) {
-            return hex;
-        }
-        let b64 = base64_of(hex.as_bytes());
-        let third = b64.len() / 3;
+    /// A GUID-like value (`8-4-4-4-12` lower-case hex), drawn anew for each `k`.
+    fn guid(&self, k: u64) -> String {
+        let (a, b) = (self.random_hex(2 * k), self.random_hex(2 * k + 1));
         format!(
-            "{}+{}/{}=",
-            &b64[..third],
-            &b64[third..2 * third],
-            b64[2 * third..].trim_end_matches('=')
+            "{}-{}-{}-{}-{}",
+            &a[..8],
+            &a[8..12],
+            &a[12..],
+            &b[..4],
+            &b[4..]
         )
+    }
+
+    /// The CSRF token of login `n`, shaped like a real server's (see
+    /// [`token_text`]); under [`Profile::Base64Tokens`] it holds `+`, `/`
+    /// and `=` as well.
+    fn token(&self, n: u64, user: &str, app: &str, client: &str) -> String {
+        let b64 = base64_of(token_text(user, app, &self.guid(3 * n), client).as_bytes());
+        if self.has(Profile::Base64Tokens) {
+            with_plus_slash_equals(&b64)
+        } else {
+            b64
+        }
+    }
+
+    /// The session cookie value of login `n`: a GUID, as real servers send
+    /// it; under [`Profile::Base64Tokens`] the GUID in base64 holding `+`,
+    /// `/` and `=`.
+    fn cookie_value(&self, n: u64) -> String {
+        let guid = self.guid(3 * n + 1);
+        if self.has(Profile::Base64Tokens) {
+            with_plus_slash_equals(&base64_of(guid.as_bytes()))
+        } else {
+            guid
+        }
     }
 
     fn sessions(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -239,6 +259,54 @@ impl Inner {
             Err(p) => p.into_inner(),
         }
     }
+}
+
+/// The shortest run of bytes [`token_text`] puts before the session's
+/// GUID: 18 bytes, the first 24 characters of the token in base64.
+pub const TOKEN_SHARED_BYTES: usize = 18;
+
+/// What a token says before base64, shaped like a real server's (see
+/// `icws-session.md`, "Real values seen"): the user id, the application
+/// name, a per-session GUID and the client address, one a line. So two
+/// sessions of one user and application share the beginning of their
+/// tokens, and differ from the GUID on. The text before the GUID is padded
+/// with spaces to at least [`TOKEN_SHARED_BYTES`] and to a whole number of
+/// base64 groups (the shared part is then the same characters in every
+/// such token), and the whole with line feeds to a multiple of three bytes
+/// (no `=`). User and application name keep only letters, digits and
+/// ` .-_@` (at most 64 of them): with these and the GUID and address, the
+/// base64 holds only letters and digits.
+fn token_text(user: &str, app: &str, guid: &str, client: &str) -> String {
+    let keep = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || " .-_@".contains(*c))
+            .take(64)
+            .collect()
+    };
+    let mut text = format!("{}\n{}\n", keep(user), keep(app));
+    while text.len() < TOKEN_SHARED_BYTES || text.len() % 3 != 0 {
+        text.push(' ');
+    }
+    text.push_str(guid);
+    text.push('\n');
+    text.push_str(client);
+    while text.len() % 3 != 0 {
+        text.push('\n');
+    }
+    text
+}
+
+/// Base64 text with `+` and `/` put in at its thirds and ending in `=`
+/// ([`Profile::Base64Tokens`]); equal lengths keep equal beginnings.
+fn with_plus_slash_equals(b64: &str) -> String {
+    let b64 = b64.trim_end_matches('=');
+    let third = b64.len() / 3;
+    format!(
+        "{}+{}/{}=",
+        &b64[..third],
+        &b64[third..2 * third],
+        &b64[2 * third..]
+    )
 }
 
 /// Standard base64 (with padding), enough for made-up tokens.
@@ -494,14 +562,21 @@ fn login_features(state: &Inner) -> Value {
     list
 }
 
+/// An accepted login: the user, and the application name it gave (empty
+/// when it gave none).
+struct Accepted {
+    user: String,
+    app: String,
+}
+
 /// The login's refusals, in the order a real server makes them: no
 /// `Accept-Language`, a body that is not a connection request, a wrong
-/// user or password. The user's name when it is accepted.
+/// user or password. The user and application when it is accepted.
 fn accept_login(
     state: &AppState,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<String, Box<Response>> {
+) -> Result<Accepted, Box<Response>> {
     let lang = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -538,7 +613,8 @@ fn accept_login(
             "The authentication process failed.",
         )));
     }
-    Ok(user)
+    let app = field("applicationName").unwrap_or_default();
+    Ok(Accepted { user, app })
 }
 
 /// The 201's headers: the session id and token (where the profiles and
@@ -586,11 +662,12 @@ fn login_headers(
 async fn connect(
     State(state): State<AppState>,
     Query(q): Query<ConnectQuery>,
+    peer: Option<axum::Extension<serve::Peer>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let user = match accept_login(&state, &headers, &body) {
-        Ok(user) => user,
+    let Accepted { user, app } = match accept_login(&state, &headers, &body) {
+        Ok(accepted) => accepted,
         Err(refused) => return *refused,
     };
     let now = Instant::now();
@@ -617,8 +694,9 @@ async fn connect(
             300_000_000 + n * 7919 + (state.seed.hash_one(n) % 1000)
         )
     };
-    let token = state.secret(3 * n, 2);
-    let cookie_value = state.secret(3 * n + 1, 1);
+    let client = peer.map_or("unknown".to_owned(), |p| p.0.0.ip().to_string());
+    let token = state.token(n, &user, &app, &client);
+    let cookie_value = state.cookie_value(n);
     let cookie_name = format!("icws_{sid}");
     state.sessions().insert(
         sid.clone(),
@@ -952,13 +1030,65 @@ mod tests {
             profiles: BTreeSet::from([Profile::Base64Tokens]),
             ..Config::default()
         });
+        let first = inner.token(0, "agent1", "icws-conformance", "127.0.0.1");
         for n in 0..20 {
-            let t = inner.secret(n, 2);
-            assert!(
-                t.contains('+') && t.contains('/') && t.ends_with('='),
-                "{t}"
-            );
-            assert!(HeaderValue::from_str(&t).is_ok());
+            let t = inner.token(n, "agent1", "icws-conformance", "127.0.0.1");
+            let c = inner.cookie_value(n);
+            for v in [&t, &c] {
+                assert!(
+                    v.contains('+') && v.contains('/') && v.ends_with('='),
+                    "{v}"
+                );
+                assert!(HeaderValue::from_str(v).is_ok());
+            }
+            assert_eq!(t[..24], first[..24]);
         }
+    }
+
+    /// The length of the common beginning of two strings.
+    fn shared(a: &str, b: &str) -> usize {
+        a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
+    }
+
+    #[test]
+    fn tokens_are_shaped_like_real_ones() {
+        let inner = Inner::new(Config::default());
+        let tokens: Vec<String> = (0..20)
+            .map(|n| inner.token(n, "agent1", "icws-conformance", "127.0.0.1"))
+            .collect();
+        let head = base64_of(b"agent1\nicws-conformance\n");
+        for (i, t) in tokens.iter().enumerate() {
+            assert!(t.len() >= 64 && t.len() <= 128, "{t}");
+            assert!(t.bytes().all(|b| b.is_ascii_alphanumeric()), "{t}");
+            assert!(t.starts_with(&head), "{t}");
+            for u in &tokens[i + 1..] {
+                assert!(t != u);
+                let n = shared(t, u);
+                assert!((24..t.len()).contains(&n), "{t} {u}");
+            }
+        }
+        // Short names and a strange application name: still a shared
+        // beginning of 24 characters, still letters and digits only.
+        let odd: Vec<String> = (0..5)
+            .map(|n| inner.token(n, "a", "x?~>+/ é", "::1"))
+            .collect();
+        for t in &odd {
+            assert!(t.len() >= 64, "{t}");
+            assert!(t.bytes().all(|b| b.is_ascii_alphanumeric()), "{t}");
+            assert!(shared(t, &odd[0]) >= 24, "{t}");
+        }
+        let text = token_text("agent1", "icws-conformance", "G", "127.0.0.1");
+        assert_eq!(text, "agent1\nicws-conformance\nG\n127.0.0.1\n");
+    }
+
+    #[test]
+    fn cookie_values_are_guids() {
+        let inner = Inner::new(Config::default());
+        let c = inner.cookie_value(7);
+        assert_eq!(c.len(), 36, "{c}");
+        let groups: Vec<usize> = c.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{c}");
+        assert!(c.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit()), "{c}");
+        assert_ne!(c, inner.cookie_value(8));
     }
 }

@@ -5,8 +5,11 @@
 //! that long), the silent idle close of [`Profile::IdleClose`], and the
 //! close-delimited bodies of [`Profile::CloseDelimited`], written by a
 //! minimal HTTP/1.1 responder since hyper always frames an HTTP/1.1 body.
+//! Each request it hands the router carries the peer's address
+//! ([`Peer`]), which the login writes into the token as real servers do.
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -30,6 +33,11 @@ use crate::profile::{self, Profile};
 const MAX_HEAD: usize = 64 * 1024;
 /// The largest request body the close-delimited responder reads.
 const MAX_BODY: usize = 1024 * 1024;
+
+/// The address of the client a request came from, as a request extension
+/// (absent when [`crate::app`] is served by something else).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer(pub SocketAddr);
 
 /// What the accept loop needs of the config.
 #[derive(Debug, Clone)]
@@ -66,8 +74,8 @@ pub(crate) async fn serve(
     loop {
         tokio::select! {
             res = listener.accept() => {
-                let stream = match res {
-                    Ok((stream, _)) => stream,
+                let (stream, peer) = match res {
+                    Ok(accepted) => accepted,
                     Err(_) => {
                         // Out of file descriptors and the like: pause, go on.
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -87,9 +95,9 @@ pub(crate) async fn serve(
                 tasks.spawn(async move {
                     let _permit = permit;
                     if close_delimited {
-                        respond_close_delimited(stream, router, options.header_read_timeout).await;
+                        respond_close_delimited(stream, peer, router, options.header_read_timeout).await;
                     } else {
-                        serve_hyper(stream, router, &options).await;
+                        serve_hyper(stream, peer, router, &options).await;
                     }
                 });
             }
@@ -98,7 +106,7 @@ pub(crate) async fn serve(
     }
 }
 
-async fn serve_hyper(stream: TcpStream, router: Router, options: &Options) {
+async fn serve_hyper(stream: TcpStream, peer: SocketAddr, router: Router, options: &Options) {
     let io = TokioIo::new(IdleWatch {
         inner: stream,
         idle: options.idle_close,
@@ -106,10 +114,15 @@ async fn serve_hyper(stream: TcpStream, router: Router, options: &Options) {
         answered: false,
         closed: false,
     });
+    let svc = TowerToHyperService::new(router);
+    let svc = hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(Peer(peer));
+        hyper::service::Service::call(&svc, req)
+    });
     let _ = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
-        .serve_connection(io, TowerToHyperService::new(router))
+        .serve_connection(io, svc)
         .await;
 }
 
@@ -206,10 +219,16 @@ impl AsyncWrite for IdleWatch {
 /// One request on `stream`, answered with a close-delimited body: the
 /// response head without `Content-Length` or `Transfer-Encoding`, with
 /// `Connection: close`, then the body as it comes, then the close.
-async fn respond_close_delimited(mut stream: TcpStream, router: Router, timeout: Duration) {
-    let Ok(Ok(req)) = tokio::time::timeout(timeout, read_request(&mut stream)).await else {
+async fn respond_close_delimited(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    timeout: Duration,
+) {
+    let Ok(Ok(mut req)) = tokio::time::timeout(timeout, read_request(&mut stream)).await else {
         return;
     };
+    req.extensions_mut().insert(Peer(peer));
     let svc = TowerToHyperService::new(router);
     let resp = match hyper::service::Service::call(&svc, req).await {
         Ok(resp) => resp,

@@ -698,3 +698,76 @@ fn login_attempts_are_counted_under_the_path_prefix() {
     assert_eq!(server.state().login_attempts(), 1);
     assert_eq!(server.state().requests(), 2);
 }
+
+/// Standard base64 decoded (the test's own, padding and all).
+fn unbase64(text: &str) -> Vec<u8> {
+    const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sextets: Vec<u32> = text
+        .bytes()
+        .filter(|b| *b != b'=')
+        .map(|b| ABC.iter().position(|a| *a == b).unwrap() as u32)
+        .collect();
+    let mut out = Vec::new();
+    for group in sextets.chunks(4) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, s)| n | (s << (18 - 6 * i)));
+        for i in 0..group.len().saturating_sub(1) {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn tokens_are_shaped_like_real_ones_and_cookies_are_guids() {
+    let rt = runtime();
+    let c = client();
+    for profiles in [BTreeSet::new(), BTreeSet::from([Profile::CloseDelimited])] {
+        let server = start(
+            &rt,
+            Config {
+                profiles,
+                ..Config::default()
+            },
+        );
+        let base = server.base_url();
+        let (a, b) = rt.block_on(async {
+            let mut out = Vec::new();
+            for _ in 0..2 {
+                let resp = c
+                    .post(format!("{base}/icws/connection"))
+                    .header("Accept-Language", "en-US")
+                    .body(r#"{"applicationName":"icws-conformance","userID":"agent1","password":"icws-demo"}"#)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), StatusCode::CREATED);
+                let h = |n: &str| resp.headers().get(n).unwrap().to_str().unwrap().to_owned();
+                out.push((h(refserver::CSRF_HEADER), h("set-cookie")));
+            }
+            (out.remove(0), out.remove(0))
+        });
+        for (token, _) in [&a, &b] {
+            assert!(token.len() >= 64, "{token}");
+            assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()), "{token}");
+            let text = String::from_utf8(unbase64(token)).unwrap();
+            let lines: Vec<&str> = text.trim_end().split('\n').collect();
+            assert_eq!(lines[..2], ["agent1", "icws-conformance"], "{text:?}");
+            assert_eq!(lines[2].len(), 36, "{text:?}");
+            assert_eq!(lines[3], "127.0.0.1", "{text:?}");
+        }
+        let shared =
+            a.0.bytes()
+                .zip(b.0.bytes())
+                .take_while(|(x, y)| x == y)
+                .count();
+        assert!(shared >= 24 && shared < a.0.len(), "{} {}", a.0, b.0);
+        for (_, cookie) in [&a, &b] {
+            let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+            assert_eq!(value.len(), 36, "{cookie}");
+            assert_eq!(value.matches('-').count(), 4, "{cookie}");
+        }
+    }
+}
