@@ -6,8 +6,13 @@
 //! default target, a mock for client developers (`icws-refserver`, with
 //! CORS for browser clients), and the oracle of the harness's own tests:
 //! with a [`Fault`] it breaks one documented rule, with [`Profile`]s it is a
-//! different but still conformant deployment. Sessions are bounded
-//! ([`sessions`]): ended ones freed, idle ones expired, a cap on live ones.
+//! different but still conformant deployment, and behind a [`LoginGate`]
+//! ([`gate`]) it lets no login through, an environment a client must give
+//! up on. Sessions are bounded ([`sessions`]): ended ones freed, idle ones
+//! expired, a cap on live ones. Its [`Handle`] counts requests, login
+//! attempts and logins. Its tokens are shaped like real ones (base64 of
+//! user, application, a session GUID and the client address), its cookie
+//! values are GUIDs.
 //!
 //! This crate depends on no part of the harness (`icws-conformance`), and
 //! the harness's `tests/layout.rs` checks it: the oracle, the fault and
@@ -32,6 +37,7 @@
 
 pub mod catalogue;
 pub mod fault;
+pub mod gate;
 mod layers;
 pub mod profile;
 mod serve;
@@ -54,6 +60,7 @@ use serde_json::{Value, json};
 
 pub use fault::Fault;
 use fault::Hooks;
+pub use gate::LoginGate;
 pub use profile::Profile;
 use sessions::{Creds, Rec, Store};
 
@@ -117,6 +124,11 @@ pub struct Config {
     /// the session cookie gets `Secure`. A request with
     /// `X-Forwarded-Proto: https` gets it too.
     pub tls: bool,
+    /// A gate in front of every login (a busy gateway, a server down, the
+    /// standby of a switchover pair): no login gets through. Neither a
+    /// profile nor a fault: an environment the harness must give up on,
+    /// clearly. `None`: logins reach the server.
+    pub login_gate: Option<LoginGate>,
 }
 
 /// The demo user of the reference server.
@@ -139,6 +151,7 @@ impl Default for Config {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             cors_origins: Vec::new(),
             tls: false,
+            login_gate: None,
         }
     }
 }
@@ -175,6 +188,8 @@ struct Inner {
     affinity: String,
     /// The hooks of the fault in effect (none without a fault).
     hooks: &'static Hooks,
+    /// Logins let through lately ([`Profile::RateLimitedLogins`]).
+    login_window: gate::RateWindow,
 }
 
 type AppState = Arc<Inner>;
@@ -198,6 +213,7 @@ impl Inner {
             deletes: AtomicU64::new(0),
             seed,
             affinity,
+            login_window: gate::RateWindow::default(),
         }
     }
 
@@ -666,6 +682,9 @@ async fn connect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refused) = gate::refusal(&state) {
+        return refused;
+    }
     let Accepted { user, app } = match accept_login(&state, &headers, &body) {
         Ok(accepted) => accepted,
         Err(refused) => return *refused,

@@ -70,6 +70,11 @@ pub enum Profile {
     /// JSON, response by response: a quoted upper-case charset, the `utf8`
     /// label with a capitalised parameter name, no charset at all.
     CharsetSpellings,
+    /// A gateway limits how fast logins come: a login attempt after
+    /// [`LOGINS_PER_WINDOW`] let through within [`LOGIN_WINDOW`] is
+    /// answered `429 Too Many Requests` with `Retry-After: 1` and an ICWS
+    /// error body (`error.request.tooManyRequests`).
+    RateLimitedLogins,
 }
 
 /// The path prefix of [`Profile::PathPrefix`].
@@ -78,6 +83,11 @@ pub const PATH_PREFIX: &str = "/gw/cic";
 pub const IDLE_CLOSE_MS: u64 = 150;
 /// The delay of every response under [`Profile::Slow`].
 pub const SLOW_DELAY_MS: u64 = 1100;
+/// The most logins [`Profile::RateLimitedLogins`] lets through within
+/// [`LOGIN_WINDOW`].
+pub const LOGINS_PER_WINDOW: usize = 2;
+/// The window of [`Profile::RateLimitedLogins`], and its `Retry-After`.
+pub const LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
 /// The affinity cookie's name under [`Profile::AffinityCookie`].
 pub const AFFINITY_COOKIE: &str = "BIGipServerpool_icws";
 
@@ -202,6 +212,12 @@ const TABLE: &[(Profile, &str, &str, &str)] = &[
         "charset-spellings",
         "JSON responses declare their media type as application/vnd.inin.icws+json;charset=\"UTF-8\", application/vnd.inin.icws+JSON; Charset=utf8, or with no charset, in turn",
         "media type names and parameters compare case-insensitively, and JSON is UTF-8 (RFC 8259 §8.1) whether or not a charset says so",
+    ),
+    (
+        Profile::RateLimitedLogins,
+        "rate-limited-logins",
+        "more than 2 login attempts within one second: the third is answered 429 Too Many Requests with Retry-After: 1 and an ICWS error body (error.request.tooManyRequests); refused attempts do not count, so a client that waits a second gets through",
+        "a gateway limits how fast a user logs in; RFC 6585 §4 / RFC 9110 §10.2.3 Retry-After",
     ),
 ];
 

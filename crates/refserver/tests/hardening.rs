@@ -15,81 +15,11 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use icws_refserver::{self as refserver, Config, Fault, Profile, Running};
+use common::{Login, catalogue, client, login, logout, runtime, start};
+use icws_refserver::{self as refserver, Config, Fault, Profile};
 use reqwest::StatusCode;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().unwrap()
-}
-
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().build().unwrap()
-}
-
-fn start(rt: &tokio::runtime::Runtime, config: Config) -> Running {
-    rt.block_on(refserver::spawn(config)).unwrap()
-}
-
-/// A logged-in session: id, token, the cookie header to send, the 201's headers.
-struct Login {
-    id: String,
-    token: String,
-    cookie: String,
-    headers: reqwest::header::HeaderMap,
-}
-
-async fn login(c: &reqwest::Client, base: &str) -> Result<Login, StatusCode> {
-    let resp = c
-        .post(format!("{base}/icws/connection"))
-        .header("Accept-Language", "en-US")
-        .header("Content-Type", "application/json")
-        .body(format!(
-            r#"{{"userID":"{}","password":"{}"}}"#,
-            refserver::DEMO_USER,
-            refserver::DEMO_PASSWORD
-        ))
-        .send()
-        .await
-        .unwrap();
-    if resp.status() != StatusCode::CREATED {
-        return Err(resp.status());
-    }
-    let headers = resp.headers().clone();
-    let h = |n: &str| headers.get(n).unwrap().to_str().unwrap().to_owned();
-    let cookie = headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .collect::<Vec<_>>()
-        .join("; ");
-    Ok(Login {
-        id: h(refserver::SESSION_ID_HEADER),
-        token: h(refserver::CSRF_HEADER),
-        cookie,
-        headers,
-    })
-}
-
-async fn catalogue(c: &reqwest::Client, base: &str, s: &Login) -> StatusCode {
-    c.get(format!("{base}/icws/{}/status/status-messages", s.id))
-        .header(refserver::CSRF_HEADER, &s.token)
-        .header("Cookie", &s.cookie)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
-
-async fn logout(c: &reqwest::Client, base: &str, s: &Login) -> StatusCode {
-    c.delete(format!("{base}/icws/{}/connection", s.id))
-        .header(refserver::CSRF_HEADER, &s.token)
-        .header("Cookie", &s.cookie)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
+mod common;
 
 #[test]
 fn an_ended_session_is_freed() {
