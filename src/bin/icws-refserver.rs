@@ -3,6 +3,10 @@
 //! conformant deployment with `--profile NAME` (repeatable; `--list-profiles`),
 //! or breaking one documented rule with `--fault NAME` (`--list-faults`).
 //! `--cors ORIGIN` serves browser clients on another origin.
+//! `--login-gate busy:RETRY_AFTER | unavailable[:RETRY_AFTER] |
+//! switchover[:HOST[,HOST…]]` puts a gate in front of every login (a busy
+//! gateway's 429, a server down's 503, the standby of a switchover pair),
+//! so that no login gets through: an environment a client must give up on.
 //! `--catalogue FILE` serves a catalogue from a file (a real server's
 //! status-messages body, or a catalogue snapshot the harness wrote) with the
 //! server's own session handling; the file is checked first with the
@@ -35,7 +39,7 @@ use icws_conformance::check::{bound::Bounded, parse_json_noting_repeats, rules};
 use icws_conformance::load::Schemas;
 use icws_conformance::report::text::finding_text;
 use icws_conformance::run::target::DEFAULT_MAX_BODY;
-use icws_refserver::{self as refserver, Config, Fault, Profile};
+use icws_refserver::{self as refserver, Config, Fault, LoginGate, Profile};
 use serde_json::Value;
 
 /// A conformant ICWS server for connect, features, status-messages and disconnect.
@@ -89,6 +93,16 @@ struct Args {
     /// front): the session cookie gets Secure.
     #[arg(long)]
     behind_tls: bool,
+    /// Let no login through: answer every POST /icws/connection as a gate
+    /// would. `busy:RETRY_AFTER`: 429 Too Many Requests with that
+    /// Retry-After, verbatim (seconds, e.g. 3600, or an HTTP date);
+    /// `unavailable[:RETRY_AFTER]`: 503 error.server.unavailable;
+    /// `switchover[:HOST[,HOST...]]`: 503
+    /// error.server.notAcceptingConnections with alternateHostList naming
+    /// the hosts (none without them). Session requests and the feature
+    /// list are not gated.
+    #[arg(long, value_name = "GATE", value_parser = LoginGate::parse)]
+    login_gate: Option<LoginGate>,
     /// Print the fault names and exit.
     #[arg(long)]
     list_faults: bool,
@@ -200,6 +214,7 @@ fn main() -> ExitCode {
             max_connections: args.max_connections,
             cors_origins: args.cors,
             tls: args.behind_tls,
+            login_gate: args.login_gate.clone(),
         };
         let server = match refserver::spawn_on(config, args.listen).await {
             Ok(s) => s,
@@ -212,6 +227,9 @@ fn main() -> ExitCode {
         if !profiles.is_empty() {
             let names: Vec<&str> = profiles.iter().map(Profile::name).collect();
             mode.push_str(&format!(", profiles {}", names.join(" ")));
+        }
+        if let Some(gate) = &args.login_gate {
+            mode.push_str(&format!(", login gate {gate}: no login gets through"));
         }
         if let (Some(c), Some(file)) = (&catalogue, &args.catalogue) {
             mode.push_str(&format!(
