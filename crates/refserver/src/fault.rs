@@ -13,6 +13,12 @@
 //! catalogue's content, shape and bytes). The hooks live here, below the
 //! table; the request handlers call the hooks of the fault in effect and
 //! have no branch of their own per fault.
+//!
+//! The near misses (`token-prefix-compared`, `empty-cookie-accepted`,
+//! `session-id-extension-accepted`, …) are credential checks that are
+//! nearly right: each lets through one kind of almost-right token, cookie
+//! value or session id, and answers the exact credentials and every other
+//! wrong one as the conformant server does.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -140,7 +146,56 @@ pub enum Fault {
     /// The login's `ININ-ICWS-Session-ID` and `ININ-ICWS-CSRF-Token` headers
     /// carry values other than the body's (a client reading them is lost).
     LoginHeadersDisagree,
+    // Near misses: a credential check that is nearly right.
+    /// The CSRF token compared on its first [`COMPARED_PREFIX`] characters only.
+    TokenPrefixCompared,
+    /// The CSRF token compared ignoring ASCII letter case.
+    TokenCaseInsensitive,
+    /// A non-empty beginning of the session's CSRF token is accepted.
+    TokenPrefixAccepted,
+    /// A CSRF token that starts with the session's own is accepted.
+    TokenExtensionAccepted,
+    /// Any CSRF token as long as the session's own is accepted.
+    TokenLengthCompared,
+    /// An empty `ININ-ICWS-CSRF-Token` skips the token check (an absent
+    /// one is still refused).
+    EmptyTokenAccepted,
+    /// An ended session's CSRF token is accepted for a live session, with
+    /// that session's own id and cookie.
+    EndedTokenAccepted,
+    /// The session cookie's value compared on its first [`COMPARED_PREFIX`]
+    /// characters only.
+    CookiePrefixCompared,
+    /// The session cookie's value compared ignoring ASCII letter case.
+    CookieCaseInsensitive,
+    /// A non-empty beginning of the session cookie's value is accepted.
+    CookiePrefixAccepted,
+    /// A session cookie value that starts with the session's own is accepted.
+    CookieExtensionAccepted,
+    /// Any session cookie value as long as the session's own is accepted.
+    CookieLengthCompared,
+    /// The session cookie present with an empty value skips the cookie
+    /// check (no cookie at all is still refused).
+    EmptyCookieAccepted,
+    /// An ended session's cookie value is accepted under a live session's
+    /// cookie name, with that session's token.
+    EndedCookieAccepted,
+    /// A path session id that is a non-empty beginning of a live session's
+    /// id is taken as that session.
+    SessionIdPrefixAccepted,
+    /// A path session id that starts with a live session's id is taken as
+    /// that session.
+    SessionIdExtensionAccepted,
+    /// The path session id looked up ignoring letter case.
+    SessionIdCaseInsensitive,
+    /// A path session id equal to a live session's id in its first half
+    /// (rounded up) is taken as that session.
+    SessionIdPrefixCompared,
 }
+
+/// How many characters [`Fault::TokenPrefixCompared`] and
+/// [`Fault::CookiePrefixCompared`] compare.
+pub const COMPARED_PREFIX: usize = 16;
 
 /// The requirement of each documented message property, in [`PROPERTIES`] order.
 pub const MSG_REQS: [&str; 14] = [
@@ -194,8 +249,9 @@ pub(crate) type AuthFirst = fn(&Inner, &Creds) -> Option<Response>;
 /// A hook that checks credentials in the store for the path's session id
 /// (at `Instant`, sessions idle longer than `Duration` expired).
 pub(crate) type CredentialsCheck = fn(&mut Store, &Creds, &str, Instant, Duration) -> bool;
-/// A hook that finds the session to check credentials against, by path id.
-pub(crate) type Fallback = fn(&Store, &Creds, &str) -> Option<Rec>;
+/// A hook that finds the session to check credentials against, by path id
+/// (at `Instant`, sessions idle longer than `Duration` expired).
+pub(crate) type Fallback = fn(&Store, &Creds, &str, Instant, Duration) -> Option<Rec>;
 /// A hook that gives the login's (token, session id) header values.
 pub(crate) type LoginHeaders = fn(&str, &str) -> Option<(String, String)>;
 
@@ -859,6 +915,206 @@ const TABLE: &[Row] = &[
             ..NONE
         },
     },
+    Row {
+        kind: Kind::One(Fault::TokenPrefixCompared),
+        name: "token-prefix-compared",
+        about: "the CSRF token compared on its first 16 characters only (real tokens of one user share a longer beginning, so another session's token passes)",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(token_prefix_compared),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::TokenCaseInsensitive),
+        name: "token-case-insensitive",
+        about: "the CSRF token compared ignoring ASCII letter case",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(token_case_insensitive),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::TokenPrefixAccepted),
+        name: "token-prefix-accepted",
+        about: "a non-empty CSRF token that is a beginning of the session's own is accepted (e.g. its last character cut off)",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(token_prefix_accepted),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::TokenExtensionAccepted),
+        name: "token-extension-accepted",
+        about: "a CSRF token that starts with the session's own is accepted (e.g. one character appended)",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(token_extension_accepted),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::TokenLengthCompared),
+        name: "token-length-compared",
+        about: "any CSRF token as long as the session's own is accepted",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(token_length_compared),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::EmptyTokenAccepted),
+        name: "empty-token-accepted",
+        about: "an empty ININ-ICWS-CSRF-Token value skips the token check (an absent one is still refused)",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(empty_token_accepted),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::EndedTokenAccepted),
+        name: "ended-token-accepted",
+        about: "the CSRF token of an ended session is accepted for a live session, with that session's own id and cookie",
+        claims: &[("REQ-REQ-3", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(ended_token_accepted),
+            remembers_ended: true,
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookiePrefixCompared),
+        name: "cookie-prefix-compared",
+        about: "the session cookie's value compared on its first 16 characters only",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(cookie_prefix_compared),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookieCaseInsensitive),
+        name: "cookie-case-insensitive",
+        about: "the session cookie's value compared ignoring ASCII letter case",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(cookie_case_insensitive),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookiePrefixAccepted),
+        name: "cookie-prefix-accepted",
+        about: "a non-empty session cookie value that is a beginning of the session's own is accepted (e.g. its last character cut off)",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(cookie_prefix_accepted),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookieExtensionAccepted),
+        name: "cookie-extension-accepted",
+        about: "a session cookie value that starts with the session's own is accepted (e.g. one character appended)",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(cookie_extension_accepted),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookieLengthCompared),
+        name: "cookie-length-compared",
+        about: "any session cookie value as long as the session's own is accepted",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(cookie_length_compared),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::EmptyCookieAccepted),
+        name: "empty-cookie-accepted",
+        about: "the session cookie sent with an empty value skips the cookie check (no cookie at all is still refused)",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(empty_cookie_accepted),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::EndedCookieAccepted),
+        name: "ended-cookie-accepted",
+        about: "an ended session's cookie value is accepted under a live session's cookie name, with that session's token",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(ended_cookie_accepted),
+            remembers_ended: true,
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::SessionIdPrefixAccepted),
+        name: "session-id-prefix-accepted",
+        about: "a path session id that is a non-empty beginning of a live session's id (e.g. its last digit cut off) is taken as that session, whose token and cookie are then checked",
+        claims: &[("REQ-REQ-2", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_fallback: Some(session_id_prefix_accepted),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::SessionIdExtensionAccepted),
+        name: "session-id-extension-accepted",
+        about: "a path session id that starts with a live session's id (characters after it, as a parser that reads the leading digits) is taken as that session, whose token and cookie are then checked",
+        claims: &[("REQ-REQ-2", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_fallback: Some(session_id_extension_accepted),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::SessionIdCaseInsensitive),
+        name: "session-id-case-insensitive",
+        about: "the path session id looked up ignoring letter case (only visible with profile letter-session-ids: by default ids are digits)",
+        claims: &[("REQ-REQ-2", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_fallback: Some(session_id_case_insensitive),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::SessionIdPrefixCompared),
+        name: "session-id-prefix-compared",
+        about: "a path session id equal to a live session's id in its first half (rounded up) is taken as that session, whose token and cookie are then checked",
+        claims: &[("REQ-REQ-2", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_fallback: Some(session_id_prefix_compared),
+            ..NONE
+        },
+    },
 ];
 
 impl Fault {
@@ -1045,7 +1301,13 @@ fn pair_of_any_session_under_a_live_id(
     pair_ok && path_live
 }
 
-fn session_of_the_token(store: &Store, creds: &Creds, _sid: &str) -> Option<Rec> {
+fn session_of_the_token(
+    store: &Store,
+    creds: &Creds,
+    _sid: &str,
+    _now: Instant,
+    _idle: Duration,
+) -> Option<Rec> {
     creds
         .token
         .as_deref()
@@ -1053,8 +1315,74 @@ fn session_of_the_token(store: &Store, creds: &Creds, _sid: &str) -> Option<Rec>
         .cloned()
 }
 
-fn ended_session(store: &Store, _creds: &Creds, sid: &str) -> Option<Rec> {
+fn ended_session(
+    store: &Store,
+    _creds: &Creds,
+    sid: &str,
+    _now: Instant,
+    _idle: Duration,
+) -> Option<Rec> {
     store.get_ended(sid).cloned()
+}
+
+/// The live session a near-miss path id `sid` is taken as: one whose id
+/// `near` says `sid` matches (the one the request's token belongs to, when
+/// several do).
+fn near_miss_session(
+    store: &Store,
+    creds: &Creds,
+    now: Instant,
+    idle: Duration,
+    near: impl Fn(&str) -> bool,
+) -> Option<Rec> {
+    store
+        .find_live_id(near, creds.token.as_deref(), now, idle)
+        .cloned()
+}
+
+fn session_id_prefix_accepted(
+    store: &Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> Option<Rec> {
+    near_miss_session(store, creds, now, idle, |id| {
+        !sid.is_empty() && id.starts_with(sid)
+    })
+}
+
+fn session_id_extension_accepted(
+    store: &Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> Option<Rec> {
+    near_miss_session(store, creds, now, idle, |id| sid.starts_with(id))
+}
+
+fn session_id_case_insensitive(
+    store: &Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> Option<Rec> {
+    near_miss_session(store, creds, now, idle, |id| id.eq_ignore_ascii_case(sid))
+}
+
+fn session_id_prefix_compared(
+    store: &Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> Option<Rec> {
+    near_miss_session(store, creds, now, idle, |id| {
+        let half = id.len().div_ceil(2);
+        sid.as_bytes().get(..half) == id.as_bytes().get(..half)
+    })
 }
 
 fn token_of_any_session(store: &Store, creds: &Creds, _rec: &Rec) -> bool {
@@ -1071,6 +1399,90 @@ fn token_with_its_own_cookie(store: &Store, creds: &Creds, rec: &Rec) -> bool {
                 .find_by_token(t)
                 .is_some_and(|r| creds.has_cookie(&r.cookie_name, &r.cookie_value))
         })
+}
+
+/// True when the request's token is the session's own, or `near` says it
+/// is near enough (request's token, session's token).
+fn token_near(creds: &Creds, rec: &Rec, near: impl Fn(&str, &str) -> bool) -> bool {
+    creds
+        .token
+        .as_deref()
+        .is_some_and(|t| t == rec.token || near(t, &rec.token))
+}
+
+/// True when the first [`COMPARED_PREFIX`] characters of `a` and `b` are
+/// the same (a string shorter than that is compared whole).
+fn same_beginning(a: &str, b: &str) -> bool {
+    a.chars()
+        .take(COMPARED_PREFIX)
+        .eq(b.chars().take(COMPARED_PREFIX))
+}
+
+fn token_prefix_compared(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    token_near(creds, rec, same_beginning)
+}
+
+fn token_case_insensitive(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    token_near(creds, rec, str::eq_ignore_ascii_case)
+}
+
+fn token_prefix_accepted(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    token_near(creds, rec, |t, own| !t.is_empty() && own.starts_with(t))
+}
+
+fn token_extension_accepted(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    token_near(creds, rec, |t, own| t.starts_with(own))
+}
+
+fn token_length_compared(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    token_near(creds, rec, |t, own| t.len() == own.len())
+}
+
+fn empty_token_accepted(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    token_near(creds, rec, |t, _| t.is_empty())
+}
+
+fn ended_token_accepted(store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    token_near(creds, rec, |t, _| store.ended().any(|r| r.token == t))
+}
+
+/// True when the request holds the session's cookie (by its name) with
+/// the session's value, or a value `near` says is near enough (request's
+/// value, session's value).
+fn cookie_near(creds: &Creds, rec: &Rec, near: impl Fn(&str, &str) -> bool) -> bool {
+    creds.cookies.iter().any(|(n, v)| {
+        *n == rec.cookie_name && (*v == rec.cookie_value || near(v, &rec.cookie_value))
+    })
+}
+
+fn cookie_prefix_compared(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    cookie_near(creds, rec, same_beginning)
+}
+
+fn cookie_case_insensitive(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    cookie_near(creds, rec, str::eq_ignore_ascii_case)
+}
+
+fn cookie_prefix_accepted(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    cookie_near(creds, rec, |v, own| !v.is_empty() && own.starts_with(v))
+}
+
+fn cookie_extension_accepted(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    cookie_near(creds, rec, |v, own| v.starts_with(own))
+}
+
+fn cookie_length_compared(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    cookie_near(creds, rec, |v, own| v.len() == own.len())
+}
+
+fn empty_cookie_accepted(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    cookie_near(creds, rec, |v, _| v.is_empty())
+}
+
+fn ended_cookie_accepted(store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    cookie_near(creds, rec, |v, _| {
+        store.ended().any(|r| r.cookie_value == v)
+    })
 }
 
 fn cookie_of_any_session(store: &Store, creds: &Creds, _rec: &Rec) -> bool {

@@ -277,8 +277,9 @@ impl Inner {
     }
 }
 
-/// The shortest run of bytes [`token_text`] puts before the session's
-/// GUID: 18 bytes, the first 24 characters of the token in base64.
+/// The fewest bytes a token holds before the session's GUID (user and
+/// application name, padded): 18, so the tokens of one user and
+/// application share at least their first 24 characters.
 pub const TOKEN_SHARED_BYTES: usize = 18;
 
 /// What a token says before base64, shaped like a real server's (see
@@ -360,8 +361,9 @@ impl Handle {
         self.0.sessions().live()
     }
 
-    /// Ended sessions remembered (only under fault `ended-session-accepted`,
-    /// at most [`sessions::ENDED_KEPT`]).
+    /// Ended sessions remembered (only under the faults that accept an
+    /// ended session's credentials, such as `ended-session-accepted`; at
+    /// most [`sessions::ENDED_KEPT`]).
     pub fn remembered_ended_sessions(&self) -> usize {
         self.0.sessions().remembered()
     }
@@ -902,7 +904,7 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
         Some(r) => Some(r.clone()),
         None => hooks
             .auth_fallback
-            .and_then(|fallback| fallback(&store, &creds, sid)),
+            .and_then(|fallback| fallback(&store, &creds, sid, now, idle)),
     };
     let Some(rec) = rec else {
         drop(store);

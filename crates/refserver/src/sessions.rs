@@ -2,8 +2,9 @@
 //! kept until they are ended (freed at once) or idle longer than the
 //! configured idle time (freed at the next login or touch); at most
 //! [`crate::Config::max_sessions`] are live at once. Ended sessions are
-//! remembered only when a fault needs them (`ended-session-accepted`), and
-//! then at most [`ENDED_KEPT`] of them, the most recent. Also the
+//! remembered only when a fault needs them (those that accept an ended
+//! session's credentials: `ended-session-accepted`, `ended-token-accepted`,
+//! …), and then at most [`ENDED_KEPT`] of them, the most recent. Also the
 //! credentials a request presents (`Creds`), which the session checks
 //! compare with the store.
 
@@ -81,6 +82,34 @@ impl Store {
     /// A remembered ended session.
     pub fn get_ended(&self, sid: &str) -> Option<&Rec> {
         self.ended.iter().find(|(s, _)| s == sid).map(|(_, r)| r)
+    }
+
+    /// The remembered ended sessions, oldest first.
+    pub fn ended(&self) -> impl Iterator<Item = &Rec> {
+        self.ended.iter().map(|(_, r)| r)
+    }
+
+    /// A live session, not idle longer than `idle` at `now`, whose id
+    /// `matches`: the one whose token is `token` when there is one, else
+    /// the one with the smallest id (the same one each time).
+    pub fn find_live_id(
+        &self,
+        matches: impl Fn(&str) -> bool,
+        token: Option<&str>,
+        now: Instant,
+        idle: Duration,
+    ) -> Option<&Rec> {
+        let mut found: Vec<(&String, &Rec)> = self
+            .live
+            .iter()
+            .filter(|(id, r)| matches(id) && now.saturating_duration_since(r.last_used) <= idle)
+            .collect();
+        found.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        found
+            .iter()
+            .find(|(_, r)| token == Some(r.token.as_str()))
+            .or(found.first())
+            .map(|(_, r)| *r)
     }
 
     /// Any live session whose token is `token`.
