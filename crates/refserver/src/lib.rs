@@ -684,6 +684,7 @@ async fn connect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // A gate in front of the server answers before the server looks.
     if let Some(refused) = gate::refusal(&state) {
         return refused;
     }
