@@ -50,6 +50,7 @@ fn exchange(body: Vec<u8>) -> Exchange {
         }),
         elapsed: Duration::ZERO,
         attempts: Vec::new(),
+        busy: None,
     }
 }
 

@@ -74,7 +74,7 @@ impl Context {
                 let ctx = CheckContext {
                     schemas: &self.schemas,
                     strict: self.policy.strict,
-                    login_features: self.runner.session.features.as_ref(),
+                    login_features: self.runner.login_features(),
                 };
                 let checked = check::check(case, &exchange, &ctx);
                 let snap = self.compare_snapshot(case, &exchange, checked.body, &session_id);

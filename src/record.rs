@@ -226,6 +226,41 @@ pub struct RunRecord {
     pub notes: Vec<String>,
     /// The cases that ran (or were ignored), sorted by name.
     pub cases: Vec<CaseRecord>,
+    /// What the run asked of the server.
+    pub traffic: TrafficRecord,
+}
+
+/// What a run asked of the server: requests (every attempt), logins among
+/// them, and the time spent waiting on `Retry-After`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TrafficRecord {
+    /// Requests sent.
+    pub requests: u64,
+    /// Logins sent (`POST /icws/connection`).
+    pub logins: u64,
+    /// Waited on `Retry-After`.
+    pub waited: Duration,
+}
+
+impl TrafficRecord {
+    /// One line for people: `23 requests, 3 logins`.
+    pub fn line(&self) -> String {
+        let plural = |n: u64, one: &str, many: &str| {
+            format!("{n} {}", if n == 1 { one } else { many })
+        };
+        let mut out = format!(
+            "{} to the server, {}",
+            plural(self.requests, "request", "requests"),
+            plural(self.logins, "login", "logins")
+        );
+        if !self.waited.is_zero() {
+            out.push_str(&format!(
+                ", {:.1} s waited on Retry-After",
+                self.waited.as_secs_f64()
+            ));
+        }
+        out
+    }
 }
 
 impl RunRecord {

@@ -22,6 +22,7 @@ use icws_conformance::pipeline::Context;
 use icws_conformance::record::{CaseRecord, Verdict};
 use icws_conformance::report::{coverage, text};
 use icws_conformance::run::execute::Runner;
+use icws_conformance::run::plan::SessionPlan;
 use icws_conformance::run::session::Credentials;
 use icws_conformance::run::target::{Target, Transport};
 use icws_conformance::secret::{Redactor, Secret};
@@ -337,7 +338,14 @@ async fn run(
         user: icws_refserver::DEMO_USER.into(),
         password: Secret::new(icws_refserver::DEMO_PASSWORD),
     };
-    let runner = Runner::prepare(target, Some(creds), None, "en-US", Redactor::default())
+    let runner = Runner::prepare(
+        target,
+        Some(creds),
+        None,
+        "en-US",
+        Redactor::default(),
+        SessionPlan::for_cases(cases, 2),
+    )
         .await
         .map_err(|e| e.to_string())?;
     let ctx = Context {

@@ -131,6 +131,27 @@ pub struct Cli {
         value_parser = clap::value_parser!(u32).range(0..=MAX_RETRIES)
     )]
     pub retries: u32,
+    /// The most the whole run waits, in seconds, when the server answers
+    /// 429 or 503 with Retry-After (0: never wait); a longer wait is exit 2
+    /// with the server's reason.
+    #[arg(
+        long,
+        env = "ICWS_MAX_WAIT",
+        value_name = "SECS",
+        default_value = "30",
+        value_parser = parse_max_wait
+    )]
+    pub max_wait: Duration,
+    /// The most sessions open at once (the full suite needs 2; with 1, the
+    /// cases that need a second live session are ignored).
+    #[arg(
+        long,
+        env = "ICWS_MAX_SESSIONS",
+        value_name = "N",
+        default_value = "2",
+        value_parser = clap::value_parser!(u32).range(1..=MAX_SESSIONS)
+    )]
+    pub max_sessions: u32,
     /// The most body bytes read from one response (e.g. 16MiB, 512KiB, 1000000).
     #[arg(
         long,
@@ -205,6 +226,8 @@ pub fn command() -> clap::Command {
 
 /// The most `--retries` taken.
 pub const MAX_RETRIES: i64 = 10;
+/// The most `--max-sessions` taken.
+pub const MAX_SESSIONS: i64 = 64;
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -217,6 +240,8 @@ pub struct Settings {
     pub given_session: Option<GivenSession>,
     /// `Accept-Language` of the login.
     pub accept_language: String,
+    /// `--max-sessions`: the most sessions open at once.
+    pub max_sessions: usize,
     /// Timeouts, limits, retries, TLS and proxy.
     pub transport: Transport,
     /// `--strict`: interop findings fail the run.
@@ -376,6 +401,7 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
         credentials,
         given_session,
         accept_language: cli.accept_language.clone(),
+        max_sessions: usize::try_from(cli.max_sessions).unwrap_or(usize::MAX),
         transport: Transport {
             timeout: cli.timeout,
             max_body: cli.max_body,
@@ -386,6 +412,7 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
             client_key: cli.client_key.clone(),
             proxy: nonempty(&cli.proxy).map(Secret::new),
             direct: false,
+            max_wait: cli.max_wait,
         },
         strict: cli.strict,
         baseline: cli.baseline.clone(),
@@ -510,6 +537,18 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
             format!(
                 "not a positive number of seconds from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS} (flag or ICWS_TIMEOUT)"
             )
+        })
+}
+
+/// `--max-wait`: a number of seconds from 0 to a day.
+pub fn parse_max_wait(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite() && (0.0..=MAX_TIMEOUT_SECS).contains(t))
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            format!("not a number of seconds from 0 to {MAX_TIMEOUT_SECS} (flag or ICWS_MAX_WAIT)")
         })
 }
 

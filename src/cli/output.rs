@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::check::snapshot::Write;
 use crate::pipeline::SnapshotWriter;
 use crate::report::html;
+use crate::run::target::{Event, Observer};
 use crate::secret::Redactor;
 use crate::text::inert;
 
@@ -75,6 +76,13 @@ impl Output {
     /// workflow commands).
     pub fn stdout(&self, text: &str) {
         print!("{}", self.redactor.scrub(text));
+    }
+
+    /// The target's observer: a line for each request still waiting (after
+    /// 2 s, then every 10 s) and for each wait on `Retry-After`.
+    pub fn observer(&self) -> Observer {
+        let out = self.clone();
+        Observer::new(move |event| out.note(event_line(&event)))
     }
 
     /// clap's own message for a bad command line (it quotes what was typed).
@@ -152,4 +160,30 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
     regular_or_absent(path)?;
     create_parent(path)?;
     std::fs::write(path, text).map_err(|e| format!("cannot write: {e}"))
+}
+
+/// One line for an [`Event`].
+fn event_line(event: &Event) -> String {
+    match event {
+        Event::StillWaiting {
+            case,
+            request,
+            seconds,
+        } => format!("{case}: {request}: still waiting for the answer, {seconds} s so far"),
+        Event::RetryAfter {
+            case,
+            request,
+            status,
+            header,
+            delay,
+            used,
+            budget,
+        } => format!(
+            "{case}: {request} answered {status} with Retry-After: {header}: waiting {:.1} s \
+             before sending it again ({:.1} s of --max-wait {} s used)",
+            delay.as_secs_f64(),
+            used.as_secs_f64(),
+            budget.as_secs()
+        ),
+    }
 }

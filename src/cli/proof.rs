@@ -26,6 +26,7 @@ use crate::record::CaseRecord;
 use crate::report::coverage::{FaultRun, Named};
 use crate::report::{coverage, text};
 use crate::run::execute::Runner;
+use crate::run::plan::SessionPlan;
 use crate::run::session::Credentials;
 use crate::run::target::{Target, Transport};
 use crate::secret::{Redactor, Secret};
@@ -71,7 +72,14 @@ pub async fn run_once(
         ..Transport::default()
     };
     let target = Target::with(&server.base_url(), &transport).map_err(|e| e.to_string())?;
-    let runner = Runner::prepare(target, Some(creds), None, "en-US", Redactor::default())
+    let runner = Runner::prepare(
+        target,
+        Some(creds),
+        None,
+        "en-US",
+        Redactor::default(),
+        SessionPlan::for_cases(cases, 2),
+    )
         .await
         .map_err(|e| e.to_string())?;
     let ctx = Arc::new(Context {

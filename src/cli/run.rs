@@ -16,9 +16,10 @@ use crate::gate::Policy;
 use crate::gate::baseline::{self, Baseline};
 use crate::load::{Case, Schemas};
 use crate::pipeline::Context;
-use crate::record::{RunRecord, Verdict};
+use crate::record::{RunRecord, TrafficRecord, Verdict};
 use crate::report::{github, html, json, junit, text};
 use crate::run::execute::Runner;
+use crate::run::plan::SessionPlan;
 use crate::text::did_you_mean;
 
 /// Runs the selected cases and writes what was asked for. `binary`: the
@@ -56,9 +57,9 @@ fn run_steps(
         .block_on(target::resolve(settings, out.redactor()))
         .map_err(|e| setup_error(out, e))?;
     let embedded = resolved.embedded();
-    let (ctx, server) = prepare(settings, &rt, resolved, schemas, baseline, &cases, out)?;
-    let ctx = Arc::new(ctx);
     let selected = trials::selected(args, &cases);
+    let (ctx, server) = prepare(settings, &rt, resolved, schemas, baseline, &cases, &selected, out)?;
+    let ctx = Arc::new(ctx);
     let human = !matches!(args.format, Some(libtest_mimic::FormatSetting::Json));
     if human {
         let given = settings.given_session.is_some() && !embedded;
@@ -87,7 +88,7 @@ fn run_steps(
         output: out.clone(),
     };
     let conclusion = libtest_mimic::run(args, trials::trials(cases, Some(run)));
-    let finish_warning = rt.block_on(ctx.runner.finish());
+    let finish_warnings = rt.block_on(ctx.runner.finish());
     drop(server);
     let mut cases: Vec<_> = receive.try_iter().map(|r| r.record).collect();
     cases.sort_by(|a, b| a.name.cmp(&b.name));
@@ -102,9 +103,14 @@ fn run_steps(
         strict_baseline: settings.strict_baseline,
         notes,
         cases,
+        traffic: TrafficRecord {
+            requests: ctx.runner.target.traffic().requests(),
+            logins: ctx.runner.target.traffic().logins(),
+            waited: ctx.runner.target.traffic().waited(),
+        },
     }
     .scrubbed(out.redactor());
-    closing_block(&record, finish_warning.as_deref(), human, out);
+    closing_block(&record, &finish_warnings, human, out);
     let mut code = conclusion.exit_code();
     if !nothing_amiss(&record, binary && selected.is_empty(), args.ignored, out) {
         code = ExitCode::from(EXIT_SETUP);
@@ -147,8 +153,10 @@ fn read_baseline(
     Ok(Some(b))
 }
 
-/// The run's context — the runner (its session opened), the schemas, the
-/// policy and the snapshot plan — and the embedded server while it runs.
+/// The run's context — the runner (the sessions the `selected` cases need
+/// opened), the schemas, the policy and the snapshot plan — and the
+/// embedded server while it runs.
+#[allow(clippy::too_many_arguments)]
 fn prepare(
     settings: &Settings,
     rt: &tokio::runtime::Runtime,
@@ -156,6 +164,7 @@ fn prepare(
     schemas: Schemas,
     baseline: Option<Baseline>,
     cases: &[Case],
+    selected: &[Case],
     out: &Output,
 ) -> Result<(Context, Option<icws_refserver::Running>), ExitCode> {
     let embedded = resolved.embedded();
@@ -173,6 +182,8 @@ fn prepare(
         };
         files::snapshot_plan(s, name, builtin, cases)
     });
+    let target = target.observed(out.observer());
+    let plan = SessionPlan::for_cases(selected, settings.max_sessions);
     let runner = rt
         .block_on(Runner::prepare(
             target,
@@ -180,6 +191,7 @@ fn prepare(
             given,
             &settings.accept_language,
             out.redactor().clone(),
+            plan,
         ))
         .map_err(|e| setup_error(out, e))?;
     let ctx = Context {
@@ -198,7 +210,7 @@ fn prepare(
 
 /// The console's closing block: the short-secret warning, the run's
 /// warnings and notes, the grouped summary and (for people) the footer.
-fn closing_block(record: &RunRecord, finish_warning: Option<&str>, human: bool, out: &Output) {
+fn closing_block(record: &RunRecord, finish_warnings: &[String], human: bool, out: &Output) {
     let short = out.redactor().short_secrets();
     if short > 0 {
         out.warning(format!(
@@ -209,8 +221,9 @@ fn closing_block(record: &RunRecord, finish_warning: Option<&str>, human: bool, 
         ));
     }
     let warnings = record.cases.iter().flat_map(|c| c.warnings.iter());
-    for w in finish_warning
-        .into_iter()
+    for w in finish_warnings
+        .iter()
+        .map(String::as_str)
         .chain(warnings.map(String::as_str))
     {
         out.warning(w);

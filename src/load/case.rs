@@ -410,20 +410,21 @@ impl Case {
         )
     }
 
-    /// True when the case's request could harm the session it uses: a wrong
-    /// or missing token or cookie, or its credentials under another session
-    /// id. A hardened server may end the session on such a request, so the
-    /// case runs on a session of its own, never on the run's.
+    /// True when the case's request is not exactly its session's own
+    /// credentials (a wrong, missing or foreign token or cookie, or another
+    /// session id): a hardened server may end the live sessions such a
+    /// request involves, so the run holds them alone for it and checks
+    /// them after.
     pub fn harms_session(&self) -> bool {
-        match self.session {
-            // No credentials under a live session's id: a hardened server
-            // may end the session the path names.
-            SessionUse::Unknown | SessionUse::None => true,
-            SessionUse::Valid => {
-                self.csrf_token != HeaderUse::Send || self.cookie != HeaderUse::Send
+        self.endpoint == Endpoint::StatusMessages
+            && match self.session {
+                SessionUse::Unknown | SessionUse::None | SessionUse::Pair | SessionUse::Ended => {
+                    true
+                }
+                SessionUse::Valid | SessionUse::Fresh => {
+                    self.csrf_token != HeaderUse::Send || self.cookie != HeaderUse::Send
+                }
             }
-            SessionUse::Fresh | SessionUse::Ended | SessionUse::Pair => false,
-        }
     }
 }
 

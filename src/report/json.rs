@@ -73,6 +73,11 @@ pub fn json(run: &RunRecord) -> String {
             "flaky": s.flaky,
             "warnings": s.warnings,
         },
+        "traffic": {
+            "requests": run.traffic.requests,
+            "logins": run.traffic.logins,
+            "waitedMs": u64::try_from(run.traffic.waited.as_millis()).unwrap_or(u64::MAX),
+        },
         "notes": run.notes,
         "cases": run.cases.iter().map(case_json).collect::<Vec<_>>(),
     });

@@ -209,12 +209,13 @@ pub fn run_footer(run: &RunRecord) -> String {
     let mut out = format!("\nchecked {} requirement(s)", checked.len());
     if broken.is_empty() {
         out.push_str("; none broken\n");
-        return out;
+    } else {
+        let _ = writeln!(out, "; broken: {}", broken.len());
+        for (req, cases) in broken {
+            let _ = writeln!(out, "  {req}: {}", cases.join(", "));
+        }
     }
-    let _ = writeln!(out, "; broken: {}", broken.len());
-    for (req, cases) in broken {
-        let _ = writeln!(out, "  {req}: {}", cases.join(", "));
-    }
+    let _ = writeln!(out, "{}", run.traffic.line());
     out
 }
 

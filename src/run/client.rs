@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::target::Target;
+use super::target::{Event, Target, current_case};
 use crate::text::error_chain;
 
 /// Header carrying the CSRF token on every session request.
@@ -15,6 +15,10 @@ pub const CSRF_HEADER: &str = "ININ-ICWS-CSRF-Token";
 
 impl Target {
     /// Sends one request and reads the whole response (up to `max_body`).
+    /// A transport failure is retried as `retries` says; a 429 or 503 with
+    /// `Retry-After` is sent again after that delay while the run's
+    /// `--max-wait` budget lasts, and otherwise comes back with
+    /// [`Exchange::busy`] saying why the run cannot go on.
     pub async fn send(&self, req: Request) -> Exchange {
         let request_line = format!("{} {}", req.method, req.path);
         let shown_headers = shown_headers(&req);
@@ -22,23 +26,19 @@ impl Target {
             Ok(h) => h,
             Err(why) => return Exchange::failed(request_line, shown_headers, why),
         };
+        let login = req.method == reqwest::Method::POST
+            && req.path.split('?').next() == Some("/icws/connection");
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut fresh = false;
+        let mut busy = None;
         let started = Instant::now();
         let outcome = loop {
             let attempt_started = Instant::now();
-            let client = if fresh {
-                &self.fresh_client
-            } else {
-                &self.client
-            };
-            let mut builder = client
-                .request(req.method.clone(), self.url(&req.path))
-                .headers(headers.clone());
-            if let Some(body) = &req.body {
-                builder = builder.body(body.clone());
-            }
-            let resp = match builder.send().await {
+            self.traffic.count_request(login);
+            let sent = self
+                .watched(&request_line, self.attempt(&req, &headers, fresh))
+                .await;
+            let resp = match sent {
                 Ok(resp) => resp,
                 Err(e) => {
                     let why = describe_transport(&e, self.timeout);
@@ -54,12 +54,13 @@ impl Target {
                         },
                         elapsed: attempt_started.elapsed(),
                         stale,
+                        waited: None,
                     });
                     if stale {
                         fresh = true;
                         continue;
                     }
-                    let retried = attempts.iter().filter(|a| !a.stale).count();
+                    let retried = attempts.iter().filter(|a| a.counts_as_retry()).count();
                     if retryable(&e) && retried <= self.retries as usize {
                         tokio::time::sleep(backoff(retried)).await;
                         continue;
@@ -67,32 +68,40 @@ impl Target {
                     break Err(why);
                 }
             };
-            let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
-            let outcome = match read_body(resp, self.max_body).await {
-                Ok(body) => Ok(Response {
-                    status,
-                    headers,
-                    body,
-                }),
-                Err(BodyError::TooLarge) => Err(format!(
+            let outcome = match resp {
+                Ok(r) => Ok(r),
+                Err((status, BodyError::TooLarge)) => Err(format!(
                     "status {status} received, then the body passed the limit of {} bytes \
                      (--max-body); stopped reading",
                     self.max_body
                 )),
-                Err(BodyError::Transport(e)) => Err(format!(
+                Err((status, BodyError::Transport(e))) => Err(format!(
                     "status {status} received, then the body failed: {}",
                     describe_transport(&e, self.timeout)
                 )),
             };
-            attempts.push(Attempt {
+            let mut attempt = Attempt {
                 outcome: match &outcome {
                     Ok(r) => format!("status {}", r.status),
                     Err(why) => why.clone(),
                 },
                 elapsed: attempt_started.elapsed(),
                 stale: false,
-            });
+                waited: None,
+            };
+            if let Ok(r) = &outcome {
+                match self.retry_after(&request_line, r).await {
+                    Wait::Waited(delay, header) => {
+                        attempt.outcome = format!("status {} with Retry-After: {header}", r.status);
+                        attempt.waited = Some(delay);
+                        attempts.push(attempt);
+                        continue;
+                    }
+                    Wait::GaveUp(why) => busy = Some(why),
+                    Wait::No => {}
+                }
+            }
+            attempts.push(attempt);
             break outcome;
         };
         Exchange {
@@ -101,8 +110,167 @@ impl Target {
             outcome,
             elapsed: started.elapsed(),
             attempts,
+            busy,
         }
     }
+
+    /// One try: the response with its whole body, the status and why the
+    /// body could not be read, or the transport error.
+    async fn attempt(
+        &self,
+        req: &Request,
+        headers: &HeaderMap,
+        fresh: bool,
+    ) -> Result<Result<Response, (u16, BodyError)>, reqwest::Error> {
+        let client = if fresh {
+            &self.fresh_client
+        } else {
+            &self.client
+        };
+        let mut builder = client
+            .request(req.method.clone(), self.url(&req.path))
+            .headers(headers.clone());
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let resp = builder.send().await?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        Ok(match read_body(resp, self.max_body).await {
+            Ok(body) => Ok(Response {
+                status,
+                headers,
+                body,
+            }),
+            Err(e) => Err((status, e)),
+        })
+    }
+
+    /// Awaits `f`, telling the observer after 2 s without an answer, and
+    /// every 10 s after that.
+    async fn watched<F: std::future::Future>(&self, request: &str, f: F) -> F::Output {
+        if !self.observer.is_on() {
+            return f.await;
+        }
+        let mut f = std::pin::pin!(f);
+        let started = Instant::now();
+        let mut step = STILL_WAITING_FIRST;
+        loop {
+            match tokio::time::timeout(step, &mut f).await {
+                Ok(out) => return out,
+                Err(_) => {
+                    self.observer.tell(Event::StillWaiting {
+                        case: current_case(),
+                        request: request.to_owned(),
+                        seconds: started.elapsed().as_secs(),
+                    });
+                    step = STILL_WAITING_AGAIN;
+                }
+            }
+        }
+    }
+
+    /// What a 429 or 503 answer's `Retry-After` asks, and whether the run's
+    /// budget allows it: waits (and says so) when it does.
+    async fn retry_after(&self, request: &str, resp: &Response) -> Wait {
+        if !matches!(resp.status, 429 | 503) || names_alternate_hosts(&resp.body) {
+            return Wait::No;
+        }
+        let Some(header) = resp.header_values("retry-after").into_iter().next() else {
+            return Wait::No;
+        };
+        let Some(delay) = parse_retry_after(&header, std::time::SystemTime::now()) else {
+            return Wait::No;
+        };
+        // A zero delay is still a pause: never a tight loop on the server.
+        let delay = delay.max(MIN_RETRY_PAUSE);
+        let shown = header.chars().take(60).collect::<String>();
+        if !self.traffic.take_wait(delay, self.max_wait) {
+            let left = self.max_wait.saturating_sub(self.traffic.waited());
+            return Wait::GaveUp(format!(
+                "{request} answered {} with Retry-After: {shown}: a wait of {} s, and {} s are \
+                 left of --max-wait {} s (ICWS_MAX_WAIT){}",
+                resp.status,
+                delay.as_secs_f64().ceil(),
+                left.as_secs(),
+                self.max_wait.as_secs(),
+                server_message(&resp.body)
+                    .map(|m| format!("; the server says: {m}"))
+                    .unwrap_or_default(),
+            ));
+        }
+        self.observer.tell(Event::RetryAfter {
+            case: current_case(),
+            request: request.to_owned(),
+            status: resp.status,
+            header: shown.clone(),
+            delay,
+            used: self.traffic.waited(),
+            budget: self.max_wait,
+        });
+        tokio::time::sleep(delay).await;
+        Wait::Waited(delay, shown)
+    }
+}
+
+/// What [`Target::retry_after`] decided.
+enum Wait {
+    /// Not a 429 or 503 with a usable `Retry-After`.
+    No,
+    /// Waited this long, as the header (shown) asked.
+    Waited(Duration, String),
+    /// The wait does not fit the budget: why, in words.
+    GaveUp(String),
+}
+
+/// The first progress line comes after this long without an answer.
+const STILL_WAITING_FIRST: Duration = Duration::from_secs(2);
+/// Then one line every this long.
+const STILL_WAITING_AGAIN: Duration = Duration::from_secs(10);
+/// The shortest pause before sending again after `Retry-After`.
+const MIN_RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// `Retry-After` (RFC 9110 §10.2.3): a number of seconds, or an HTTP date
+/// (a date in the past is no wait). `None` when it is neither.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        // Absurdly long numbers are simply very long waits.
+        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// True when an error body names alternate hosts (a switchover pair's
+/// server that is not primary): waiting will not help.
+pub fn names_alternate_hosts(body: &[u8]) -> bool {
+    !alternate_hosts(body).is_empty()
+}
+
+/// The `alternateHostList` of an ICWS error body (strings only).
+pub fn alternate_hosts(body: &[u8]) -> Vec<String> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|b| b.get("alternateHostList").cloned())
+        .and_then(|l| match l {
+            serde_json::Value::Array(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|h| h.as_str().map(str::to_owned))
+                    .filter(|h| !h.trim().is_empty())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The `message` of an ICWS error body, if it has one.
+pub fn server_message(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|b| b.get("message").and_then(|m| m.as_str().map(str::to_owned)))
 }
 
 /// True when the connection was closed before any byte of an answer: what
@@ -303,6 +471,17 @@ pub struct Attempt {
     /// It failed on a pooled connection closed while idle, and the request
     /// was sent again on a new one (not a retry, not a sign of flakiness).
     pub stale: bool,
+    /// The server answered 429 or 503 with `Retry-After`, and the request
+    /// was sent again after this wait (not a sign of flakiness either).
+    pub waited: Option<Duration>,
+}
+
+impl Attempt {
+    /// True when this attempt failed in a way a retry is for (a transport
+    /// failure), so that a later success makes the case flaky.
+    pub fn counts_as_retry(&self) -> bool {
+        !self.stale && self.waited.is_none()
+    }
 }
 
 /// One request and its outcome.
@@ -317,8 +496,13 @@ pub struct Exchange {
     pub outcome: Result<Response, String>,
     /// Time from sending to the last body byte (all attempts).
     pub elapsed: Duration,
-    /// Every attempt, in order; more than one only after transport failures.
+    /// Every attempt, in order; more than one only after transport
+    /// failures or `Retry-After`.
     pub attempts: Vec<Attempt>,
+    /// The server kept asking the run to come back later (429 or 503 with
+    /// `Retry-After`) beyond `--max-wait`: why, in words. The run cannot go
+    /// on; this is not a verdict on the server.
+    pub busy: Option<String>,
 }
 
 impl Exchange {
@@ -329,6 +513,7 @@ impl Exchange {
             outcome: Err(why),
             elapsed: Duration::ZERO,
             attempts: Vec::new(),
+            busy: None,
         }
     }
 }
@@ -370,4 +555,50 @@ fn wire_headers(req: &Request) -> Result<HeaderMap, String> {
         }
     }
     Ok(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(parse_retry_after("1", now), Some(Duration::from_secs(1)));
+        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        // IMF-fixdate, RFC 850 and asctime (RFC 9110 §5.6.7), 60 s ahead.
+        for date in [
+            "Sun, 06 Nov 1994 08:50:37 GMT",
+            "Sunday, 06-Nov-94 08:50:37 GMT",
+            "Sun Nov  6 08:50:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(date, now),
+                Some(Duration::from_secs(60)),
+                "{date}"
+            );
+        }
+        // A date gone by is no wait.
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for bad in ["", "-1", "1.5", "soon", "0x10"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn alternate_hosts_are_the_strings_of_the_list() {
+        let body = br#"{"errorId":"x","alternateHostList":["cic2.example", 7, "", "cic3:8019"]}"#;
+        assert_eq!(alternate_hosts(body), ["cic2.example", "cic3:8019"]);
+        assert!(!names_alternate_hosts(br#"{"alternateHostList":[]}"#));
+        assert!(!names_alternate_hosts(b"not json"));
+    }
 }

@@ -1,16 +1,18 @@
 //! Running one case: a [`Runner`] holds the prepared target and the run's
-//! session (opened with the credentials, or the one the user gave); for each
-//! case it opens and ends the sessions the case needs of its own, builds the
-//! case's request (path, token, cookie as the case says) and returns the
-//! [`Outcome`]: the exchange, the reason it was not run, or the session step
-//! that failed. It never judges a response and never prints.
+//! sessions ([`super::plan`]: opened with the credentials, or the one the
+//! user gave); for each case it takes the sessions the case uses, builds the
+//! case's request (path, token, cookie as the case says), restores what a
+//! refused request may have ended, and returns the [`Outcome`]: the
+//! exchange, the reason it was not run, or the session step that failed. It
+//! never judges a response and never prints.
 
 use reqwest::Method;
 
 use super::client::{CSRF_HEADER, Exchange, Request, Sent};
-use super::session::{self, Credentials, Session, SessionCookie, SessionError, encode_segment};
+use super::plan::{self, Opening, Pool, Role, SessionPlan, Unavailable};
+use super::session::{Credentials, Session, SessionCookie, SessionError, encode_segment};
 use super::target::{Target, TargetError};
-use crate::load::case::{Case, Endpoint, HeaderUse, OtherSession, SessionUse};
+use crate::load::case::{Case, Endpoint, HeaderUse, SessionUse};
 use crate::secret::{Redactor, Secret};
 
 /// The CSRF token sent by `csrf-token = "wrong"` (belongs to no session).
@@ -84,19 +86,19 @@ pub enum Outcome {
     },
 }
 
-/// The prepared target and the run's session, shared by every case.
+/// The prepared target and the run's sessions, shared by every case.
 pub struct Runner {
     /// The target.
     pub target: Target,
     /// Scrubs every secret of the run.
     pub redactor: Redactor,
-    /// Credentials, when the run has them (cases that need a session of
-    /// their own log in with them).
+    /// Credentials, when the run has them (sessions are opened and, when a
+    /// server ends one, opened again with them).
     pub credentials: Option<Credentials>,
-    /// The run's session.
-    pub session: Session,
-    /// True when the run opened the session (and so must end it).
-    opened_session: bool,
+    /// The run's sessions.
+    pool: Pool,
+    /// The `features` list of the run's first login, if it had one.
+    login_features: Option<serde_json::Value>,
     accept_language: String,
 }
 
@@ -109,16 +111,17 @@ impl std::fmt::Debug for Runner {
 }
 
 impl Runner {
-    /// Adopts the given session (after checking the target answers) or logs
-    /// in with the credentials.
+    /// Adopts the given session (after checking the target answers) or
+    /// opens the sessions `plan` needs with the credentials.
     pub async fn prepare(
         target: Target,
         credentials: Option<Credentials>,
         given: Option<GivenSession>,
         accept_language: &str,
         redactor: Redactor,
+        plan: SessionPlan,
     ) -> Result<Self, SetupError> {
-        let (session, opened_session) = match (&given, &credentials) {
+        let pool = match (&given, &credentials) {
             (Some(g), _) => {
                 let s = Session::given(&g.id, g.token.expose(), g.cookie.expose(), &redactor);
                 let ex = target
@@ -130,89 +133,128 @@ impl Runner {
                         why,
                     });
                 }
-                (s, false)
+                Pool::given(s)
             }
-            (None, Some(creds)) => (
-                session::connect(&target, creds, accept_language, &redactor).await?,
-                true,
-            ),
+            (None, Some(creds)) => {
+                let how = Opening {
+                    target: &target,
+                    credentials: Some(creds),
+                    accept_language,
+                    redactor: &redactor,
+                };
+                Pool::open(&how, creds, plan).await?
+            }
             (None, None) => return Err(SetupError::NoSession(target.shown().to_owned())),
         };
+        let login_features = pool.main().ok().and_then(|s| s.features);
         Ok(Self {
             target,
             redactor,
             credentials,
-            session,
-            opened_session,
+            pool,
+            login_features,
             accept_language: accept_language.to_owned(),
         })
     }
 
-    /// Ends the run session if the run opened it. Returns a warning on failure.
-    pub async fn finish(&self) -> Option<String> {
-        if !self.opened_session {
-            return None;
-        }
-        session::disconnect(&self.target, &self.session)
-            .await
-            .err()
-            .map(|e| format!("could not end the run's session: {e}"))
+    /// The `features` list of the run's login, if it had one.
+    pub fn login_features(&self) -> Option<&serde_json::Value> {
+        self.login_features.as_ref()
     }
 
-    /// Runs one case: opens what it needs, sends its request, ends what it opened.
+    /// Ends the sessions the run opened. Returns a warning for each that
+    /// would not end.
+    pub async fn finish(&self) -> Vec<String> {
+        self.pool.finish(&self.target).await
+    }
+
+    fn opening(&self) -> Opening<'_> {
+        Opening {
+            target: &self.target,
+            credentials: self.credentials.as_ref(),
+            accept_language: &self.accept_language,
+            redactor: &self.redactor,
+        }
+    }
+
+    /// Runs one case: takes the sessions it uses, sends its request, and
+    /// restores the sessions a refused request may have ended.
     pub async fn execute(&self, case: &Case) -> Outcome {
-        if case.endpoint == Endpoint::Features {
-            let exchange = self
-                .target
-                .send(Request::new(Method::GET, "/icws/connection/features"))
-                .await;
-            return Outcome::Done {
-                exchange,
-                session_id: String::new(),
-                warnings: Vec::new(),
-            };
-        }
-        if case.endpoint == Endpoint::Login {
-            return self.login_case(case).await;
-        }
-        let harms = case.harms_session();
-        let own = match self.own_session(case).await {
-            Ok(own) => own,
-            Err(outcome) => return outcome,
+        let outcome = match case.endpoint {
+            Endpoint::Features => {
+                let exchange = self
+                    .target
+                    .send(Request::new(Method::GET, "/icws/connection/features"))
+                    .await;
+                Outcome::Done {
+                    exchange,
+                    session_id: String::new(),
+                    warnings: Vec::new(),
+                }
+            }
+            Endpoint::Login => self.login_case(case),
+            Endpoint::StatusMessages => self.session_case(case).await,
         };
-        let other = match self.other_session(case).await {
-            Ok(other) => other,
-            Err(outcome) => return outcome,
+        match outcome {
+            Outcome::Done { exchange, .. } if exchange.busy.is_some() => Outcome::SetupFailed {
+                req: case.subject(),
+                what: "the server kept asking the run to come back later",
+                why: exchange.busy.unwrap_or_default(),
+            },
+            other => other,
+        }
+    }
+
+    async fn session_case(&self, case: &Case) -> Outcome {
+        let primary = case.subject();
+        let roles = plan::roles(case);
+        if self.credentials.is_none() && case.session == SessionUse::Pair {
+            return Outcome::Ignored(
+                "needs two sessions of its own: set ICWS_USER and ICWS_PASSWORD (only a given \
+                 session is available)"
+                    .into(),
+            );
+        }
+        if self.credentials.is_none() && case.harms_session() && roles.contains(&Role::Main) {
+            return Outcome::Ignored(
+                "could end the session it uses (a hardened server ends a session after a \
+                 request like this one), and the given session could not be replaced: set \
+                 ICWS_USER and ICWS_PASSWORD (only a given session is available)"
+                    .into(),
+            );
+        }
+        let lease = match self.pool.lease(case).await {
+            Ok(lease) => lease,
+            Err(Unavailable::Ignored(why)) => return Outcome::Ignored(why),
+            Err(Unavailable::Failed(why)) => {
+                return Outcome::SetupFailed {
+                    req: primary,
+                    what: "could not open a session this case needs",
+                    why,
+                };
+            }
         };
-        let other_live = case.other_session == OtherSession::Live;
-        let session = own.as_ref().unwrap_or(&self.session);
+        let (Some(session), other) = (
+            roles.first().and_then(|r| lease.of(*r)),
+            roles.get(1).and_then(|r| lease.of(*r)),
+        ) else {
+            return Outcome::Ignored("internal: the case uses no session".into());
+        };
         let session_id = match case.session {
             SessionUse::Unknown => UNKNOWN_SESSION_ID.to_owned(),
             _ => session.id.clone(),
         };
         let exchange = self
             .target
-            .send(request_for(
-                case,
-                session,
-                other.as_ref(),
-                &session_id,
-                &self.target,
-            ))
+            .send(request_for(case, session, other, &session_id, &self.target))
             .await;
+        let accepted = exchange
+            .outcome
+            .as_ref()
+            .is_ok_and(|r| (200..300).contains(&r.status));
         let mut warnings = Vec::new();
-        if case.session != SessionUse::Ended {
-            if let Some(s) = &own {
-                let ended = session::disconnect(&self.target, s).await;
-                // After wrong or foreign credentials a server may have ended
-                // it already.
-                if let (Err(e), false) = (ended, harms || other.is_some()) {
-                    warnings.push(format!("{}: could not end its session: {e}", case.name));
-                }
-            }
-        }
-        if let (Some(a), true) = (&other, other_live) {
-            let _ = session::disconnect(&self.target, a).await;
+        if case.harms_session() && !accepted && exchange.busy.is_none() {
+            warnings = self.pool.restore(case, &lease, &self.opening()).await;
         }
         Outcome::Done {
             exchange,
@@ -221,125 +263,20 @@ impl Runner {
         }
     }
 
-    /// The case's own session, when it needs one: sessions are never
-    /// shared with a case that could end them. A case about an ended
-    /// session gets it ended here.
-    async fn own_session(&self, case: &Case) -> Result<Option<Session>, Outcome> {
-        let primary = case.subject();
-        let harms = case.harms_session();
-        if !case.session.needs_login() && !harms {
-            return Ok(None);
-        }
-        let Some(creds) = &self.credentials else {
-            let what = if case.session == SessionUse::Pair {
-                "needs two sessions of its own"
-            } else if harms {
-                "could end the session it uses (a hardened server ends a session after a \
-                 request like this one), so it needs a session of its own"
-            } else {
-                "needs a session of its own"
-            };
-            return Err(Outcome::Ignored(format!(
-                "{what}: set ICWS_USER and ICWS_PASSWORD (only a given session is available)"
-            )));
-        };
-        let own = session::connect(&self.target, creds, &self.accept_language, &self.redactor)
-            .await
-            .map_err(|e| setup_failed(primary, "could not open a session for this case", e))?;
-        if case.session == SessionUse::Ended {
-            session::disconnect(&self.target, &own).await.map_err(|e| {
-                setup_failed(
-                    primary,
-                    "DELETE /icws/{sessionId}/connection did not end the session",
-                    e,
-                )
-            })?;
-        }
-        Ok(Some(own))
-    }
-
-    /// Session isolation: a second session, whose credentials the case
-    /// sends under the first one's id (ended first when the case asks).
-    async fn other_session(&self, case: &Case) -> Result<Option<Session>, Outcome> {
-        let primary = case.subject();
-        let (SessionUse::Pair, Some(creds)) = (case.session, &self.credentials) else {
-            return Ok(None);
-        };
-        let other = session::connect(&self.target, creds, &self.accept_language, &self.redactor)
-            .await
-            .map_err(|e| {
-                setup_failed(
-                    primary,
-                    "could not open the second session for this case",
-                    e,
-                )
-            })?;
-        if case.other_session != OtherSession::Live {
-            session::disconnect(&self.target, &other)
-                .await
-                .map_err(|e| {
-                    setup_failed(
-                        primary,
-                        "DELETE /icws/{sessionId}/connection did not end the other session",
-                        e,
-                    )
-                })?;
-        }
-        Ok(Some(other))
-    }
-}
-
-impl Runner {
-    /// A login of the case's own: its answer is what the case checks; the
-    /// session it opened, if any, is ended.
-    async fn login_case(&self, case: &Case) -> Outcome {
-        let Some(creds) = &self.credentials else {
-            return Outcome::Ignored(
-                "logs in itself: set ICWS_USER and ICWS_PASSWORD (only a given session is \
-                 available)"
+    /// The run's first login, checked as this case: no login of its own.
+    fn login_case(&self, _case: &Case) -> Outcome {
+        match &self.pool.first_login {
+            Some(exchange) => Outcome::Done {
+                exchange: exchange.clone(),
+                session_id: String::new(),
+                warnings: Vec::new(),
+            },
+            None => Outcome::Ignored(
+                "checks the run's login: set ICWS_USER and ICWS_PASSWORD (only a given session \
+                 is available)"
                     .into(),
-            );
-        };
-        let exchange =
-            session::send_login(&self.target, creds, &self.accept_language, &self.redactor).await;
-        // A login refused is the run's problem (exit 2), as for every
-        // session a case needs: not a finding on the login's headers.
-        match &exchange.outcome {
-            Err(why) => {
-                return Outcome::SetupFailed {
-                    req: case.subject(),
-                    what: "the case's own login got no answer",
-                    why: why.clone(),
-                };
-            }
-            Ok(resp) if resp.status != 201 => {
-                return Outcome::SetupFailed {
-                    req: case.subject(),
-                    what: "the case's own login was refused",
-                    why: format!("POST /icws/connection answered {}", resp.status),
-                };
-            }
-            Ok(_) => {}
+            ),
         }
-        let mut warnings = Vec::new();
-        if let Ok(s) = session::session_from(&self.target, &exchange, &self.redactor) {
-            if let Err(e) = session::disconnect(&self.target, &s).await {
-                warnings.push(format!("{}: could not end its session: {e}", case.name));
-            }
-        }
-        Outcome::Done {
-            exchange,
-            session_id: String::new(),
-            warnings,
-        }
-    }
-}
-
-fn setup_failed(req: &'static str, what: &'static str, e: SessionError) -> Outcome {
-    Outcome::SetupFailed {
-        req,
-        what,
-        why: e.to_string(),
     }
 }
 

@@ -1,10 +1,11 @@
 //! Stage 2, **run**: talking to the target. [`target`] is the target decided
 //! once (base URL, client, transport settings); [`client`] sends a request
 //! and returns the [`client::Exchange`]; [`session`] opens and ends ICWS
-//! sessions; [`execute`] runs one case's request(s) on a prepared
+//! sessions; [`plan`] plans and shares the run's sessions; [`execute`] runs one case's request(s) on a prepared
 //! [`execute::Runner`]. Nothing here judges a response or prints.
 
 pub mod client;
 pub mod execute;
+pub mod plan;
 pub mod session;
 pub mod target;

@@ -7,7 +7,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::client::{CSRF_HEADER, Exchange, Request, Sent};
+use super::client::{CSRF_HEADER, Exchange, Request, Sent, alternate_hosts};
 use super::target::Target;
 use crate::secret::{REDACTED, Redactor, Secret};
 
@@ -242,6 +242,26 @@ pub enum SessionError {
     /// 201, but without a usable id, token or cookie.
     #[error("login answered 201 but {0}")]
     Incomplete(String),
+    /// 429 or 503 with `Retry-After`, beyond what `--max-wait` allows.
+    #[error("login refused for now: {0}")]
+    Busy(String),
+    /// 503 naming alternate hosts: this server of a switchover pair is not
+    /// the primary.
+    #[error(
+        "login refused: POST {url} answered 503{detail}: this server is not taking connections \
+         (the backup of a switchover pair?); it names {hosts} to connect to instead: point the \
+         run at one with --base-url {example} (or ICWS_BASE_URL)"
+    )]
+    Switchover {
+        /// The connection URL.
+        url: String,
+        /// `: <message>` from the error body, if any.
+        detail: String,
+        /// The alternate hosts, in words.
+        hosts: String,
+        /// The base URL with the first alternate host.
+        example: String,
+    },
 }
 
 /// `POST /icws/connection` with user name and password.
@@ -296,14 +316,21 @@ pub fn session_from(
             url: url.clone(),
             why: why.clone(),
         })?;
+    if let Some(why) = &ex.busy {
+        return Err(SessionError::Busy(why.clone()));
+    }
     let parsed: Option<Value> = serde_json::from_slice(&resp.body).ok();
     if resp.status != 201 {
         let detail = parsed
             .as_ref()
             .and_then(|b| b.get("message"))
             .and_then(Value::as_str)
-            .map(|m| format!(": {m}"))
+            .map(|m| format!(": {}", m.chars().take(200).collect::<String>()))
             .unwrap_or_default();
+        let hosts = alternate_hosts(&resp.body);
+        if resp.status == 503 && !hosts.is_empty() {
+            return Err(switchover(target, url, detail, &hosts));
+        }
         return Err(SessionError::Refused {
             url,
             status: resp.status,
@@ -361,6 +388,53 @@ pub fn session_from(
     })
 }
 
+/// The error for a 503 login naming alternate hosts: the hosts (at most
+/// five shown, each cut to a host name's length) and the base URL with the
+/// first of them.
+fn switchover(target: &Target, url: String, detail: String, hosts: &[String]) -> SessionError {
+    let shown: Vec<String> = hosts
+        .iter()
+        .take(5)
+        .map(|h| format!("{:?}", h.chars().take(253).collect::<String>()))
+        .collect();
+    let more = hosts.len().saturating_sub(shown.len());
+    let hosts_text = format!(
+        "alternate host{} {}{}",
+        if hosts.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+    let example = hosts
+        .first()
+        .and_then(|h| with_host(target.base_url(), h))
+        .unwrap_or_else(|| "https://HOST:8019".to_owned());
+    SessionError::Switchover {
+        url,
+        detail,
+        hosts: hosts_text,
+        example,
+    }
+}
+
+/// `base` with its host replaced by `host` (which may carry a port), when
+/// `host` is a plain host name or address.
+fn with_host(base: &str, host: &str) -> Option<String> {
+    let mut u = url::Url::parse(base).ok()?;
+    let probe = url::Url::parse(&format!("{}://{}", u.scheme(), host.trim())).ok()?;
+    if probe.path() != "/" || probe.query().is_some() || !probe.username().is_empty() {
+        return None;
+    }
+    u.set_host(probe.host_str()).ok()?;
+    if probe.port().is_some() {
+        u.set_port(probe.port()).ok()?;
+    }
+    Some(u.as_str().trim_end_matches('/').to_owned())
+}
+
 /// Why a session id cannot be put in a path, if it cannot: `.` and `..`
 /// are dot segments, which every URL resolves (also as `%2E%2E`), so the
 /// path on the wire would not be the path reported.
@@ -406,4 +480,24 @@ pub fn encode_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_way_out_of_a_switchover_keeps_the_scheme_port_and_path() {
+        assert_eq!(
+            with_host("https://cic1.example:8019/api/cic1", "cic2.example").as_deref(),
+            Some("https://cic2.example:8019/api/cic1")
+        );
+        assert_eq!(
+            with_host("https://cic1.example:8019", "cic2.example:8443").as_deref(),
+            Some("https://cic2.example:8443")
+        );
+        for bad in ["cic2/evil", "user@cic2", "cic2?x=1", ""] {
+            assert_eq!(with_host("https://cic1.example", bad), None, "{bad}");
+        }
+    }
 }

@@ -4,6 +4,8 @@
 //! (timeouts, limits, TLS, proxy). Nothing downstream parses the URL again.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::secret::Secret;
@@ -38,7 +40,13 @@ pub struct Transport {
     /// reference server on loopback, which a proxy elsewhere cannot reach
     /// (and which must not see its logins).
     pub direct: bool,
+    /// The most the whole run waits on `Retry-After` (429 or 503) before
+    /// giving up with the server's reason.
+    pub max_wait: Duration,
 }
+
+/// The default of `--max-wait`.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(30);
 
 impl Default for Transport {
     fn default() -> Self {
@@ -52,6 +60,7 @@ impl Default for Transport {
             client_key: None,
             proxy: None,
             direct: false,
+            max_wait: DEFAULT_MAX_WAIT,
         }
     }
 }
@@ -72,6 +81,137 @@ pub struct Target {
     pub max_body: usize,
     /// Extra attempts on transport failures.
     pub retries: u32,
+    /// The run's `Retry-After` budget.
+    pub max_wait: Duration,
+    /// What the run asked of the server so far (shared by every clone).
+    pub(crate) traffic: Arc<Traffic>,
+    /// Told when a request waits (a person watches a slow server).
+    pub(crate) observer: Observer,
+}
+
+/// What a run asked of the server, counted as it goes, and the part of
+/// the `Retry-After` budget it used.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    requests: AtomicU64,
+    logins: AtomicU64,
+    waited_ms: AtomicU64,
+}
+
+impl Traffic {
+    /// Requests sent (each attempt counts).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Logins sent (`POST /icws/connection`).
+    pub fn logins(&self) -> u64 {
+        self.logins.load(Ordering::Relaxed)
+    }
+
+    /// Time spent waiting on `Retry-After`.
+    pub fn waited(&self) -> Duration {
+        Duration::from_millis(self.waited_ms.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn count_request(&self, login: bool) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if login {
+            self.logins.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Takes `delay` from the budget `max`: false (nothing taken) when it
+    /// does not fit in what is left.
+    pub(crate) fn take_wait(&self, delay: Duration, max: Duration) -> bool {
+        let want = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        let max = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
+        self.waited_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(want).filter(|total| *total <= max)
+            })
+            .is_ok()
+    }
+}
+
+/// Something a person watching the run should hear while a request waits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A request has had no complete answer for `seconds`.
+    StillWaiting {
+        /// The case it belongs to (or the run's own step).
+        case: String,
+        /// `GET /icws/…`.
+        request: String,
+        /// Seconds so far.
+        seconds: u64,
+    },
+    /// The server answered 429 or 503 with `Retry-After`: the request is
+    /// sent again after `delay`.
+    RetryAfter {
+        /// The case it belongs to (or the run's own step).
+        case: String,
+        /// `POST /icws/connection`.
+        request: String,
+        /// 429 or 503.
+        status: u16,
+        /// The header's value, as sent.
+        header: String,
+        /// The wait.
+        delay: Duration,
+        /// Waited in the whole run, this wait included.
+        used: Duration,
+        /// `--max-wait`.
+        budget: Duration,
+    },
+}
+
+/// Where [`Event`]s go (the CLI prints them; tests may collect them).
+#[derive(Clone, Default)]
+pub struct Observer(Option<Arc<dyn Fn(Event) + Send + Sync>>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Observer(on)"
+        } else {
+            "Observer(off)"
+        })
+    }
+}
+
+impl Observer {
+    /// An observer calling `f` for every event.
+    pub fn new(f: impl Fn(Event) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(f)))
+    }
+
+    /// True when someone listens.
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
+    pub(crate) fn tell(&self, event: Event) {
+        if let Some(f) = &self.0 {
+            f(event);
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The name of the case whose requests the current task sends.
+    static CASE: String;
+}
+
+/// Runs `f` with its requests labelled as `case`'s (in progress lines).
+pub async fn labelled<F: std::future::Future>(case: &str, f: F) -> F::Output {
+    CASE.scope(case.to_owned(), f).await
+}
+
+/// The label of the current task's requests.
+pub(crate) fn current_case() -> String {
+    CASE.try_with(Clone::clone)
+        .unwrap_or_else(|_| "the run's set-up".to_owned())
 }
 
 /// Why a target could not be set up.
@@ -149,7 +289,21 @@ impl Target {
             timeout,
             max_body: transport.max_body,
             retries: transport.retries,
+            max_wait: transport.max_wait,
+            traffic: Arc::new(Traffic::default()),
+            observer: Observer::default(),
         })
+    }
+
+    /// The same target, telling `observer` when a request waits.
+    pub fn observed(mut self, observer: Observer) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// What the run asked of the server so far.
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
     }
 
     /// The base URL without a trailing slash.
@@ -276,5 +430,31 @@ fn authority(u: &url::Url) -> String {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_owned(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_budget_is_taken_only_whole_and_never_beyond_the_bound() {
+        let t = Traffic::default();
+        let max = Duration::from_secs(30);
+        assert!(t.take_wait(Duration::from_secs(20), max));
+        assert!(!t.take_wait(Duration::from_secs(11), max));
+        assert_eq!(t.waited(), Duration::from_secs(20));
+        assert!(t.take_wait(Duration::from_secs(10), max));
+        assert!(!t.take_wait(Duration::from_millis(1), max));
+        assert!(!Traffic::default().take_wait(Duration::MAX, max));
+    }
+
+    #[test]
+    fn requests_and_logins_are_counted_apart() {
+        let t = Traffic::default();
+        t.count_request(true);
+        t.count_request(false);
+        t.count_request(false);
+        assert_eq!((t.requests(), t.logins()), (3, 1));
     }
 }

@@ -55,6 +55,7 @@ fn exchange(status: u16, headers: HeaderMap, body: Vec<u8>) -> Exchange {
         }),
         elapsed: Duration::ZERO,
         attempts: Vec::new(),
+        busy: None,
     }
 }
 

@@ -1,0 +1,361 @@
+//! The run's sessions, planned so that a run costs the server few logins.
+//! Three roles cover every case: the run's session (*main*), a second live
+//! session (*second*: the path session of the isolation pairs, and the
+//! session of `session = "fresh"`), and a session ended right after its
+//! login (*ended*). Each is opened once, at the start, and only when a
+//! selected case needs it; at most two are open at once, and with
+//! `--max-sessions 1` only the run's (the cases that need another are
+//! ignored, saying so).
+//!
+//! Cases share them. A case whose request is not exactly a session's own
+//! credentials may make a hardened server end the sessions it involves: such
+//! a case holds those sessions alone while it runs, and when its request was
+//! refused the sessions are probed (the documented request, with their own
+//! credentials) and replaced by a new login only when the server did end
+//! them. A server that does not punish refused requests therefore costs one
+//! login per role, whatever the number of cases.
+
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use super::client::{CSRF_HEADER, Exchange, Request, Sent};
+use super::session::{self, Credentials, Session, SessionCookie, SessionError, encode_segment};
+use super::target::Target;
+use crate::load::case::{Case, Endpoint, OtherSession, SessionUse};
+use crate::secret::Redactor;
+
+/// A session a case uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// The run's session (opened with the credentials, or the one given).
+    Main,
+    /// A second live session of the run.
+    Second,
+    /// A session ended right after its login.
+    Ended,
+}
+
+impl Role {
+    /// In words, for reasons and warnings.
+    pub fn words(self) -> &'static str {
+        match self {
+            Role::Main => "the run's session",
+            Role::Second => "the run's second session",
+            Role::Ended => "the run's ended session",
+        }
+    }
+}
+
+/// The sessions `case` uses: the path's first, then the other of a pair.
+pub fn roles(case: &Case) -> Vec<Role> {
+    if case.endpoint != Endpoint::StatusMessages {
+        return Vec::new();
+    }
+    match case.session {
+        SessionUse::Valid | SessionUse::None | SessionUse::Unknown => vec![Role::Main],
+        SessionUse::Fresh => vec![Role::Second],
+        SessionUse::Ended => vec![Role::Ended],
+        SessionUse::Pair => vec![
+            Role::Second,
+            match case.other_session {
+                OtherSession::Live => Role::Main,
+                OtherSession::Ended => Role::Ended,
+            },
+        ],
+    }
+}
+
+/// Which roles the cases of a run need, and how many sessions may be open
+/// at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPlan {
+    /// Some case needs the second live session.
+    pub second: bool,
+    /// Some case needs an ended session.
+    pub ended: bool,
+    /// `--max-sessions`.
+    pub max_sessions: usize,
+}
+
+impl SessionPlan {
+    /// The plan for `cases`, within `max_sessions` open at once.
+    pub fn for_cases(cases: &[Case], max_sessions: usize) -> Self {
+        let uses = |role: Role| cases.iter().any(|c| roles(c).contains(&role));
+        Self {
+            second: uses(Role::Second),
+            ended: uses(Role::Ended),
+            max_sessions: max_sessions.max(1),
+        }
+    }
+}
+
+/// One shared live session. `gate` is held for reading by the cases that
+/// send its exact credentials, and alone by a case that may end it; the
+/// session itself is replaced (under the gate) when the server ended it.
+#[derive(Debug)]
+struct Slot {
+    gate: RwLock<()>,
+    current: std::sync::Mutex<Result<Session, String>>,
+}
+
+impl Slot {
+    fn new(session: Result<Session, String>) -> Self {
+        Self {
+            gate: RwLock::new(()),
+            current: std::sync::Mutex::new(session),
+        }
+    }
+
+    fn get(&self) -> Result<Session, String> {
+        match self.current.lock() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set(&self, session: Result<Session, String>) {
+        match self.current.lock() {
+            Ok(mut s) => *s = session,
+            Err(poisoned) => *poisoned.into_inner() = session,
+        }
+    }
+}
+
+/// The sessions one case runs with, held until it is dropped.
+pub struct Lease<'a> {
+    _shared: Vec<RwLockReadGuard<'a, ()>>,
+    _alone: Vec<RwLockWriteGuard<'a, ()>>,
+    /// The session of each role the case uses.
+    pub sessions: Vec<(Role, Session)>,
+}
+
+impl Lease<'_> {
+    /// The session of `role` (the lease holds every role the case uses).
+    pub fn of(&self, role: Role) -> Option<&Session> {
+        self.sessions.iter().find(|(r, _)| *r == role).map(|(_, s)| s)
+    }
+}
+
+/// Why a case cannot have the sessions it needs.
+#[derive(Debug, Clone)]
+pub enum Unavailable {
+    /// Not run: the reason (no credentials, `--max-sessions`).
+    Ignored(String),
+    /// A session could not be opened or renewed.
+    Failed(String),
+}
+
+/// The run's sessions.
+#[derive(Debug)]
+pub struct Pool {
+    main: Slot,
+    second: Result<Slot, Unavailable>,
+    ended: Result<Session, Unavailable>,
+    /// The first login's exchange (what `endpoint = "login"` checks).
+    pub first_login: Option<Exchange>,
+    /// The run opened the main and second sessions (and must end them).
+    opened: bool,
+}
+
+/// What opening the pool needs.
+pub struct Opening<'a> {
+    /// The target.
+    pub target: &'a Target,
+    /// The run's credentials, if any.
+    pub credentials: Option<&'a Credentials>,
+    /// `Accept-Language` of the logins.
+    pub accept_language: &'a str,
+    /// Registers every secret as it comes.
+    pub redactor: &'a Redactor,
+}
+
+impl Opening<'_> {
+    async fn login(&self, creds: &Credentials) -> (Exchange, Result<Session, SessionError>) {
+        let ex = session::send_login(self.target, creds, self.accept_language, self.redactor).await;
+        let session = session::session_from(self.target, &ex, self.redactor);
+        (ex, session)
+    }
+}
+
+impl Pool {
+    /// Adopts a given session: the only one (nothing else can be opened).
+    pub fn given(session: Session) -> Self {
+        let why = "needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given \
+                   session is available)";
+        Self {
+            main: Slot::new(Ok(session)),
+            second: Err(Unavailable::Ignored(why.to_owned())),
+            ended: Err(Unavailable::Ignored(why.to_owned())),
+            first_login: None,
+            opened: false,
+        }
+    }
+
+    /// Logs in as the plan needs: the run's session (refused: the error),
+    /// then, when `--max-sessions` allows two at once, the ended session
+    /// (logged in and out at once) and the second live one. A refused
+    /// extra login makes the cases that need it unable to run, not the run.
+    pub async fn open(
+        how: &Opening<'_>,
+        creds: &Credentials,
+        plan: SessionPlan,
+    ) -> Result<Self, SessionError> {
+        let (first_login, main) = how.login(creds).await;
+        let main = main?;
+        let too_many = |what: &str| {
+            Unavailable::Ignored(format!(
+                "needs {what} open beside the run's: --max-sessions (ICWS_MAX_SESSIONS) is 1"
+            ))
+        };
+        let ended = if !plan.ended {
+            Err(Unavailable::Ignored("no selected case needs it".into()))
+        } else if plan.max_sessions < 2 {
+            Err(too_many("a session to end"))
+        } else {
+            match how.login(creds).await.1 {
+                Err(e) => Err(Unavailable::Failed(format!(
+                    "the session to end could not be opened: {e}"
+                ))),
+                Ok(s) => match session::disconnect(how.target, &s).await {
+                    Ok(()) => Ok(s),
+                    Err(e) => Err(Unavailable::Failed(format!(
+                        "DELETE /icws/{{sessionId}}/connection did not end the session: {e}"
+                    ))),
+                },
+            }
+        };
+        let second = if !plan.second {
+            Err(Unavailable::Ignored("no selected case needs it".into()))
+        } else if plan.max_sessions < 2 {
+            Err(too_many("a second session"))
+        } else {
+            match how.login(creds).await.1 {
+                Ok(s) => Ok(Slot::new(Ok(s))),
+                Err(e) => Err(Unavailable::Failed(format!(
+                    "{} could not be opened: {e}",
+                    Role::Second.words()
+                ))),
+            }
+        };
+        Ok(Self {
+            main: Slot::new(Ok(main)),
+            second,
+            ended,
+            first_login: Some(first_login),
+            opened: true,
+        })
+    }
+
+    /// The run's session as it is now.
+    pub fn main(&self) -> Result<Session, String> {
+        self.main.get()
+    }
+
+    fn slot(&self, role: Role) -> Result<&Slot, Unavailable> {
+        match role {
+            Role::Main => Ok(&self.main),
+            Role::Second => self.second.as_ref().map_err(Clone::clone),
+            Role::Ended => Err(Unavailable::Ignored("an ended session is not shared".into())),
+        }
+    }
+
+    /// The sessions `case` uses, held as it needs them: alone when its
+    /// request may end them ([`Case::harms_session`]), shared otherwise.
+    pub async fn lease(&self, case: &Case) -> Result<Lease<'_>, Unavailable> {
+        let alone = case.harms_session();
+        let mut roles = roles(case);
+        roles.sort_unstable();
+        let mut lease = Lease {
+            _shared: Vec::new(),
+            _alone: Vec::new(),
+            sessions: Vec::new(),
+        };
+        for role in roles {
+            if role == Role::Ended {
+                lease.sessions.push((role, self.ended.clone()?));
+                continue;
+            }
+            let slot = self.slot(role)?;
+            if alone {
+                lease._alone.push(slot.gate.write().await);
+            } else {
+                lease._shared.push(slot.gate.read().await);
+            }
+            let s = slot.get().map_err(|why| {
+                Unavailable::Failed(format!(
+                    "{} is gone and could not be opened again: {why}",
+                    role.words()
+                ))
+            })?;
+            lease.sessions.push((role, s));
+        }
+        Ok(lease)
+    }
+
+    /// After `case`'s refused request (its lease still held): probes each
+    /// live session it involved and logs in again for each one the server
+    /// ended. Returns warnings (a session that could not be replaced).
+    pub async fn restore(
+        &self,
+        case: &Case,
+        lease: &Lease<'_>,
+        how: &Opening<'_>,
+    ) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for (role, session) in &lease.sessions {
+            let Ok(slot) = self.slot(*role) else { continue };
+            if alive(how.target, session).await {
+                continue;
+            }
+            let Some(creds) = how.credentials else {
+                warnings.push(format!(
+                    "{}: the server ended {} after this case's request, and without \
+                     credentials it cannot be opened again",
+                    case.name,
+                    role.words()
+                ));
+                slot.set(Err("ended by the server after a refused request".into()));
+                continue;
+            };
+            let (_, renewed) = how.login(creds).await;
+            slot.set(renewed.map_err(|e| e.to_string()));
+        }
+        warnings
+    }
+
+    /// Ends the sessions the run opened; a warning for each that would not end.
+    pub async fn finish(&self, target: &Target) -> Vec<String> {
+        if !self.opened {
+            return Vec::new();
+        }
+        let mut warnings = Vec::new();
+        let slots = std::iter::once((Role::Main, &self.main))
+            .chain(self.second.as_ref().ok().map(|s| (Role::Second, s)));
+        for (role, slot) in slots {
+            let Ok(s) = slot.get() else { continue };
+            if let Err(e) = session::disconnect(target, &s).await {
+                warnings.push(format!("could not end {}: {e}", role.words()));
+            }
+        }
+        warnings
+    }
+}
+
+/// True when `session` still answers the documented request with its own
+/// credentials (a 2xx). A 429 or 503 cannot tell, and counts as alive: the
+/// next case will say.
+async fn alive(target: &Target, session: &Session) -> bool {
+    let path = format!(
+        "/icws/{}/status/status-messages",
+        encode_segment(&session.id)
+    );
+    let url = target.url(&path);
+    let mut req = Request::new(reqwest::Method::GET, path)
+        .header(CSRF_HEADER, Sent::Secret(session.token.clone()));
+    if let Some(c) = session.cookie_header(&url, SessionCookie::Send) {
+        req = req.header("Cookie", c);
+    }
+    match target.send(req).await.outcome {
+        Ok(r) => (200..300).contains(&r.status) || matches!(r.status, 429 | 503),
+        Err(_) => false,
+    }
+}
