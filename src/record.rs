@@ -245,9 +245,8 @@ pub struct TrafficRecord {
 impl TrafficRecord {
     /// One line for people: `23 requests, 3 logins`.
     pub fn line(&self) -> String {
-        let plural = |n: u64, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut out = format!(
             "{} to the server, {}",
             plural(self.requests, "request", "requests"),

@@ -16,7 +16,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{run, runtime};
-use icws_refserver::{self as refserver, Config, Fault, Profile};
+use icws_refserver::{self as refserver, Config, Fault, LoginGate, Profile};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 /// The profiles the harness does not pass yet, and the change each needs.
@@ -53,6 +53,10 @@ fn hardest() -> BTreeSet<Profile> {
 /// What one run of the suite came to.
 struct Outcome {
     code: i32,
+    /// Logins the server answered 201.
+    logins: u64,
+    /// Logins the server received (refused ones included).
+    attempts: u64,
     failed: Vec<String>,
     out: String,
     err: String,
@@ -102,6 +106,8 @@ fn suite(profiles: &BTreeSet<Profile>, fault: Option<Fault>) -> Outcome {
             ("ICWS_PASSWORD", PASSWORD),
         ],
     );
+    let logins = server.state().logins();
+    let attempts = server.state().login_attempts();
     drop(server);
     let failed = out
         .lines()
@@ -110,20 +116,39 @@ fn suite(profiles: &BTreeSet<Profile>, fault: Option<Fault>) -> Outcome {
         .collect();
     Outcome {
         code,
+        logins,
+        attempts,
         failed,
         out,
         err,
     }
 }
 
-/// Strict: exit 0 and no failing case.
+/// The most logins a full run may make against a server that does not end
+/// sessions on refused requests (issue: session economy).
+const MAX_LOGINS: u64 = 4;
+
+/// Strict: exit 0 and no failing case; and, unless the server ends sessions
+/// on refused requests, at most [`MAX_LOGINS`] logins.
 fn must_pass(profiles: &BTreeSet<Profile>) -> Result<(), Failed> {
     let o = suite(profiles, None);
-    if o.code == 0 && o.failed.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{}\n\n{}{}", o.summary(), o.out, o.err).into())
+    if o.code != 0 || !o.failed.is_empty() {
+        return Err(format!("{}\n\n{}{}", o.summary(), o.out, o.err).into());
     }
+    let punishes = profiles.contains(&Profile::CsrfEndsSession);
+    if !punishes && o.logins > MAX_LOGINS {
+        return Err(format!(
+            "{} logins (at most {MAX_LOGINS} against a server that does not end sessions)\n{}",
+            o.logins, o.err
+        )
+        .into());
+    }
+    // The console says what the run cost, as the server counted it.
+    let said = format!("{} logins", o.attempts);
+    if !o.err.contains(&said) {
+        return Err(format!("the closing block does not say {said:?}:\n{}", o.err).into());
+    }
+    Ok(())
 }
 
 /// Reported, not asserted: prints what failed and the change it waits for.
@@ -179,6 +204,59 @@ fn body_only_login_warns() -> Result<(), Failed> {
     }
 }
 
+/// Runs the whole suite against a server whose logins pass `gate`;
+/// returns (exit code, stderr, seconds).
+fn gated(gate: LoginGate) -> (i32, String, f64) {
+    let rt = runtime();
+    let server = rt
+        .block_on(refserver::spawn(Config {
+            password: PASSWORD.into(),
+            login_gate: Some(gate),
+            ..Config::default()
+        }))
+        .unwrap();
+    let url = server.base_url();
+    let started = std::time::Instant::now();
+    let (code, out, err) = run(
+        &[],
+        &[
+            ("ICWS_BASE_URL", url.as_str()),
+            ("ICWS_USER", refserver::DEMO_USER),
+            ("ICWS_PASSWORD", PASSWORD),
+        ],
+    );
+    (code, format!("{out}{err}"), started.elapsed().as_secs_f64())
+}
+
+/// A gateway that refuses logins for ever (429, `Retry-After: 1`) or asks
+/// for an hour: exit 2 within seconds, with the server's reason; a
+/// switchover server: exit 2 naming the alternate hosts.
+fn login_gates() -> Result<(), Failed> {
+    let (code, err, secs) = gated(LoginGate::Busy {
+        retry_after: "1".into(),
+    });
+    if code != 2 || !err.contains("keeps refusing") || secs > 15.0 {
+        return Err(format!("429 for ever: exit {code} after {secs:.1} s\n{err}").into());
+    }
+    let (code, err, secs) = gated(LoginGate::Busy {
+        retry_after: "3600".into(),
+    });
+    if code != 2 || !err.contains("Retry-After: 3600") || !err.contains("--max-wait") || secs > 5.0
+    {
+        return Err(format!("Retry-After: 3600: exit {code} after {secs:.1} s\n{err}").into());
+    }
+    let (code, err, _) = gated(LoginGate::Switchover {
+        hosts: vec!["cic2.example".into(), "cic3.example:8019".into()],
+    });
+    if code != 2
+        || !err.contains("\"cic2.example\", \"cic3.example:8019\"")
+        || !err.contains("--base-url http://cic2.example:")
+    {
+        return Err(format!("switchover: exit {code}\n{err}").into());
+    }
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     let mut args = Arguments::from_args();
     // Each trial mostly waits on a server and a child process.
@@ -214,6 +292,10 @@ fn main() -> std::process::ExitCode {
             &format!("every change of NEEDS_HARNESS ({})", listed.join(", ")),
         )
     }));
+    trials.push(Trial::test(
+        "login-gates/exit-2-with-the-reason",
+        login_gates,
+    ));
     trials.push(Trial::test(
         "profile/ids-in-body-only-passes-with-a-login-warning",
         body_only_login_warns,

@@ -121,12 +121,14 @@ fn fault_and_profiles(args: &Args) -> Result<(Option<Fault>, BTreeSet<Profile>),
         .map(Fault::parse)
         .transpose()
         .map_err(|e| e.to_string())?;
-    let profiles = args
+    let mut profiles = args
         .profile
         .iter()
         .map(|p| Profile::parse(p))
         .collect::<Result<BTreeSet<_>, _>>()
         .map_err(|e| e.to_string())?;
+    // A fault that shows only with some profile brings it along.
+    profiles.extend(fault.iter().flat_map(|f| f.shows_under().iter().copied()));
     if let (Some(file), true) = (
         &args.catalogue,
         profiles.contains(&Profile::PasswordInCatalogue),

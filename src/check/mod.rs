@@ -131,14 +131,8 @@ fn status_step(case: &Case, resp: &Response, schemas: &Schemas, out: &mut Bounde
     let expect = &case.expect;
     let allowed: Vec<String> = expect.status.iter().map(u16::to_string).collect();
     let mut message = "unexpected status".to_owned();
-    if let (Some(what), true) = (
-        case.foreign_credentials(),
-        (200..300).contains(&resp.status),
-    ) {
-        message = format!(
-            "SECURITY: the server accepted {what} under session B's id; one user could act \
-             with another user's session"
-        );
+    if let (Some(what), true) = (case.accepted_in_words(), (200..300).contains(&resp.status)) {
+        message = format!("SECURITY: {what}");
     }
     let location = resp.header_values("location");
     let excerpt = match location.first() {

@@ -52,6 +52,10 @@ pub async fn run_once(
 ) -> Result<Vec<CaseRecord>, String> {
     let config = Config {
         fault,
+        profiles: fault
+            .iter()
+            .flat_map(|f| f.shows_under().iter().copied())
+            .collect(),
         ..Config::default()
     };
     let creds = Credentials {
@@ -80,8 +84,8 @@ pub async fn run_once(
         Redactor::default(),
         SessionPlan::for_cases(cases, 2),
     )
-        .await
-        .map_err(|e| e.to_string())?;
+    .await
+    .map_err(|e| e.to_string())?;
     let ctx = Arc::new(Context {
         runner,
         schemas: schemas.clone(),

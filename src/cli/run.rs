@@ -58,7 +58,9 @@ fn run_steps(
         .map_err(|e| setup_error(out, e))?;
     let embedded = resolved.embedded();
     let selected = trials::selected(args, &cases);
-    let (ctx, server) = prepare(settings, &rt, resolved, schemas, baseline, &cases, &selected, out)?;
+    let (ctx, server) = prepare(
+        settings, &rt, resolved, schemas, baseline, &cases, &selected, out,
+    )?;
     let ctx = Arc::new(ctx);
     let human = !matches!(args.format, Some(libtest_mimic::FormatSetting::Json));
     if human {

@@ -106,7 +106,12 @@ pub fn verdict(
     // Flaky: passed only after a retry (a resend after a stale pooled
     // connection does not count).
     record.flaky = record.verdict == Verdict::Passed
-        && request.attempts.iter().filter(|a| a.counts_as_retry()).count() > 1;
+        && request
+            .attempts
+            .iter()
+            .filter(|a| a.counts_as_retry())
+            .count()
+            > 1;
     record.reason = entry.map(|e| e.reason.clone());
     record.request = request;
     record.findings = findings;

@@ -86,6 +86,66 @@ pub enum HeaderUse {
     OtherSession,
     /// Cookie only: both sessions' cookies (`session = "pair"` only).
     BothSessions,
+    /// The session's own value, changed as [`Change`] says (a near miss):
+    /// `{ change = "last-char" }`. For the cookie, the value of the
+    /// `icws_<id>` cookie up to its first `|` (what follows, such as
+    /// `languageId=en-us`, is a preference, not the credential).
+    Change(Change),
+}
+
+/// How a credential's real value is changed into a near miss. Every
+/// change keeps the value's alphabet (digits stay digits, hex stays hex,
+/// other letters stay letters; `-`, `+`, `/`, `=` and the like stay where
+/// they are), so only the comparison can tell the values apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Change {
+    /// The empty value (the header or cookie present, with nothing in it).
+    Empty,
+    /// Every letter and digit changed: same length, same alphabet.
+    Garbage,
+    /// The last character changed.
+    LastChar,
+    /// The last character removed (a shorter value that is a prefix).
+    DropLast,
+    /// One character appended (a longer value with the real one as prefix).
+    Append,
+    /// Every letter's case flipped (nothing to flip: the very same request,
+    /// so the case is ignored saying so).
+    FlipCase,
+    /// The first half (rounded up) kept, every letter and digit after it
+    /// changed.
+    FirstHalf,
+}
+
+impl Change {
+    /// In words, for findings: "… that differs from the session's own {words}".
+    pub fn words(self) -> &'static str {
+        match self {
+            Change::Empty => "in being empty",
+            Change::Garbage => "in every letter and digit (same length and alphabet)",
+            Change::LastChar => "in its last character",
+            Change::DropLast => "in lacking its last character",
+            Change::Append => "by one character appended",
+            Change::FlipCase => "in the letter case of its letters",
+            Change::FirstHalf => "in its second half",
+        }
+    }
+}
+
+/// What goes into the path's `{sessionId}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdUse {
+    /// The id of the session whose credentials are sent (the default).
+    #[default]
+    Send,
+    /// `session = "pair"` only: the other session's id (with the path
+    /// session's own token and cookie).
+    OtherSession,
+    /// The session's id changed as [`Change`] says (not `empty`: an empty
+    /// segment is another path).
+    Change(Change),
 }
 
 /// The state of the other session of a `session = "pair"` case.
@@ -157,6 +217,22 @@ struct RawCase {
     request: Table<RawRequest>,
     expect: Table<RawExpect>,
     snapshot: Option<Spanned<Table<RawSnapshot>>>,
+    #[serde(default)]
+    variant: Vec<Table<RawVariant>>,
+}
+
+/// One `[[variant]]`: a case of its own, named `<file's name>/<name>`, with
+/// the file's request and expectations except what it sets.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawVariant {
+    name: Spanned<String>,
+    session: Option<Spanned<SessionUse>>,
+    csrf_token: Option<Spanned<HeaderUse>>,
+    cookie: Option<Spanned<HeaderUse>>,
+    session_id: Option<Spanned<IdUse>>,
+    other_session: Option<Spanned<OtherSession>>,
+    status: Option<Spanned<Vec<Spanned<u16>>>>,
 }
 
 #[derive(Deserialize)]
@@ -166,13 +242,14 @@ struct RawSnapshot {
     redact: Vec<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawRequest {
     endpoint: Endpoint,
     session: Spanned<SessionUse>,
     csrf_token: Option<Spanned<HeaderUse>>,
     cookie: Option<Spanned<HeaderUse>>,
+    session_id: Option<Spanned<IdUse>>,
     other_session: Option<Spanned<OtherSession>>,
 }
 
@@ -301,6 +378,8 @@ pub struct Case {
     pub csrf_token: HeaderUse,
     /// The Cookie header.
     pub cookie: HeaderUse,
+    /// The path's session id.
+    pub session_id: IdUse,
     /// With `session = "pair"`: whether the other session is live or ended.
     pub other_session: OtherSession,
     /// The expectations.
@@ -343,6 +422,7 @@ impl Case {
             SessionUse::None => return "REQ-REQ-3",
             SessionUse::Unknown => return "REQ-REQ-2",
             SessionUse::Ended => return "REQ-401-1",
+            _ if self.session_id != IdUse::Send => return "REQ-REQ-2",
             SessionUse::Pair if self.other_session == OtherSession::Ended => return "REQ-401-1",
             SessionUse::Pair
                 if self.csrf_token == HeaderUse::OtherSession
@@ -353,10 +433,10 @@ impl Case {
             _ => {}
         }
         match (self.csrf_token, self.cookie) {
-            (HeaderUse::Omit, _) => "REQ-REQ-3",
+            (HeaderUse::Omit | HeaderUse::Change(_), _) => "REQ-REQ-3",
             (t, _) if foreign(t) => "REQ-REQ-3",
             (HeaderUse::Wrong, _) => "REQ-401-1",
-            (_, HeaderUse::Omit | HeaderUse::Wrong) => "REQ-REQ-4",
+            (_, HeaderUse::Omit | HeaderUse::Wrong | HeaderUse::Change(_)) => "REQ-REQ-4",
             (_, c) if foreign(c) => "REQ-REQ-4",
             _ => "REQ-200-1",
         }
@@ -386,6 +466,7 @@ impl Case {
             HeaderUse::Send => format!("session B's own {what}"),
             HeaderUse::Wrong => format!("a {what} of no session"),
             HeaderUse::Omit => format!("no {what}"),
+            HeaderUse::Change(c) => format!("a {what} that differs from B's own {}", c.words()),
             HeaderUse::OtherSession | HeaderUse::BothSessions => String::new(),
         };
         let cookie_of_a = match self.cookie {
@@ -410,6 +491,49 @@ impl Case {
         )
     }
 
+    /// What the server did wrong when it accepts this case's request, in
+    /// words and without any value: another session's credentials, or a
+    /// credential that is nearly the session's own. `None` for a case whose
+    /// request carries no such credential.
+    pub fn accepted_in_words(&self) -> Option<String> {
+        if self.session == SessionUse::Pair && self.session_id == IdUse::OtherSession {
+            let of = match self.other_session {
+                OtherSession::Live => "another live session (A)",
+                OtherSession::Ended => "a session that was ended (A)",
+            };
+            return Some(format!(
+                "the server accepted session B's own token and cookie under the id of {of}; \
+                 a request reached a session its credentials do not belong to"
+            ));
+        }
+        if let Some(what) = self.foreign_credentials() {
+            return Some(format!(
+                "the server accepted {what} under session B's id; one user could act with \
+                 another user's session"
+            ));
+        }
+        let changed = |what: &str, c: Change| {
+            format!("{what} that differs from the session's own {}", c.words())
+        };
+        let mut parts = Vec::new();
+        if let IdUse::Change(c) = self.session_id {
+            parts.push(changed("a session id", c));
+        }
+        if let HeaderUse::Change(c) = self.csrf_token {
+            parts.push(changed("a CSRF token", c));
+        }
+        if let HeaderUse::Change(c) = self.cookie {
+            parts.push(changed("a session cookie", c));
+        }
+        (!parts.is_empty()).then(|| {
+            format!(
+                "the server accepted {}, everything else exactly the session's own; a \
+                 credential that is nearly right must be refused like a wrong one",
+                parts.join(" and ")
+            )
+        })
+    }
+
     /// True when the case's request is not exactly its session's own
     /// credentials (a wrong, missing or foreign token or cookie, or another
     /// session id): a hardened server may end the live sessions such a
@@ -422,20 +546,38 @@ impl Case {
                     true
                 }
                 SessionUse::Valid | SessionUse::Fresh => {
-                    self.csrf_token != HeaderUse::Send || self.cookie != HeaderUse::Send
+                    self.csrf_token != HeaderUse::Send
+                        || self.cookie != HeaderUse::Send
+                        || self.session_id != IdUse::Send
                 }
             }
     }
 }
 
 /// Parses and validates one case file. `file` is how errors name it; `name`
-/// is the case's name.
+/// is the case's name. A file with `[[variant]]`s gives its first variant
+/// (see [`parse_cases`]).
 pub fn parse_case(
     file: &str,
     name: &str,
     text: &str,
     schemas: &Schemas,
 ) -> Result<Case, Vec<LoadError>> {
+    let mut cases = parse_cases(file, name, text, schemas)?;
+    if cases.is_empty() {
+        return Err(vec![LoadError::at(file, text, 0, "no case".to_owned())]);
+    }
+    Ok(cases.swap_remove(0))
+}
+
+/// Parses and validates one case file: one case, or one per `[[variant]]`
+/// (named `<name>/<variant>`).
+pub fn parse_cases(
+    file: &str,
+    name: &str,
+    text: &str,
+    schemas: &Schemas,
+) -> Result<Vec<Case>, Vec<LoadError>> {
     let raw: RawCase = toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         vec![LoadError::at(
@@ -452,7 +594,7 @@ pub fn parse_case(
         errors: Vec::new(),
     };
     let reqs = requirement_ids(&raw.reqs, &mut p);
-    let status = status_codes(&expect.status, &mut p);
+    status_codes(&expect.status, &mut p);
     if let Some(schema) = &expect.schema {
         if schemas.get(schema.get_ref()).is_none() {
             let known: Vec<&str> = schemas.names().collect();
@@ -466,6 +608,95 @@ pub fn parse_case(
             );
         }
     }
+    let headers = header_expectations(expect.headers, &mut p);
+    let snapshot = raw
+        .snapshot
+        .as_ref()
+        .map(|snap| snapshot_spec(snap, expect.schema.is_some(), &mut p));
+    let base = Case {
+        name: name.to_owned(),
+        file: file.to_owned(),
+        description: raw.description,
+        reqs,
+        level: raw.level,
+        tags: raw.tags,
+        endpoint: request.endpoint,
+        session: SessionUse::Valid,
+        csrf_token: HeaderUse::Send,
+        cookie: HeaderUse::Send,
+        session_id: IdUse::Send,
+        other_session: OtherSession::Live,
+        expect: Expect {
+            status: Vec::new(),
+            schema: expect.schema.map(Spanned::into_inner),
+            media_type: expect.media_type,
+            www_authenticate: expect.www_authenticate,
+            headers,
+            rules: Rules {
+                unique_status_ids: expect.rules.0.unique_status_ids,
+                unique_system_ids: expect.rules.0.unique_system_ids,
+                status_ids_present: expect.rules.0.status_ids_present,
+                feature: expect.rules.0.feature.map(|f| (f.0.id, f.0.min_version)),
+            },
+        },
+        snapshot,
+    };
+    let mut cases = Vec::new();
+    if raw.variant.is_empty() {
+        cases.push(one_request(&base, &request, &expect.status, &mut p));
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for Table(v) in &raw.variant {
+        let vname = v.name.get_ref();
+        let well_formed = !vname.is_empty()
+            && vname
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !well_formed {
+            p.at(
+                v.name.span(),
+                format!("`variant.name` {vname:?}: use lower-case letters, digits and `-`"),
+            );
+        } else if names.contains(&vname.as_str()) {
+            p.at(
+                v.name.span(),
+                format!("`variant.name` {vname:?} is used twice"),
+            );
+        }
+        names.push(vname);
+        let merged = RawRequest {
+            endpoint: request.endpoint,
+            session: v.session.clone().unwrap_or_else(|| request.session.clone()),
+            csrf_token: v.csrf_token.clone().or_else(|| request.csrf_token.clone()),
+            cookie: v.cookie.clone().or_else(|| request.cookie.clone()),
+            session_id: v.session_id.clone().or_else(|| request.session_id.clone()),
+            other_session: v
+                .other_session
+                .clone()
+                .or_else(|| request.other_session.clone()),
+        };
+        let status = v.status.as_ref().unwrap_or(&expect.status);
+        if v.status.is_some() {
+            status_codes(status, &mut p);
+        }
+        let mut case = one_request(&base, &merged, status, &mut p);
+        case.name = format!("{name}/{vname}");
+        cases.push(case);
+    }
+    if !p.errors.is_empty() {
+        return Err(p.errors);
+    }
+    Ok(cases)
+}
+
+/// The case `base` with `request`'s session and credentials and `status`,
+/// their combination checked.
+fn one_request(
+    base: &Case,
+    request: &RawRequest,
+    status: &Spanned<Vec<Spanned<u16>>>,
+    p: &mut Problems,
+) -> Case {
     if matches!(request.endpoint, Endpoint::Features | Endpoint::Login)
         && *request.session.get_ref() != SessionUse::None
     {
@@ -481,48 +712,99 @@ pub fn parse_case(
             ),
         );
     }
-    session_combination(&request, &expect.status, &mut p);
-    let headers = header_expectations(expect.headers, &mut p);
-    let snapshot = raw
-        .snapshot
-        .as_ref()
-        .map(|snap| snapshot_spec(snap, expect.schema.is_some(), &mut p));
-    if !p.errors.is_empty() {
-        return Err(p.errors);
-    }
-    Ok(Case {
-        name: name.to_owned(),
-        file: file.to_owned(),
-        description: raw.description,
-        reqs,
-        level: raw.level,
-        tags: raw.tags,
-        endpoint: request.endpoint,
-        session: request.session.into_inner(),
-        csrf_token: request
-            .csrf_token
-            .map(Spanned::into_inner)
+    session_combination(request, status, p);
+    changes(request, status, p);
+    let inner =
+        |h: &Option<Spanned<HeaderUse>>| h.as_ref().map(|h| *h.get_ref()).unwrap_or_default();
+    Case {
+        session: *request.session.get_ref(),
+        csrf_token: inner(&request.csrf_token),
+        cookie: inner(&request.cookie),
+        session_id: request
+            .session_id
+            .as_ref()
+            .map(|i| *i.get_ref())
             .unwrap_or_default(),
-        cookie: request.cookie.map(Spanned::into_inner).unwrap_or_default(),
         other_session: request
             .other_session
-            .map(Spanned::into_inner)
+            .as_ref()
+            .map(|o| *o.get_ref())
             .unwrap_or_default(),
         expect: Expect {
-            status,
-            schema: expect.schema.map(Spanned::into_inner),
-            media_type: expect.media_type,
-            www_authenticate: expect.www_authenticate,
-            headers,
-            rules: Rules {
-                unique_status_ids: expect.rules.0.unique_status_ids,
-                unique_system_ids: expect.rules.0.unique_system_ids,
-                status_ids_present: expect.rules.0.status_ids_present,
-                feature: expect.rules.0.feature.map(|f| (f.0.id, f.0.min_version)),
-            },
+            status: status.get_ref().iter().map(|s| *s.get_ref()).collect(),
+            ..base.expect.clone()
         },
-        snapshot,
-    })
+        ..base.clone()
+    }
+}
+
+/// `{ change = … }` and `session-id`: a changed credential needs a real
+/// value to change, and a request with one must be refused.
+fn changes(r: &RawRequest, status: &Spanned<Vec<Spanned<u16>>>, p: &mut Problems) {
+    let mut changed = false;
+    for (key, h) in [("csrf-token", &r.csrf_token), ("cookie", &r.cookie)] {
+        let Some(h) = h else { continue };
+        if let HeaderUse::Change(_) = h.get_ref() {
+            changed = true;
+            if matches!(r.session.get_ref(), SessionUse::None)
+                || r.endpoint != Endpoint::StatusMessages
+            {
+                p.at(
+                    h.span(),
+                    format!("`request.{key}` = {{ change = … }} changes the session's own value: it needs a session that sends one (not `session = \"none\"`, and only on status-messages)"),
+                );
+            }
+        }
+    }
+    if let Some(id) = &r.session_id {
+        match id.get_ref() {
+            IdUse::Send => {}
+            IdUse::OtherSession => {
+                changed = true;
+                if *r.session.get_ref() != SessionUse::Pair {
+                    p.at(
+                        id.span(),
+                        "`request.session-id` = \"other-session\" needs `session = \"pair\"`"
+                            .into(),
+                    );
+                }
+            }
+            IdUse::Change(c) => {
+                changed = true;
+                if *c == Change::Empty {
+                    p.at(
+                        id.span(),
+                        "`request.session-id`: an empty session id is another path (`/icws//status/…`), not a session id".into(),
+                    );
+                }
+                if matches!(r.session.get_ref(), SessionUse::Unknown) {
+                    p.at(
+                        id.span(),
+                        "`request.session-id` = { change = … } changes the session's own id; `session = \"unknown\"` has none".into(),
+                    );
+                }
+            }
+        }
+        if r.endpoint != Endpoint::StatusMessages {
+            p.at(
+                id.span(),
+                "`request.session-id` goes only with `endpoint = \"status-messages\"`".into(),
+            );
+        }
+    }
+    if changed {
+        for s in status.get_ref() {
+            if (200..300).contains(s.get_ref()) {
+                p.at(
+                    s.span(),
+                    format!(
+                        "`expect.status`: {} would let a server accept a credential that is not the session's own: this request must be refused",
+                        s.get_ref()
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// `other-session` values, `session = "pair"` and `other-session = …` go
@@ -568,10 +850,16 @@ fn session_combination(r: &RawRequest, status: &Spanned<Vec<Spanned<u16>>>, p: &
             );
         }
     }
+    if r.session_id
+        .as_ref()
+        .is_some_and(|i| *i.get_ref() == IdUse::OtherSession)
+    {
+        uses_other = true;
+    }
     if pair && !uses_other {
         p.at(
             r.session.span(),
-            "`request.session` = \"pair\": set `csrf-token` or `cookie` (or both) to \"other-session\"; otherwise the second session is never used".into(),
+            "`request.session` = \"pair\": set `csrf-token`, `cookie` or `session-id` to \"other-session\"; otherwise the second session is never used".into(),
         );
     }
     if let (Some(o), false) = (&r.other_session, pair) {

@@ -15,7 +15,7 @@ pub use case::Case;
 pub use error::LoadError;
 pub use schema::Schemas;
 
-use case::parse_case;
+use case::parse_cases;
 
 /// The shipped cases (embedded) followed by the `*.toml` files below each
 /// extra folder. Names must be unique; a folder without any case is an error.
@@ -64,18 +64,23 @@ pub fn load_all_noting(
                 continue;
             }
         };
-        match parse_case(&file, &name, &text, schemas) {
-            Ok(case) => {
-                if let Some(first) = cases.get(&name) {
-                    errors.push(LoadError {
-                        file,
-                        line: 1,
-                        col: 1,
-                        message: format!("duplicate case name {name:?} (also {})", first.file),
-                        source_line: String::new(),
-                    });
-                } else {
-                    cases.insert(name, case);
+        match parse_cases(&file, &name, &text, schemas) {
+            Ok(parsed) => {
+                for case in parsed {
+                    if let Some(first) = cases.get(&case.name) {
+                        errors.push(LoadError {
+                            file: file.clone(),
+                            line: 1,
+                            col: 1,
+                            message: format!(
+                                "duplicate case name {:?} (also {})",
+                                case.name, first.file
+                            ),
+                            source_line: String::new(),
+                        });
+                    } else {
+                        cases.insert(case.name.clone(), case);
+                    }
                 }
             }
             Err(mut e) => errors.append(&mut e),

@@ -31,6 +31,7 @@ impl Target {
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut fresh = false;
         let mut busy = None;
+        let mut waits = 0;
         let started = Instant::now();
         let outcome = loop {
             let attempt_started = Instant::now();
@@ -90,8 +91,9 @@ impl Target {
                 waited: None,
             };
             if let Ok(r) = &outcome {
-                match self.retry_after(&request_line, r).await {
+                match self.retry_after(&request_line, r, waits).await {
                     Wait::Waited(delay, header) => {
+                        waits += 1;
                         attempt.outcome = format!("status {} with Retry-After: {header}", r.status);
                         attempt.waited = Some(delay);
                         attempts.push(attempt);
@@ -172,7 +174,7 @@ impl Target {
 
     /// What a 429 or 503 answer's `Retry-After` asks, and whether the run's
     /// budget allows it: waits (and says so) when it does.
-    async fn retry_after(&self, request: &str, resp: &Response) -> Wait {
+    async fn retry_after(&self, request: &str, resp: &Response, waits: usize) -> Wait {
         if !matches!(resp.status, 429 | 503) || names_alternate_hosts(&resp.body) {
             return Wait::No;
         }
@@ -185,18 +187,31 @@ impl Target {
         // A zero delay is still a pause: never a tight loop on the server.
         let delay = delay.max(MIN_RETRY_PAUSE);
         let shown = header.chars().take(60).collect::<String>();
+        let says = server_message(&resp.body)
+            .map(|m| {
+                format!(
+                    "; the server says: {}",
+                    m.chars().take(200).collect::<String>()
+                )
+            })
+            .unwrap_or_default();
+        if waits >= MAX_WAITS_PER_REQUEST {
+            return Wait::GaveUp(format!(
+                "{request} answered {} with Retry-After: {shown} {} times in a row: the server \
+                 keeps refusing{says}",
+                resp.status,
+                waits + 1
+            ));
+        }
         if !self.traffic.take_wait(delay, self.max_wait) {
             let left = self.max_wait.saturating_sub(self.traffic.waited());
             return Wait::GaveUp(format!(
                 "{request} answered {} with Retry-After: {shown}: a wait of {} s, and {} s are \
-                 left of --max-wait {} s (ICWS_MAX_WAIT){}",
+                 left of --max-wait {} s (ICWS_MAX_WAIT){says}",
                 resp.status,
                 delay.as_secs_f64().ceil(),
                 left.as_secs(),
                 self.max_wait.as_secs(),
-                server_message(&resp.body)
-                    .map(|m| format!("; the server says: {m}"))
-                    .unwrap_or_default(),
             ));
         }
         self.observer.tell(Event::RetryAfter {
@@ -227,6 +242,9 @@ enum Wait {
 const STILL_WAITING_FIRST: Duration = Duration::from_secs(2);
 /// Then one line every this long.
 const STILL_WAITING_AGAIN: Duration = Duration::from_secs(10);
+/// The most times one request is sent again on `Retry-After`: a server
+/// that refuses more often than this keeps refusing.
+const MAX_WAITS_PER_REQUEST: usize = 4;
 /// The shortest pause before sending again after `Retry-After`.
 const MIN_RETRY_PAUSE: Duration = Duration::from_millis(100);
 
@@ -567,7 +585,10 @@ mod tests {
     fn retry_after_is_seconds_or_an_http_date() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
         assert_eq!(parse_retry_after("1", now), Some(Duration::from_secs(1)));
-        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
         assert_eq!(
             parse_retry_after("99999999999999999999999", now),
             Some(Duration::from_secs(u64::MAX))

@@ -9,10 +9,11 @@
 use reqwest::Method;
 
 use super::client::{CSRF_HEADER, Exchange, Request, Sent};
+use super::nearmiss;
 use super::plan::{self, Opening, Pool, Role, SessionPlan, Unavailable};
 use super::session::{Credentials, Session, SessionCookie, SessionError, encode_segment};
 use super::target::{Target, TargetError};
-use crate::load::case::{Case, Endpoint, HeaderUse, SessionUse};
+use crate::load::case::{Case, Endpoint, HeaderUse, IdUse, SessionUse};
 use crate::secret::{Redactor, Secret};
 
 /// The CSRF token sent by `csrf-token = "wrong"` (belongs to no session).
@@ -244,10 +245,18 @@ impl Runner {
             SessionUse::Unknown => UNKNOWN_SESSION_ID.to_owned(),
             _ => session.id.clone(),
         };
-        let exchange = self
-            .target
-            .send(request_for(case, session, other, &session_id, &self.target))
-            .await;
+        let request = match request_for(
+            case,
+            session,
+            other,
+            &session_id,
+            &self.target,
+            &self.redactor,
+        ) {
+            Ok(r) => r,
+            Err(why) => return Outcome::Ignored(why),
+        };
+        let exchange = self.target.send(request).await;
         let accepted = exchange
             .outcome
             .as_ref()
@@ -294,40 +303,76 @@ fn joined(first: Option<Sent>, second: Option<Sent>) -> Option<Sent> {
 }
 
 /// The status-messages request a case makes with `session`: the path with
-/// `session_id`, and the token and cookies as the case says (`other`: the
-/// second session of a `session = "pair"` case).
+/// `session_id` (or its near miss), and the token and cookies as the case
+/// says (`other`: the second session of a `session = "pair"` case). Every
+/// near-miss value derived from a secret is registered with `redactor`.
+/// `Err`: the case's change makes no change here (the very request a valid
+/// case makes), in words.
 pub fn request_for(
     case: &Case,
     session: &Session,
     other: Option<&Session>,
     session_id: &str,
     target: &Target,
-) -> Request {
+    redactor: &Redactor,
+) -> Result<Request, String> {
+    let no_change = |what: &str| {
+        format!(
+            "its change leaves the {what} as it is (nothing to flip: no letters, or a GUID whose \
+             letter case means nothing), so the request would be the session's own"
+        )
+    };
+    // The loader allows `other-session` only where `other` exists.
+    let other = other.unwrap_or(session);
+    let session_id = match case.session_id {
+        IdUse::Send => session_id.to_owned(),
+        IdUse::OtherSession => other.id.clone(),
+        IdUse::Change(c) => {
+            nearmiss::changed(session_id, c).ok_or_else(|| no_change("session id"))?
+        }
+    };
     let path = format!(
         "/icws/{}/status/status-messages",
-        encode_segment(session_id)
+        encode_segment(&session_id)
     );
     let url = target.url(&path);
     let mut req = Request::new(Method::GET, path);
     if case.session == SessionUse::None {
-        return req;
+        return Ok(req);
     }
-    // The loader allows `other-session` only where `other` exists.
-    let other = other.unwrap_or(session);
     match case.csrf_token {
         HeaderUse::Send => req = req.header(CSRF_HEADER, Sent::Secret(session.token.clone())),
         HeaderUse::OtherSession | HeaderUse::BothSessions => {
             req = req.header(CSRF_HEADER, Sent::Secret(other.token.clone()))
         }
         HeaderUse::Wrong => req = req.header(CSRF_HEADER, Sent::Plain(WRONG_TOKEN.into())),
+        HeaderUse::Change(c) => {
+            let v = nearmiss::changed(session.token.expose(), c)
+                .ok_or_else(|| no_change("CSRF token"))?;
+            redactor.add(&v);
+            req = req.header(CSRF_HEADER, Sent::Secret(Secret::new(v)));
+        }
         HeaderUse::Omit => {}
     }
-    let other_value = other
-        .cookie
-        .expose()
-        .split_once('=')
-        .map_or("", |(_, v)| v)
-        .to_owned();
+    let value_of = |s: &Session| {
+        s.cookie
+            .expose()
+            .split_once('=')
+            .map_or("", |(_, v)| v)
+            .to_owned()
+    };
+    let other_value = value_of(other);
+    let near_miss = match case.cookie {
+        HeaderUse::Change(c) => {
+            let own = value_of(session);
+            let (credential, rest) = nearmiss::credential_part(&own);
+            let v = nearmiss::changed(credential, c).ok_or_else(|| no_change("session cookie"))?;
+            let v = format!("{v}{rest}");
+            redactor.add(&v);
+            v
+        }
+        _ => String::new(),
+    };
     let cookie = match case.cookie {
         HeaderUse::Send => session.cookie_header(&url, SessionCookie::Send),
         // A's value under B's name (a server that looks a value up in every
@@ -342,9 +387,34 @@ pub fn request_for(
         ),
         HeaderUse::Omit => session.cookie_header(&url, SessionCookie::Omit),
         HeaderUse::Wrong => session.cookie_header(&url, SessionCookie::Replace(WRONG_COOKIE)),
+        HeaderUse::Change(_) => session
+            .cookie_header(&url, SessionCookie::Replace(&near_miss))
+            .map(|c| hide(c, session.cookie_name())),
     };
     if let Some(c) = cookie {
         req = req.header("Cookie", c);
     }
-    req
+    Ok(req)
+}
+
+/// A `Cookie` header with a near-miss session cookie, shown without its
+/// value (it is nearly the secret).
+fn hide(sent: Sent, name: &str) -> Sent {
+    match sent {
+        Sent::Masked { wire, shown } => Sent::Masked {
+            wire,
+            shown: shown
+                .split("; ")
+                .map(|p| {
+                    if p.starts_with(&format!("{name}=")) {
+                        format!("{name}={}", crate::secret::REDACTED)
+                    } else {
+                        p.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        other => other,
+    }
 }

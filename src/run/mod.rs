@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod execute;
+pub mod nearmiss;
 pub mod plan;
 pub mod session;
 pub mod target;

@@ -131,7 +131,10 @@ pub struct Lease<'a> {
 impl Lease<'_> {
     /// The session of `role` (the lease holds every role the case uses).
     pub fn of(&self, role: Role) -> Option<&Session> {
-        self.sessions.iter().find(|(r, _)| *r == role).map(|(_, s)| s)
+        self.sessions
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, s)| s)
     }
 }
 
@@ -254,7 +257,9 @@ impl Pool {
         match role {
             Role::Main => Ok(&self.main),
             Role::Second => self.second.as_ref().map_err(Clone::clone),
-            Role::Ended => Err(Unavailable::Ignored("an ended session is not shared".into())),
+            Role::Ended => Err(Unavailable::Ignored(
+                "an ended session is not shared".into(),
+            )),
         }
     }
 
@@ -294,12 +299,7 @@ impl Pool {
     /// After `case`'s refused request (its lease still held): probes each
     /// live session it involved and logs in again for each one the server
     /// ended. Returns warnings (a session that could not be replaced).
-    pub async fn restore(
-        &self,
-        case: &Case,
-        lease: &Lease<'_>,
-        how: &Opening<'_>,
-    ) -> Vec<String> {
+    pub async fn restore(&self, case: &Case, lease: &Lease<'_>, how: &Opening<'_>) -> Vec<String> {
         let mut warnings = Vec::new();
         for (role, session) in &lease.sessions {
             let Ok(slot) = self.slot(*role) else { continue };

@@ -708,7 +708,7 @@ const TABLE: &[Row] = &[
         kind: Kind::One(Fault::CookieNotChecked),
         name: "cookie-not-checked",
         about: "the cookie is not checked",
-        claims: &[("REQ-REQ-4", "status")],
+        claims: &[("REQ-REQ-4", "status"), ("REQ-401-1", "status")],
         changes_catalogue: false,
         hooks: Hooks {
             auth_skips_cookie: true,
@@ -919,7 +919,7 @@ const TABLE: &[Row] = &[
         kind: Kind::One(Fault::TokenPrefixCompared),
         name: "token-prefix-compared",
         about: "the CSRF token compared on its first 16 characters only (real tokens of one user share a longer beginning, so another session's token passes)",
-        claims: &[("REQ-REQ-3", "status")],
+        claims: &[("REQ-REQ-3", "status"), ("REQ-401-1", "status")],
         changes_catalogue: false,
         hooks: Hooks {
             auth_token: Some(token_prefix_compared),
@@ -963,7 +963,7 @@ const TABLE: &[Row] = &[
         kind: Kind::One(Fault::TokenLengthCompared),
         name: "token-length-compared",
         about: "any CSRF token as long as the session's own is accepted",
-        claims: &[("REQ-REQ-3", "status")],
+        claims: &[("REQ-REQ-3", "status"), ("REQ-401-1", "status")],
         changes_catalogue: false,
         hooks: Hooks {
             auth_token: Some(token_length_compared),
@@ -985,7 +985,7 @@ const TABLE: &[Row] = &[
         kind: Kind::One(Fault::EndedTokenAccepted),
         name: "ended-token-accepted",
         about: "the CSRF token of an ended session is accepted for a live session, with that session's own id and cookie",
-        claims: &[("REQ-REQ-3", "status")],
+        claims: &[("REQ-401-1", "status")],
         changes_catalogue: false,
         hooks: Hooks {
             auth_token: Some(ended_token_accepted),
@@ -1041,7 +1041,7 @@ const TABLE: &[Row] = &[
         kind: Kind::One(Fault::CookieLengthCompared),
         name: "cookie-length-compared",
         about: "any session cookie value as long as the session's own is accepted",
-        claims: &[("REQ-REQ-4", "status")],
+        claims: &[("REQ-REQ-4", "status"), ("REQ-401-1", "status")],
         changes_catalogue: false,
         hooks: Hooks {
             auth_cookie: Some(cookie_length_compared),
@@ -1063,7 +1063,7 @@ const TABLE: &[Row] = &[
         kind: Kind::One(Fault::EndedCookieAccepted),
         name: "ended-cookie-accepted",
         about: "an ended session's cookie value is accepted under a live session's cookie name, with that session's token",
-        claims: &[("REQ-REQ-4", "status")],
+        claims: &[("REQ-401-1", "status")],
         changes_catalogue: false,
         hooks: Hooks {
             auth_cookie: Some(ended_cookie_accepted),
@@ -1118,6 +1118,18 @@ const TABLE: &[Row] = &[
 ];
 
 impl Fault {
+    /// The conformant profiles under which the fault can show at all: a
+    /// case-insensitive comparison of a GUID cookie or a digit session id
+    /// is no fault (their letter case means nothing), so those two faults
+    /// are proven with values that have letters of meaning.
+    pub fn shows_under(&self) -> &'static [crate::Profile] {
+        match self {
+            Fault::CookieCaseInsensitive => &[crate::Profile::Base64Tokens],
+            Fault::SessionIdCaseInsensitive => &[crate::Profile::LetterSessionIds],
+            _ => &[],
+        }
+    }
+
     /// Every fault, in a stable order.
     pub fn all() -> Vec<Fault> {
         let mut out = Vec::new();
