@@ -207,7 +207,6 @@ impl Runner {
     }
 
     async fn session_case(&self, case: &Case) -> Outcome {
-        let primary = case.subject();
         let roles = plan::roles(case);
         if self.credentials.is_none() && case.session == SessionUse::Pair {
             return Outcome::Ignored(
@@ -224,22 +223,42 @@ impl Runner {
                     .into(),
             );
         }
-        let lease = match self.pool.lease(case).await {
+        // Cases that may end a session run at once; one whose session
+        // turned out ended is sent again alone, on a live one.
+        match self.send_once(case, false).await {
+            Once::Ended => match self.send_once(case, true).await {
+                Once::Ended => Outcome::Ignored(
+                    "internal: a session ended although the case held it alone".into(),
+                ),
+                Once::Done(outcome) => outcome,
+            },
+            Once::Done(outcome) => outcome,
+        }
+    }
+
+    /// Sends `case`'s request once, on the sessions it leases (`alone`:
+    /// held alone). A refused request of a case that may end a session is
+    /// followed by a probe of each live session it used.
+    async fn send_once(&self, case: &Case, alone: bool) -> Once {
+        let roles = plan::roles(case);
+        let lease = match self.pool.lease(case, alone).await {
             Ok(lease) => lease,
-            Err(Unavailable::Ignored(why)) => return Outcome::Ignored(why),
+            Err(Unavailable::Ignored(why)) => return Once::Done(Outcome::Ignored(why)),
             Err(Unavailable::Failed(why)) => {
-                return Outcome::SetupFailed {
-                    req: primary,
+                return Once::Done(Outcome::SetupFailed {
+                    req: case.subject(),
                     what: "could not open a session this case needs",
                     why,
-                };
+                });
             }
         };
         let (Some(session), other) = (
             roles.first().and_then(|r| lease.of(*r)),
             roles.get(1).and_then(|r| lease.of(*r)),
         ) else {
-            return Outcome::Ignored("internal: the case uses no session".into());
+            return Once::Done(Outcome::Ignored(
+                "internal: the case uses no session".into(),
+            ));
         };
         let session_id = match case.session {
             SessionUse::Unknown => UNKNOWN_SESSION_ID.to_owned(),
@@ -254,22 +273,28 @@ impl Runner {
             &self.redactor,
         ) {
             Ok(r) => r,
-            Err(why) => return Outcome::Ignored(why),
+            Err(why) => return Once::Done(Outcome::Ignored(why)),
         };
         let exchange = self.target.send(request).await;
-        let accepted = exchange
+        // Only an answer that refused the request says anything of the
+        // session: no answer, a 2xx or "come back later" leave it as it was.
+        let refused = exchange
             .outcome
             .as_ref()
-            .is_ok_and(|r| (200..300).contains(&r.status));
+            .is_ok_and(|r| !(200..300).contains(&r.status));
         let mut warnings = Vec::new();
-        if case.harms_session() && !accepted && exchange.busy.is_none() {
-            warnings = self.pool.restore(case, &lease, &self.opening()).await;
+        if case.harms_session() && refused && exchange.busy.is_none() {
+            let (ended, w) = self.pool.restore(case, &lease, &self.opening()).await;
+            if ended && !alone {
+                return Once::Ended;
+            }
+            warnings = w;
         }
-        Outcome::Done {
+        Once::Done(Outcome::Done {
             exchange,
             session_id,
             warnings,
-        }
+        })
     }
 
     /// The run's first login, checked as this case: no login of its own.
@@ -287,6 +312,16 @@ impl Runner {
             ),
         }
     }
+}
+
+/// What sending a case's request once came to.
+// One value per send, moved once: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Once {
+    /// The outcome to report.
+    Done(Outcome),
+    /// A session the request used had ended: it must be sent again alone.
+    Ended,
 }
 
 /// Two `Cookie` headers' pairs as one header (shown as `<redacted>`).

@@ -88,12 +88,15 @@ impl SessionPlan {
     }
 }
 
-/// One shared live session. `gate` is held for reading by the cases that
-/// send its exact credentials, and alone by a case that may end it; the
-/// session itself is replaced (under the gate) when the server ended it.
+/// One shared live session. The cases that may end it share `gate` with
+/// each other, and a case that sends its exact credentials holds it alone,
+/// so that it never meets a session a refused request ended a moment
+/// before; the session itself is replaced (under `renewing`) when the
+/// server ended it.
 #[derive(Debug)]
 struct Slot {
     gate: RwLock<()>,
+    renewing: tokio::sync::Mutex<()>,
     current: std::sync::Mutex<Result<Session, String>>,
 }
 
@@ -101,6 +104,7 @@ impl Slot {
     fn new(session: Result<Session, String>) -> Self {
         Self {
             gate: RwLock::new(()),
+            renewing: tokio::sync::Mutex::new(()),
             current: std::sync::Mutex::new(session),
         }
     }
@@ -263,10 +267,14 @@ impl Pool {
         }
     }
 
-    /// The sessions `case` uses, held as it needs them: alone when its
-    /// request may end them ([`Case::harms_session`]), shared otherwise.
-    pub async fn lease(&self, case: &Case) -> Result<Lease<'_>, Unavailable> {
-        let alone = case.harms_session();
+    /// The sessions `case` uses, held as it needs them: shared with the
+    /// other cases that may end them ([`Case::harms_session`]: they run at
+    /// once, and each checks after its refused request that its session
+    /// was still live), alone for a case that sends their exact
+    /// credentials, or alone when `alone` (a case sent again after a
+    /// concurrent refused request ended its session).
+    pub async fn lease(&self, case: &Case, alone: bool) -> Result<Lease<'_>, Unavailable> {
+        let alone = alone || !case.harms_session();
         let mut roles = roles(case);
         roles.sort_unstable();
         let mut lease = Lease {
@@ -297,13 +305,30 @@ impl Pool {
     }
 
     /// After `case`'s refused request (its lease still held): probes each
-    /// live session it involved and logs in again for each one the server
-    /// ended. Returns warnings (a session that could not be replaced).
-    pub async fn restore(&self, case: &Case, lease: &Lease<'_>, how: &Opening<'_>) -> Vec<String> {
+    /// live session it used. Each one the server ended is replaced by a new
+    /// login, once (a concurrent case may have replaced it already). True
+    /// when any had ended: the request may have met a dead session, and
+    /// must be sent again alone. Warnings: a session that could not be
+    /// replaced.
+    pub async fn restore(
+        &self,
+        case: &Case,
+        lease: &Lease<'_>,
+        how: &Opening<'_>,
+    ) -> (bool, Vec<String>) {
+        let mut ended = false;
         let mut warnings = Vec::new();
         for (role, session) in &lease.sessions {
             let Ok(slot) = self.slot(*role) else { continue };
             if alive(how.target, session).await {
+                continue;
+            }
+            ended = true;
+            let _renewing = slot.renewing.lock().await;
+            let same = slot.get().is_ok_and(|now| {
+                now.id == session.id && now.token.expose() == session.token.expose()
+            });
+            if !same {
                 continue;
             }
             let Some(creds) = how.credentials else {
@@ -319,7 +344,7 @@ impl Pool {
             let (_, renewed) = how.login(creds).await;
             slot.set(renewed.map_err(|e| e.to_string()));
         }
-        warnings
+        (ended, warnings)
     }
 
     /// Ends the sessions the run opened; a warning for each that would not end.

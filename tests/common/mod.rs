@@ -122,3 +122,10 @@ pub fn files_under(dir: &std::path::Path, ext: &str) -> Vec<std::path::PathBuf> 
     walk(dir, ext, &mut out);
     out
 }
+
+/// The shipped cases, one per trial (a file with variants makes several).
+#[allow(dead_code)]
+pub fn shipped_cases() -> Vec<icws_conformance::load::Case> {
+    icws_conformance::load::load_all(&[], &icws_conformance::load::Schemas::shipped().unwrap())
+        .unwrap()
+}

@@ -138,6 +138,7 @@ fn full() -> Value {
             "session": "pair",
             "csrf-token": "other-session",
             "cookie": "other-session",
+            "session-id": "send",
             "other-session": "ended",
         },
         "expect": {
@@ -293,9 +294,18 @@ fn schema_at<'a>(schema: &'a Value, path: &str) -> Option<&'a Value> {
     Some(at)
 }
 
+/// The part of the format the key-by-key comparisons leave out: a
+/// `[[variant]]` is judged merged with the file's own request, which a JSON
+/// Schema cannot express (it checks each variant's keys and values alone).
+/// [`variants_are_judged_merged_and_named_by_the_loader`] tests it instead.
+const MERGED: &str = "variant";
+
 /// Every table of the format, as a document path (array elements as `0`),
 /// from the schema.
 fn schema_tables(schema: &Value, at: &str, out: &mut Vec<String>) {
+    if at == MERGED {
+        return;
+    }
     if schema.get("properties").is_some() {
         out.push(at.to_owned());
         for (k, sub) in schema["properties"].as_object().unwrap() {
@@ -314,6 +324,21 @@ fn schema_tables(schema: &Value, at: &str, out: &mut Vec<String>) {
 
 /// Every value with an `enum`, as a document path, from the schema.
 fn schema_enums(schema: &Value, at: &str, out: &mut Vec<(String, Vec<String>)>) {
+    if at == MERGED {
+        return;
+    }
+    // A value that is a word or a table (`csrf-token = "omit"` or
+    // `{ change = … }`): its words.
+    for branch in schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if branch.get("enum").is_some() {
+            schema_enums(branch, at, out);
+        }
+    }
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         let values = values
             .iter()
@@ -826,4 +851,62 @@ fn values_of_the_wrong_type_or_out_of_range_are_judged_alike() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn variants_are_judged_merged_and_named_by_the_loader() {
+    let judge = Judge::new();
+    let file = |variants: &str| {
+        format!(
+            "description = \"d\"\nreqs = [\"REQ-REQ-3\"]\n[request]\nendpoint = \"status-messages\"\n\
+             session = \"valid\"\n[expect]\nstatus = [401]\n{variants}"
+        )
+    };
+    // Both take a well-formed file; the loader names each variant's case.
+    let good = file(
+        "[[variant]]\nname = \"last\"\ncsrf-token = { change = \"last-char\" }\n\
+         [[variant]]\nname = \"ended\"\nsession = \"pair\"\nother-session = \"ended\"\n\
+         csrf-token = \"other-session\"\n",
+    );
+    assert!(judge.text(&good).both_accept(), "{:?}", judge.text(&good));
+    let cases =
+        icws_conformance::load::case::parse_cases("mine/t.toml", "mine/t", &good, &judge.schemas)
+            .unwrap();
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["mine/t/last", "mine/t/ended"]);
+    // What only the merged request shows, the loader refuses at its line.
+    for (variants, says) in [
+        (
+            "[[variant]]\nname = \"a\"\ncsrf-token = \"other-session\"\n",
+            "needs `session = \"pair\"`",
+        ),
+        (
+            "[[variant]]\nname = \"a\"\ncsrf-token = { change = \"append\" }\nstatus = [200]\n",
+            "must be refused",
+        ),
+        (
+            "[[variant]]\nname = \"a\"\nsession-id = { change = \"empty\" }\n",
+            "an empty session id is another path",
+        ),
+        (
+            "[[variant]]\nname = \"a\"\n[[variant]]\nname = \"a\"\n",
+            "is used twice",
+        ),
+        ("[[variant]]\nname = \"A b\"\n", "use lower-case letters"),
+    ] {
+        let text = file(variants);
+        let errors = icws_conformance::load::case::parse_cases(
+            "mine/t.toml",
+            "mine/t",
+            &text,
+            &judge.schemas,
+        )
+        .unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.message.contains(says) && e.line > 7),
+            "{variants}: {errors:?}"
+        );
+    }
 }

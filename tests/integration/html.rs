@@ -198,9 +198,13 @@ fn the_page_holds_the_run_against_the_embedded_server_and_a_fault() {
     );
     assert!(texts(root, "h1 .verdict").concat().contains("✔ PASSED"));
     assert_eq!(doc.select(&sel("details.case[open]")).count(), 0);
+    // Every case passed, but the near misses that change nothing here
+    // (flipping the case of a digit id or a GUID cookie), ignored by design.
+    let ignored = report["summary"]["ignored"].as_u64().unwrap();
+    assert!(ignored <= 2, "{report}");
     assert_eq!(
-        report["summary"]["passed"],
-        icws_conformance::embedded::CASES.len()
+        report["summary"]["passed"].as_u64().unwrap() + ignored,
+        crate::common::shipped_cases().len() as u64
     );
 
     // A fault mode: the catalogue's isAcdStatus is a string.

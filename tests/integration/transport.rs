@@ -105,6 +105,9 @@ fn findings_are_never_retried() {
     assert_eq!(code, 101, "{out}");
     let r = report(&json);
     for case in r["cases"].as_array().unwrap() {
+        if case["status"] == "ignored" {
+            continue;
+        }
         assert_eq!(case["attempts"].as_array().unwrap().len(), 1, "{case}");
         assert_eq!(case["flaky"], false);
     }
@@ -379,7 +382,7 @@ fn a_pooled_connection_closed_while_idle_is_sent_again_once_and_is_no_finding() 
         .iter()
         .map(|c| {
             assert_eq!(c["flaky"], false, "{c}");
-            c["attempts"].as_array().unwrap().len() - 1
+            c["attempts"].as_array().unwrap().len().saturating_sub(1)
         })
         .sum();
     assert!(resent > 0, "no request met a closed pooled connection: {r}");
