@@ -55,7 +55,8 @@ impl Context {
     pub async fn run_case(&self, case: &Case) -> CaseResult {
         let started = Instant::now();
         let mut could_not_run = None;
-        let (checked, notes, warnings) = match self.runner.execute(case).await {
+        let executed = crate::run::target::labelled(&case.name, self.runner.execute(case)).await;
+        let (checked, notes, warnings) = match executed {
             Outcome::Ignored(reason) => (Checked::Ignored(reason), Vec::new(), Vec::new()),
             Outcome::SetupFailed { req, what, why } => {
                 could_not_run = Some(format!("{what}: {why}"));

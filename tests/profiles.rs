@@ -30,6 +30,10 @@ const FAULTS: &[(&str, &str)] = &[
     ("no-challenge", "session/ended"),
     ("ended-session-accepted", "session/ended"),
     ("cookie-not-checked", "auth/missing-cookie"),
+    // A server that ends every session when ended credentials come back
+    // (ends-all-on-replay) must not hide broken isolation.
+    ("token-of-any-session", "session/other-token"),
+    ("token-prefix-compared", "auth/token/first-half"),
 ];
 
 const PASSWORD: &str = "8675309";
@@ -135,7 +139,8 @@ fn must_pass(profiles: &BTreeSet<Profile>) -> Result<(), Failed> {
     if o.code != 0 || !o.failed.is_empty() {
         return Err(format!("{}\n\n{}{}", o.summary(), o.out, o.err).into());
     }
-    let punishes = profiles.contains(&Profile::CsrfEndsSession);
+    let punishes = profiles.contains(&Profile::CsrfEndsSession)
+        || profiles.contains(&Profile::EndsAllOnReplay);
     if !punishes && o.logins > MAX_LOGINS {
         return Err(format!(
             "{} logins (at most {MAX_LOGINS} against a server that does not end sessions)\n{}",

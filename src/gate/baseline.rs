@@ -133,7 +133,10 @@ pub fn entries_of(
 ) -> BTreeMap<String, (String, Vec<String>)> {
     run.cases
         .iter()
+        // A case that could not run says nothing of the server: it is no
+        // known failure.
         .filter(|c| matches!(c.verdict, Verdict::Failed | Verdict::ExpectedFailure))
+        .filter(|c| c.could_not_run.is_none())
         .map(|c| {
             let reason = current
                 .and_then(|b| b.reason(&c.name))

@@ -198,7 +198,8 @@ pub fn run_footer(run: &RunRecord) -> String {
     checked.sort_unstable();
     checked.dedup();
     let mut broken: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
-    for c in &run.cases {
+    // A case that could not run broke nothing (the errors above say why).
+    for c in run.cases.iter().filter(|c| c.could_not_run.is_none()) {
         for f in c.failing_findings() {
             let cases = broken.entry(f.req).or_default();
             if !cases.contains(&c.name.as_str()) {

@@ -26,6 +26,17 @@ impl Target {
             Ok(h) => h,
             Err(why) => return Exchange::failed(request_line, shown_headers, why),
         };
+        if let Some(why) = self.traffic.stopped() {
+            let mut ex = Exchange::failed(
+                request_line,
+                shown_headers,
+                "not sent: the run stopped sending when the server kept asking it to come back \
+                 later"
+                    .into(),
+            );
+            ex.busy = Some(why.to_owned());
+            return ex;
+        }
         let login = req.method == reqwest::Method::POST
             && req.path.split('?').next() == Some("/icws/connection");
         let mut attempts: Vec<Attempt> = Vec::new();
@@ -99,7 +110,10 @@ impl Target {
                         attempts.push(attempt);
                         continue;
                     }
-                    Wait::GaveUp(why) => busy = Some(why),
+                    Wait::GaveUp(why) => {
+                        self.traffic.stop(&why);
+                        busy = Some(why);
+                    }
                     Wait::No => {}
                 }
             }
@@ -197,7 +211,7 @@ impl Target {
             .unwrap_or_default();
         if waits >= MAX_WAITS_PER_REQUEST {
             return Wait::GaveUp(format!(
-                "{request} answered {} with Retry-After: {shown} {} times in a row: the server \
+                "{request} answered {} (Retry-After: {shown}) {} times in a row: the server \
                  keeps refusing{says}",
                 resp.status,
                 waits + 1
@@ -206,10 +220,14 @@ impl Target {
         if !self.traffic.take_wait(delay, self.max_wait) {
             let left = self.max_wait.saturating_sub(self.traffic.waited());
             return Wait::GaveUp(format!(
-                "{request} answered {} with Retry-After: {shown}: a wait of {} s, and {} s are \
+                "{request} answered {} with Retry-After: {shown}: a wait of {}, and {} s are \
                  left of --max-wait {} s (ICWS_MAX_WAIT){says}",
                 resp.status,
-                delay.as_secs_f64().ceil(),
+                if delay > Duration::from_secs(86_400) {
+                    "more than a day".to_owned()
+                } else {
+                    format!("{} s", delay.as_secs_f64().ceil())
+                },
                 left.as_secs(),
                 self.max_wait.as_secs(),
             ));

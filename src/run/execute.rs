@@ -238,63 +238,79 @@ impl Runner {
 
     /// Sends `case`'s request once, on the sessions it leases (`alone`:
     /// held alone). A refused request of a case that may end a session is
-    /// followed by a probe of each live session it used.
+    /// followed by a check of every live session; a refused request with
+    /// exact credentials, after some session was found ended, is sent once
+    /// more on checked sessions.
     async fn send_once(&self, case: &Case, alone: bool) -> Once {
         let roles = plan::roles(case);
-        let lease = match self.pool.lease(case, alone).await {
+        let how = self.opening();
+        let unavailable = |e: Unavailable| match e {
+            Unavailable::Ignored(why) => Once::Done(Outcome::Ignored(why)),
+            Unavailable::Failed(why) => Once::Done(Outcome::SetupFailed {
+                req: case.subject(),
+                what: "could not open a session this case needs",
+                why,
+            }),
+        };
+        let mut lease = match self.pool.lease(case, alone, &how).await {
             Ok(lease) => lease,
-            Err(Unavailable::Ignored(why)) => return Once::Done(Outcome::Ignored(why)),
-            Err(Unavailable::Failed(why)) => {
-                return Once::Done(Outcome::SetupFailed {
-                    req: case.subject(),
-                    what: "could not open a session this case needs",
-                    why,
-                });
+            Err(e) => return unavailable(e),
+        };
+        let mut checked_again = false;
+        loop {
+            let (Some(session), other) = (
+                roles.first().and_then(|r| lease.of(*r)),
+                roles.get(1).and_then(|r| lease.of(*r)),
+            ) else {
+                return Once::Done(Outcome::Ignored(
+                    "internal: the case uses no session".into(),
+                ));
+            };
+            let session_id = match case.session {
+                SessionUse::Unknown => UNKNOWN_SESSION_ID.to_owned(),
+                _ => session.id.clone(),
+            };
+            let request = match request_for(
+                case,
+                session,
+                other,
+                &session_id,
+                &self.target,
+                &self.redactor,
+            ) {
+                Ok(r) => r,
+                Err(why) => return Once::Done(Outcome::Ignored(why)),
+            };
+            let exchange = self.target.send(request).await;
+            // Only an answer that refused the request says anything of the
+            // session: no answer, a 2xx or "come back later" leave it be.
+            let refused = exchange.busy.is_none()
+                && exchange
+                    .outcome
+                    .as_ref()
+                    .is_ok_and(|r| !(200..300).contains(&r.status));
+            let mut warnings = Vec::new();
+            if case.harms_session() && refused {
+                let (ended, w) = self.pool.restore(&lease, &how).await;
+                if ended && !alone {
+                    return Once::Ended;
+                }
+                warnings = w;
+            } else if refused && !checked_again && self.pool.is_dirty() {
+                // Exact credentials refused, and some session was found
+                // ended: check them all, and send once more.
+                checked_again = true;
+                if let Err(e) = self.pool.refresh(case, &mut lease, &how).await {
+                    return unavailable(e);
+                }
+                continue;
             }
-        };
-        let (Some(session), other) = (
-            roles.first().and_then(|r| lease.of(*r)),
-            roles.get(1).and_then(|r| lease.of(*r)),
-        ) else {
-            return Once::Done(Outcome::Ignored(
-                "internal: the case uses no session".into(),
-            ));
-        };
-        let session_id = match case.session {
-            SessionUse::Unknown => UNKNOWN_SESSION_ID.to_owned(),
-            _ => session.id.clone(),
-        };
-        let request = match request_for(
-            case,
-            session,
-            other,
-            &session_id,
-            &self.target,
-            &self.redactor,
-        ) {
-            Ok(r) => r,
-            Err(why) => return Once::Done(Outcome::Ignored(why)),
-        };
-        let exchange = self.target.send(request).await;
-        // Only an answer that refused the request says anything of the
-        // session: no answer, a 2xx or "come back later" leave it as it was.
-        let refused = exchange
-            .outcome
-            .as_ref()
-            .is_ok_and(|r| !(200..300).contains(&r.status));
-        let mut warnings = Vec::new();
-        if case.harms_session() && refused && exchange.busy.is_none() {
-            let (ended, w) = self.pool.restore(case, &lease, &self.opening()).await;
-            if ended && !alone {
-                return Once::Ended;
-            }
-            warnings = w;
+            return Once::Done(Outcome::Done {
+                exchange,
+                session_id,
+                warnings,
+            });
         }
-        Once::Done(Outcome::Done {
-            exchange,
-            session_id,
-            warnings,
-        })
     }
 
     /// The run's first login, checked as this case: no login of its own.
@@ -353,8 +369,9 @@ pub fn request_for(
 ) -> Result<Request, String> {
     let no_change = |what: &str| {
         format!(
-            "its change leaves the {what} as it is (nothing to flip: no letters, or a GUID whose \
-             letter case means nothing), so the request would be the session's own"
+            "its change makes no request of its own from this {what} (nothing to flip: no \
+             letters, or a GUID whose letter case means nothing; or one character, whose \
+             shortening is the empty variant)"
         )
     };
     // The loader allows `other-session` only where `other` exists.
@@ -402,6 +419,7 @@ pub fn request_for(
             let own = value_of(session);
             let (credential, rest) = nearmiss::credential_part(&own);
             let v = nearmiss::changed(credential, c).ok_or_else(|| no_change("session cookie"))?;
+            redactor.add(&v);
             let v = format!("{v}{rest}");
             redactor.add(&v);
             v

@@ -55,7 +55,9 @@ pub fn changed(real: &str, change: Change) -> Option<String> {
                 .collect()
         }
     };
-    (out != real).then_some(out)
+    // Shortening a one-character value is the `empty` change's request.
+    let pruned = change == Change::DropLast && out.is_empty();
+    (out != real && !pruned).then_some(out)
 }
 
 /// For a cookie value: the credential (up to the first `|`) and the rest

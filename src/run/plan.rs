@@ -8,12 +8,17 @@
 //! ignored, saying so).
 //!
 //! Cases share them. A case whose request is not exactly a session's own
-//! credentials may make a hardened server end the sessions it involves: such
-//! a case holds those sessions alone while it runs, and when its request was
-//! refused the sessions are probed (the documented request, with their own
-//! credentials) and replaced by a new login only when the server did end
-//! them. A server that does not punish refused requests therefore costs one
-//! login per role, whatever the number of cases.
+//! credentials may make a hardened server end sessions (the one it names,
+//! the one whose token it misused, or every session of the user). Such
+//! cases run at once; after a refused request every live session is probed
+//! (the documented request, with its own credentials), and one the server
+//! did end is replaced by a new login. A probe that finds a session the
+//! case used alive proves it was alive when the request was made (sessions
+//! do not come back); otherwise the case is sent again alone, on sessions
+//! checked first. A case that sends exact credentials runs alone, and is
+//! sent once more on checked sessions if it is refused after some session
+//! was found ended. A server that does not punish refused requests
+//! therefore costs one login per role, whatever the number of cases.
 
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -88,14 +93,10 @@ impl SessionPlan {
     }
 }
 
-/// One shared live session. The cases that may end it share `gate` with
-/// each other, and a case that sends its exact credentials holds it alone,
-/// so that it never meets a session a refused request ended a moment
-/// before; the session itself is replaced (under `renewing`) when the
-/// server ended it.
+/// One shared live session, replaced (under `renewing`) when the server
+/// ended it.
 #[derive(Debug)]
 struct Slot {
-    gate: RwLock<()>,
     renewing: tokio::sync::Mutex<()>,
     current: std::sync::Mutex<Result<Session, String>>,
 }
@@ -103,7 +104,6 @@ struct Slot {
 impl Slot {
     fn new(session: Result<Session, String>) -> Self {
         Self {
-            gate: RwLock::new(()),
             renewing: tokio::sync::Mutex::new(()),
             current: std::sync::Mutex::new(session),
         }
@@ -126,8 +126,8 @@ impl Slot {
 
 /// The sessions one case runs with, held until it is dropped.
 pub struct Lease<'a> {
-    _shared: Vec<RwLockReadGuard<'a, ()>>,
-    _alone: Vec<RwLockWriteGuard<'a, ()>>,
+    _shared: Option<RwLockReadGuard<'a, ()>>,
+    _alone: Option<RwLockWriteGuard<'a, ()>>,
     /// The session of each role the case uses.
     pub sessions: Vec<(Role, Session)>,
 }
@@ -154,6 +154,11 @@ pub enum Unavailable {
 /// The run's sessions.
 #[derive(Debug)]
 pub struct Pool {
+    /// Shared by the cases that may end sessions, held alone by the others.
+    gate: RwLock<()>,
+    /// Some session was found ended since the sessions were last checked
+    /// (a concurrent probe of an ended session may have ended a new one).
+    dirty: std::sync::atomic::AtomicBool,
     main: Slot,
     second: Result<Slot, Unavailable>,
     ended: Result<Session, Unavailable>,
@@ -189,6 +194,8 @@ impl Pool {
         let why = "needs a session of its own: set ICWS_USER and ICWS_PASSWORD (only a given \
                    session is available)";
         Self {
+            gate: RwLock::new(()),
+            dirty: std::sync::atomic::AtomicBool::new(false),
             main: Slot::new(Ok(session)),
             second: Err(Unavailable::Ignored(why.to_owned())),
             ended: Err(Unavailable::Ignored(why.to_owned())),
@@ -244,6 +251,8 @@ impl Pool {
             }
         };
         Ok(Self {
+            gate: RwLock::new(()),
+            dirty: std::sync::atomic::AtomicBool::new(false),
             main: Slot::new(Ok(main)),
             second,
             ended,
@@ -268,32 +277,54 @@ impl Pool {
     }
 
     /// The sessions `case` uses, held as it needs them: shared with the
-    /// other cases that may end them ([`Case::harms_session`]: they run at
-    /// once, and each checks after its refused request that its session
-    /// was still live), alone for a case that sends their exact
-    /// credentials, or alone when `alone` (a case sent again after a
-    /// concurrent refused request ended its session).
-    pub async fn lease(&self, case: &Case, alone: bool) -> Result<Lease<'_>, Unavailable> {
+    /// other cases that may end sessions ([`Case::harms_session`]: they run
+    /// at once), alone for a case that sends exact credentials, or alone
+    /// when `alone` (a case sent again because a session it used had
+    /// ended). A case held alone gets checked sessions when some session
+    /// was found ended since the last check.
+    pub async fn lease(
+        &self,
+        case: &Case,
+        alone: bool,
+        how: &Opening<'_>,
+    ) -> Result<Lease<'_>, Unavailable> {
         let alone = alone || !case.harms_session();
-        let mut roles = roles(case);
-        roles.sort_unstable();
         let mut lease = Lease {
-            _shared: Vec::new(),
-            _alone: Vec::new(),
+            _shared: None,
+            _alone: None,
             sessions: Vec::new(),
         };
+        if alone {
+            lease._alone = Some(self.gate.write().await);
+            // A refused request is expected here: its sessions must be
+            // known live before it is sent.
+            if case.harms_session() && self.is_dirty() {
+                self.check_all(how).await;
+                self.clean();
+            }
+        } else {
+            lease._shared = Some(self.gate.read().await);
+        }
+        self.fill(case, &mut lease)?;
+        Ok(lease)
+    }
+
+    /// True when some session was found ended since the last check.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The sessions of `case`'s roles, as they are now, into `lease`.
+    fn fill(&self, case: &Case, lease: &mut Lease<'_>) -> Result<(), Unavailable> {
+        let mut roles = roles(case);
+        roles.sort_unstable();
+        lease.sessions.clear();
         for role in roles {
             if role == Role::Ended {
                 lease.sessions.push((role, self.ended.clone()?));
                 continue;
             }
-            let slot = self.slot(role)?;
-            if alone {
-                lease._alone.push(slot.gate.write().await);
-            } else {
-                lease._shared.push(slot.gate.read().await);
-            }
-            let s = slot.get().map_err(|why| {
+            let s = self.slot(role)?.get().map_err(|why| {
                 Unavailable::Failed(format!(
                     "{} is gone and could not be opened again: {why}",
                     role.words()
@@ -301,41 +332,58 @@ impl Pool {
             })?;
             lease.sessions.push((role, s));
         }
-        Ok(lease)
+        Ok(())
     }
 
-    /// After `case`'s refused request (its lease still held): probes each
-    /// live session it used. Each one the server ended is replaced by a new
-    /// login, once (a concurrent case may have replaced it already). True
-    /// when any had ended: the request may have met a dead session, and
-    /// must be sent again alone. Warnings: a session that could not be
-    /// replaced.
-    pub async fn restore(
+    /// With the gate held alone (the caller's lease): every live session checked (a new login
+    /// for each one the server ended), and `lease` refilled.
+    pub async fn refresh(
         &self,
         case: &Case,
-        lease: &Lease<'_>,
+        lease: &mut Lease<'_>,
         how: &Opening<'_>,
-    ) -> (bool, Vec<String>) {
-        let mut ended = false;
+    ) -> Result<(), Unavailable> {
+        self.check_all(how).await;
+        self.clean();
+        self.fill(case, lease)
+    }
+
+    /// Checked with the gate held alone: nothing can end a session now.
+    fn clean(&self) {
+        self.dirty.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Probes every live session; each the server ended is replaced by a
+    /// new login, once (a concurrent case may have replaced it already).
+    /// Returns the ended ones (as they were) and warnings.
+    async fn check_all(&self, how: &Opening<'_>) -> (Vec<Session>, Vec<String>) {
+        let mut ended = Vec::new();
         let mut warnings = Vec::new();
-        for (role, session) in &lease.sessions {
-            let Ok(slot) = self.slot(*role) else { continue };
-            if alive(how.target, session).await {
-                continue;
+        let slots = std::iter::once((Role::Main, &self.main))
+            .chain(self.second.as_ref().ok().map(|s| (Role::Second, s)));
+        let mut dead = Vec::new();
+        // Every probe first, then the logins: a probe of an ended session
+        // may end the others (a server that ends every session of a user
+        // whose ended credentials come back), never a new one.
+        for (role, slot) in slots {
+            let Ok(session) = slot.get() else { continue };
+            if probe(how.target, &session).await == Probe::Ended {
+                dead.push((role, slot, session));
             }
-            ended = true;
+        }
+        for (role, slot, session) in dead {
             let _renewing = slot.renewing.lock().await;
             let same = slot.get().is_ok_and(|now| {
                 now.id == session.id && now.token.expose() == session.token.expose()
             });
+            ended.push(session.clone());
             if !same {
                 continue;
             }
             let Some(creds) = how.credentials else {
                 warnings.push(format!(
-                    "{}: the server ended {} after this case's request, and without \
-                     credentials it cannot be opened again",
-                    case.name,
+                    "the server ended {} after a refused request, and without credentials it \
+                     cannot be opened again",
                     role.words()
                 ));
                 slot.set(Err("ended by the server after a refused request".into()));
@@ -345,6 +393,25 @@ impl Pool {
             slot.set(renewed.map_err(|e| e.to_string()));
         }
         (ended, warnings)
+    }
+
+    /// After `case`'s refused request (its lease still held): checks every
+    /// live session ([`Pool::check_all`]). True when a session the case
+    /// used had ended: the request may have met a dead session, and must be
+    /// sent again alone.
+    pub async fn restore(&self, lease: &Lease<'_>, how: &Opening<'_>) -> (bool, Vec<String>) {
+        let (ended, warnings) = self.check_all(how).await;
+        let used = lease.sessions.iter().any(|(role, s)| {
+            *role != Role::Ended
+                && ended
+                    .iter()
+                    .any(|e| e.id == s.id && e.token.expose() == s.token.expose())
+        });
+        if !ended.is_empty() {
+            // A concurrent probe may end what was just opened.
+            self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        (used, warnings)
     }
 
     /// Ends the sessions the run opened; a warning for each that would not end.
@@ -365,22 +432,41 @@ impl Pool {
     }
 }
 
-/// True when `session` still answers the documented request with its own
-/// credentials (a 2xx). A 429 or 503 cannot tell, and counts as alive: the
-/// next case will say.
-async fn alive(target: &Target, session: &Session) -> bool {
-    let path = format!(
-        "/icws/{}/status/status-messages",
-        encode_segment(&session.id)
-    );
-    let url = target.url(&path);
-    let mut req = Request::new(reqwest::Method::GET, path)
-        .header(CSRF_HEADER, Sent::Secret(session.token.clone()));
-    if let Some(c) = session.cookie_header(&url, SessionCookie::Send) {
-        req = req.header("Cookie", c);
+/// What a probe learnt of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    /// Live, or nothing to tell: a 2xx, or an answer that is not about the
+    /// session (a 404 or 500 on the documented request, no answer at all).
+    /// The cases themselves report such a server.
+    Alive,
+    /// 401: ended.
+    Ended,
+}
+
+/// The documented request with `session`'s own credentials. A 429 or 503
+/// (after the target's `Retry-After` waits) is asked once more after a
+/// pause, and counts as ended if it stays: never trusted as live.
+async fn probe(target: &Target, session: &Session) -> Probe {
+    for attempt in 0..2 {
+        let path = format!(
+            "/icws/{}/status/status-messages",
+            encode_segment(&session.id)
+        );
+        let url = target.url(&path);
+        let mut req = Request::new(reqwest::Method::GET, path)
+            .header(CSRF_HEADER, Sent::Secret(session.token.clone()));
+        if let Some(c) = session.cookie_header(&url, SessionCookie::Send) {
+            req = req.header("Cookie", c);
+        }
+        match target.send(req).await.outcome {
+            Ok(r) if r.status == 401 => return Probe::Ended,
+            Ok(r) if matches!(r.status, 429 | 503) => {
+                if attempt == 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+            }
+            _ => return Probe::Alive,
+        }
     }
-    match target.send(req).await.outcome {
-        Ok(r) => (200..300).contains(&r.status) || matches!(r.status, 429 | 503),
-        Err(_) => false,
-    }
+    Probe::Ended
 }

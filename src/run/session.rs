@@ -198,14 +198,18 @@ fn session_cookie(pairs: &[String], id: &str) -> Option<String> {
         .cloned()
 }
 
-/// Registers a cookie header value: the whole text, and each `name=value`
-/// pair and value in it (a given cookie may hold several pairs).
+/// Registers a cookie header value: the whole text, each `name=value`
+/// pair and value in it (a given cookie may hold several pairs), and each
+/// value's credential before a `|` (`<GUID>|languageId=en-us` on real
+/// servers: a server may echo the GUID alone).
 fn register_cookie(cookie: &str, redactor: &Redactor) {
     redactor.add(cookie.trim());
     for pair in cookie.split(';').map(str::trim).filter(|p| !p.is_empty()) {
         redactor.add(pair);
         if let Some((_, value)) = pair.split_once('=') {
             redactor.add(value.trim());
+            let (credential, _) = super::nearmiss::credential_part(value.trim());
+            redactor.add(credential);
         }
     }
 }

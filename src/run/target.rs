@@ -96,6 +96,9 @@ pub struct Traffic {
     requests: AtomicU64,
     logins: AtomicU64,
     waited_ms: AtomicU64,
+    /// Why the run stopped sending (the server kept asking it to come
+    /// back later), once it has.
+    stopped: std::sync::OnceLock<String>,
 }
 
 impl Traffic {
@@ -119,6 +122,16 @@ impl Traffic {
         if login {
             self.logins.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Why the run stopped sending, if it has.
+    pub fn stopped(&self) -> Option<&str> {
+        self.stopped.get().map(String::as_str)
+    }
+
+    /// Stops sending, for `why` (the first reason stays).
+    pub(crate) fn stop(&self, why: &str) {
+        let _ = self.stopped.set(why.to_owned());
     }
 
     /// Takes `delay` from the budget `max`: false (nothing taken) when it

@@ -863,6 +863,12 @@ fn missing_credentials(state: &Inner, creds: &Creds, csrf_failed: &dyn Fn()) -> 
     None
 }
 
+/// True when ended sessions are remembered (boundedly): for a fault's hooks,
+/// or to recognise their credentials coming back.
+fn remembers_ended(state: &Inner) -> bool {
+    state.hooks.remembers_ended || state.has(Profile::EndsAllOnReplay)
+}
+
 /// Checks token, cookie and session id; `Err` is the error response. A
 /// fault bends the checks through its hooks ([`fault::Hooks`]`::auth_*`).
 fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Response>> {
@@ -872,7 +878,15 @@ fn authorize(state: &Inner, sid: &str, headers: &HeaderMap) -> Result<(), Box<Re
     let cookie_checked = !hooks.auth_skips_cookie;
     let now = Instant::now();
     let idle = state.config.session_idle;
-    let remember = hooks.remembers_ended;
+    let remember = remembers_ended(state);
+    // A hardened server revokes every session when ended credentials come
+    // back (the user is one, the demo user).
+    if state.has(Profile::EndsAllOnReplay) {
+        let mut store = state.sessions();
+        if store.replays_ended(&creds) {
+            store.end_all(remember);
+        }
+    }
     // A hardened server ends the session a CSRF check failed for.
     let csrf_failed = || {
         if state.has(Profile::CsrfEndsSession) {
@@ -1015,7 +1029,7 @@ async fn disconnect(
     if let Err(resp) = authorize(&state, &sid, &headers) {
         return *resp;
     }
-    state.sessions().end(&sid, state.hooks.remembers_ended);
+    state.sessions().end(&sid, remembers_ended(&state));
     if !state.has(Profile::Delete200) {
         return StatusCode::NO_CONTENT.into_response();
     }

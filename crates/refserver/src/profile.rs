@@ -51,6 +51,9 @@ pub enum Profile {
     /// A hardened server: a wrong or missing token for a session ends that
     /// session.
     CsrfEndsSession,
+    /// A hardened server: an ended session's token or cookie coming back
+    /// (a sign the credentials were stolen) ends every session of the user.
+    EndsAllOnReplay,
     /// The session cookie carries `Secure` even over plain http.
     SecureOverHttp,
     /// The catalogue holds the login password's text: in a `messageText`,
@@ -176,6 +179,12 @@ const TABLE: &[(Profile, &str, &str, &str)] = &[
         "csrf-ends-session",
         "a hardened server: a wrong or missing ININ-ICWS-CSRF-Token for a live session ends that session",
         "a session ended by the server after a CSRF failure: cases must not share sessions they can harm",
+    ),
+    (
+        Profile::EndsAllOnReplay,
+        "ends-all-on-replay",
+        "a hardened server: a request carrying an ended session's token or cookie ends every live session of the user (stolen credentials are revoked as a family)",
+        "a server may end sessions after a refused request, other sessions than the one it names included: a refused request proves nothing until the sessions are known live",
     ),
     (
         Profile::SecureOverHttp,

@@ -146,6 +146,23 @@ impl Store {
         })
     }
 
+    /// True when `creds` carry the token or the cookie value of a
+    /// remembered ended session.
+    pub fn replays_ended(&self, creds: &Creds) -> bool {
+        self.ended.iter().any(|(_, r)| {
+            creds.token.as_deref() == Some(r.token.as_str())
+                || creds.cookies.iter().any(|(_, v)| *v == r.cookie_value)
+        })
+    }
+
+    /// Ends every live session (remembered when `remember`).
+    pub fn end_all(&mut self, remember: bool) {
+        let ids: Vec<String> = self.live.keys().cloned().collect();
+        for sid in ids {
+            self.end(&sid, remember);
+        }
+    }
+
     /// Ends `sid`: frees it, and remembers it (bounded) when `remember`.
     pub fn end(&mut self, sid: &str, remember: bool) {
         if let Some(rec) = self.live.remove(sid) {
