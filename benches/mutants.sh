@@ -27,7 +27,7 @@ fi
 # profiles are deliberate deviations, not the oracle.
 args=(
   --package icws-refserver
-  --test-package icws-conformance
+  --test-workspace=true
   --file crates/refserver/src/sessions.rs
   --file crates/refserver/src/lib.rs
   --file crates/refserver/src/catalogue.rs
@@ -53,5 +53,7 @@ case "${1:-all}" in
     ;;
 esac
 # The test: the shipped suite only (the harness's own tests would catch
-# mutants for reasons other than a case).
+# mutants for reasons other than a case). cargo-mutants 27 took
+# --test-package icws-conformance for the mutated package itself, so the
+# workspace is tested, with the suite target alone.
 cargo mutants "${args[@]}" -- --test suite

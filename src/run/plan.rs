@@ -400,14 +400,26 @@ impl Pool {
     /// used had ended: the request may have met a dead session, and must be
     /// sent again alone.
     pub async fn restore(&self, lease: &Lease<'_>, how: &Opening<'_>) -> (bool, Vec<String>) {
-        let (ended, warnings) = self.check_all(how).await;
-        let used = lease.sessions.iter().any(|(role, s)| {
+        // A session the case used that is no longer the slot's was found
+        // ended (and replaced) by a concurrent case: ended when the request
+        // met it, for all this case knows.
+        let replaced = lease.sessions.iter().any(|(role, s)| {
             *role != Role::Ended
-                && ended
-                    .iter()
-                    .any(|e| e.id == s.id && e.token.expose() == s.token.expose())
+                && self.slot(*role).is_ok_and(|slot| {
+                    slot.get().map_or(true, |now| {
+                        now.id != s.id || now.token.expose() != s.token.expose()
+                    })
+                })
         });
-        if !ended.is_empty() {
+        let (ended, warnings) = self.check_all(how).await;
+        let used = replaced
+            || lease.sessions.iter().any(|(role, s)| {
+                *role != Role::Ended
+                    && ended
+                        .iter()
+                        .any(|e| e.id == s.id && e.token.expose() == s.token.expose())
+            });
+        if !ended.is_empty() || replaced {
             // A concurrent probe may end what was just opened.
             self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
         }
