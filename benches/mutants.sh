@@ -53,7 +53,9 @@ case "${1:-all}" in
     ;;
 esac
 # The test: the shipped suite only (the harness's own tests would catch
-# mutants for reasons other than a case). cargo-mutants 27 took
-# --test-package icws-conformance for the mutated package itself, so the
-# workspace is tested, with the suite target alone.
+# mutants for reasons other than a case).
+# KNOWN GAP: with cargo-mutants 27 neither --test-package icws-conformance
+# nor --test-workspace=true made it test another package here: the baseline
+# runs `cargo test --package=icws-refserver --test suite` and fails ("no
+# test target named suite"). Not yet working; see the changelog.
 cargo mutants "${args[@]}" -- --test suite
