@@ -116,6 +116,13 @@ pub enum Change {
     /// The first half (rounded up) kept, every letter and digit after it
     /// changed.
     FirstHalf,
+    /// One character put before the value (a longer value that ends with
+    /// the real one; `0` before digits or hex, which a server that reads
+    /// the value as a number takes for the same).
+    Prepend,
+    /// The last half (rounded up) kept, every letter and digit before it
+    /// changed.
+    LastHalf,
 }
 
 impl Change {
@@ -129,6 +136,8 @@ impl Change {
             Change::Append => "by one character appended",
             Change::FlipCase => "in the letter case of its letters",
             Change::FirstHalf => "in its second half",
+            Change::Prepend => "by one character put before it",
+            Change::LastHalf => "in its first half",
         }
     }
 }

@@ -54,6 +54,23 @@ pub fn changed(real: &str, change: Change) -> Option<String> {
                 .map(|(i, c)| if i < keep { c } else { other(c, hex) })
                 .collect()
         }
+        Change::Prepend => {
+            let digits = !real.is_empty() && real.chars().all(|c| c.is_ascii_digit());
+            let extra = match real.chars().next() {
+                _ if digits || hex => '0',
+                Some(first) => other_or_a(first, hex),
+                None => 'A',
+            };
+            format!("{extra}{real}")
+        }
+        Change::LastHalf => {
+            let n = real.chars().count();
+            let changed_before = n - n.div_ceil(2);
+            real.chars()
+                .enumerate()
+                .map(|(i, c)| if i < changed_before { other(c, hex) } else { c })
+                .collect()
+        }
     };
     // Shortening a one-character value is the `empty` change's request.
     let pruned = change == Change::DropLast && out.is_empty();
@@ -116,7 +133,7 @@ fn other_or_a(c: char, hex: bool) -> char {
 mod tests {
     use super::*;
 
-    const ALL: [Change; 7] = [
+    const ALL: [Change; 9] = [
         Change::Empty,
         Change::Garbage,
         Change::LastChar,
@@ -124,6 +141,8 @@ mod tests {
         Change::Append,
         Change::FlipCase,
         Change::FirstHalf,
+        Change::Prepend,
+        Change::LastHalf,
     ];
 
     #[test]
@@ -152,7 +171,15 @@ mod tests {
             &half[token.len().div_ceil(2)..],
             &token[token.len().div_ceil(2)..]
         );
+        let tail = changed(token, Change::LastHalf).unwrap_or_default();
+        let kept = token.len() - token.len().div_ceil(2);
+        assert_eq!(&tail[kept..], &token[kept..]);
+        assert_ne!(&tail[..kept], &token[..kept]);
         assert_eq!(changed("abc", Change::DropLast).as_deref(), Some("ab"));
+        assert_eq!(changed("xyz", Change::Prepend).as_deref(), Some("kxyz"));
+        assert_eq!(changed("abc", Change::Prepend).as_deref(), Some("0abc"));
+        // A leading zero: the same number to a server that parses the id.
+        assert_eq!(changed("301", Change::Prepend).as_deref(), Some("0301"));
         assert!(
             changed("abc", Change::Append).is_some_and(|v| v.starts_with("abc") && v.len() == 4)
         );
