@@ -71,6 +71,8 @@ const NEAR_TOKEN: &[&str] = &[
     "auth/token/flip-case",
     "auth/token/garbage",
     "auth/token/last-char",
+    "auth/token/last-half",
+    "auth/token/prepend",
 ];
 /// The near misses of the cookie that run against a GUID cookie (flipping
 /// a GUID's case is no change: that variant is ignored).
@@ -82,6 +84,8 @@ const NEAR_COOKIE: &[&str] = &[
     "auth/cookie/first-half",
     "auth/cookie/garbage",
     "auth/cookie/last-char",
+    "auth/cookie/last-half",
+    "auth/cookie/prepend",
 ];
 /// The near misses of the session id that run against a digit id.
 const NEAR_ID: &[&str] = &[
@@ -91,6 +95,8 @@ const NEAR_ID: &[&str] = &[
     "auth/session-id/first-half",
     "auth/session-id/garbage",
     "auth/session-id/last-char",
+    "auth/session-id/last-half",
+    "auth/session-id/prepend",
 ];
 
 /// `base` and every near miss.
@@ -326,7 +332,7 @@ fn expected(f: Fault) -> Expected {
             "status",
         ),
         EndedSessionAccepted => exp(&["session/ended"], "REQ-401-1", "status"),
-        FeatureMissing => exp(
+        FeatureMissing | FeatureListNull => exp(
             &["connection/features"],
             "SES-FEAT-1",
             "body /featureInfoList",
@@ -392,6 +398,22 @@ fn expected(f: Fault) -> Expected {
                 "status",
             )
         },
+        // A real token ends in the client's address: another session's
+        // token from the same client shares its last 16 characters.
+        TokenSuffixCompared => Expected {
+            req: None,
+            ..exp(
+                &[
+                    "auth/token/ended-session",
+                    "auth/token/last-half",
+                    "auth/token/prepend",
+                    "session/other-token",
+                    "session/other-token-both-cookies",
+                ],
+                "REQ-REQ-3",
+                "status",
+            )
+        },
         TokenCaseInsensitive => near(
             "auth/token/flip-case",
             "REQ-REQ-3",
@@ -416,6 +438,7 @@ fn expected(f: Fault) -> Expected {
                     "auth/token/flip-case",
                     "auth/token/garbage",
                     "auth/token/last-char",
+                    "auth/token/last-half",
                     "session/other-token",
                     "session/other-token-both-cookies",
                 ],
@@ -443,6 +466,11 @@ fn expected(f: Fault) -> Expected {
             "REQ-REQ-4",
             "status",
         ),
+        CookieSuffixCompared => exp(
+            &["auth/cookie/last-half", "auth/cookie/prepend"],
+            "REQ-REQ-4",
+            "status",
+        ),
         CookieCaseInsensitive => near(
             "auth/cookie/flip-case",
             "REQ-REQ-4",
@@ -466,6 +494,7 @@ fn expected(f: Fault) -> Expected {
                     "auth/cookie/first-half",
                     "auth/cookie/garbage",
                     "auth/cookie/last-char",
+                    "auth/cookie/last-half",
                     "auth/wrong-cookie",
                     "session/other-cookie",
                 ],
@@ -507,6 +536,11 @@ fn expected(f: Fault) -> Expected {
             ],
             "REQ-REQ-2",
             "status",
+        ),
+        SessionIdAsNumber => near(
+            "auth/session-id/prepend",
+            "REQ-REQ-2",
+            "a session id that differs from the session's own by one character put before it",
         ),
         NeverFinishes | DropMidBody => Expected {
             cases: vec![CATALOG, FRESH],

@@ -93,7 +93,7 @@ pub fn check(case: &Case, exchange: &Exchange, ctx: &CheckContext<'_>) -> CheckO
     let mut findings = out.finish();
     let mut notes = Vec::new();
     if let Some(note) = feature_at_login(case, ctx, &findings) {
-        findings.retain(|f| f.req != "SES-FEAT-1");
+        findings.retain(|f| !is_not_advertised(f));
         notes.push(format!("{}: {note}", case.name));
     }
     // Undocumented members carry their own bound (one walk of the body).
@@ -293,22 +293,27 @@ fn body_step(
 }
 
 /// SES-FEAT-1 holds when either documented place lists the feature: when
-/// the check found SES-FEAT-1 broken but the run's login
-/// (`?include=features`) lists the feature, those findings go and this note
-/// says why.
+/// the listing does not advertise the feature but the run's login
+/// (`?include=features`) lists it, that finding goes and this note says
+/// why. A listing that breaks its documented shape still fails.
 fn feature_at_login(case: &Case, ctx: &CheckContext<'_>, found: &[Finding]) -> Option<String> {
     let (id, min) = case.expect.rules.feature.as_ref()?;
-    if !found.iter().any(|f| f.req == "SES-FEAT-1") {
+    if !found.iter().any(is_not_advertised) {
         return None;
     }
     let listed = serde_json::json!({ "featureInfoList": ctx.login_features?.clone() });
-    if !rules::feature_advertised(&listed, id, *min).is_empty() {
+    if !rules::lists_feature(&listed, id, *min) {
         return None;
     }
     Some(format!(
         "feature {id:?} is not listed by GET /icws/connection/features but is by the login \
          (?include=features); either place counts (SES-FEAT-1)"
     ))
+}
+
+/// The finding that a feature is not advertised.
+fn is_not_advertised(f: &Finding) -> bool {
+    f.req == "SES-FEAT-1" && f.message.starts_with(rules::NOT_ADVERTISED)
 }
 
 /// The requirement an unexpected status breaks, from what was sent and

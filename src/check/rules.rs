@@ -158,6 +158,24 @@ pub fn status_ids_present(body: &Value, expected: &[String]) -> Vec<Finding> {
         .collect()
 }
 
+/// What [`feature_advertised`] says when the feature is not listed.
+pub const NOT_ADVERTISED: &str = "the server does not advertise feature";
+
+/// True when `body`'s `featureInfoList` is a list that holds `feature` at
+/// `min_version` or later.
+pub fn lists_feature(body: &Value, feature: &str, min_version: u64) -> bool {
+    body.get("featureInfoList")
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter().any(|f| {
+                f.get("featureId").and_then(Value::as_str) == Some(feature)
+                    && f.get("version")
+                        .and_then(Value::as_u64)
+                        .is_some_and(|v| v >= min_version)
+            })
+        })
+}
+
 /// SES-FEAT-1: `featureInfoList` lists `feature` at `min_version` or later.
 pub fn feature_advertised(body: &Value, feature: &str, min_version: u64) -> Vec<Finding> {
     let Some(list) = body.get("featureInfoList").and_then(Value::as_array) else {
@@ -189,7 +207,7 @@ pub fn feature_advertised(body: &Value, feature: &str, min_version: u64) -> Vec<
     vec![Finding::must(
         "SES-FEAT-1",
         Place::Body("/featureInfoList".into()),
-        format!("the server does not advertise feature {feature:?}"),
+        format!("{NOT_ADVERTISED} {feature:?}"),
         format!("feature {feature:?} at version {min_version} or later"),
         actual,
     )]

@@ -125,6 +125,9 @@ pub enum Fault {
     EndedCredentialsAcceptedElsewhere,
     /// Feature `status` missing from the feature list.
     FeatureMissing,
+    /// `GET /icws/connection/features` answers `featureInfoList: null`
+    /// (the login's `?include=features` still lists every feature).
+    FeatureListNull,
     /// The status-messages response never finishes.
     NeverFinishes,
     /// The connection is dropped in the middle of the body.
@@ -149,6 +152,8 @@ pub enum Fault {
     // Near misses: a credential check that is nearly right.
     /// The CSRF token compared on its first [`COMPARED_PREFIX`] characters only.
     TokenPrefixCompared,
+    /// The CSRF token compared on its last [`COMPARED_PREFIX`] characters only.
+    TokenSuffixCompared,
     /// The CSRF token compared ignoring ASCII letter case.
     TokenCaseInsensitive,
     /// A non-empty beginning of the session's CSRF token is accepted.
@@ -166,6 +171,9 @@ pub enum Fault {
     /// The session cookie's value compared on its first [`COMPARED_PREFIX`]
     /// characters only.
     CookiePrefixCompared,
+    /// The session cookie's value compared on its last [`COMPARED_PREFIX`]
+    /// characters only.
+    CookieSuffixCompared,
     /// The session cookie's value compared ignoring ASCII letter case.
     CookieCaseInsensitive,
     /// A non-empty beginning of the session cookie's value is accepted.
@@ -191,10 +199,14 @@ pub enum Fault {
     /// A path session id equal to a live session's id in its first half
     /// (rounded up) is taken as that session.
     SessionIdPrefixCompared,
+    /// The path session id read as a number: an id of digits is taken as
+    /// the live session whose id is the same number (`0301…` as `301…`).
+    SessionIdAsNumber,
 }
 
 /// How many characters [`Fault::TokenPrefixCompared`] and
-/// [`Fault::CookiePrefixCompared`] compare.
+/// [`Fault::CookiePrefixCompared`] compare (and their `…SuffixCompared`
+/// twins, from the end).
 pub const COMPARED_PREFIX: usize = 16;
 
 /// The requirement of each documented message property, in [`PROPERTIES`] order.
@@ -296,6 +308,8 @@ pub(crate) struct Hooks {
     pub login_headers: Option<LoginHeaders>,
     /// Alters a `featureInfoList` (the login's and the listing's).
     pub features: Option<fn(&mut Value)>,
+    /// Alters the body of `GET /icws/connection/features` only.
+    pub features_listing: Option<fn(&mut Value)>,
     // status-messages.
     /// The resource name the catalogue is served at (default: `status-messages`).
     pub resource: Option<&'static str>,
@@ -326,6 +340,7 @@ impl Hooks {
         challenge: None,
         login_headers: None,
         features: None,
+        features_listing: None,
         resource: None,
         instead_of_catalogue: None,
         catalogue_list: None,
@@ -822,6 +837,17 @@ const TABLE: &[Row] = &[
         },
     },
     Row {
+        kind: Kind::One(Fault::FeatureListNull),
+        name: "feature-list-null",
+        about: "GET /icws/connection/features answers featureInfoList: null (the login's ?include=features still lists every feature)",
+        claims: &[("SES-FEAT-1", "body /featureInfoList")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            features_listing: Some(null_feature_list),
+            ..NONE
+        },
+    },
+    Row {
         kind: Kind::One(Fault::NeverFinishes),
         name: "never-finishes",
         about: "the status-messages response never finishes",
@@ -927,6 +953,17 @@ const TABLE: &[Row] = &[
         },
     },
     Row {
+        kind: Kind::One(Fault::TokenSuffixCompared),
+        name: "token-suffix-compared",
+        about: "the CSRF token compared on its last 16 characters only (real tokens end in the client's address, so another session's token from the same client passes)",
+        claims: &[("REQ-REQ-3", "status"), ("REQ-401-1", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_token: Some(token_suffix_compared),
+            ..NONE
+        },
+    },
+    Row {
         kind: Kind::One(Fault::TokenCaseInsensitive),
         name: "token-case-insensitive",
         about: "the CSRF token compared ignoring ASCII letter case",
@@ -1001,6 +1038,17 @@ const TABLE: &[Row] = &[
         changes_catalogue: false,
         hooks: Hooks {
             auth_cookie: Some(cookie_prefix_compared),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CookieSuffixCompared),
+        name: "cookie-suffix-compared",
+        about: "the session cookie's value compared on its last 16 characters only",
+        claims: &[("REQ-REQ-4", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_cookie: Some(cookie_suffix_compared),
             ..NONE
         },
     },
@@ -1112,6 +1160,17 @@ const TABLE: &[Row] = &[
         changes_catalogue: false,
         hooks: Hooks {
             auth_fallback: Some(session_id_prefix_compared),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::SessionIdAsNumber),
+        name: "session-id-as-number",
+        about: "the path session id read as a number: digits with a leading zero (or other digits that make the same number) are taken as the live session with that number, whose token and cookie are then checked",
+        claims: &[("REQ-REQ-2", "status")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            auth_fallback: Some(session_id_as_number),
             ..NONE
         },
     },
@@ -1397,6 +1456,23 @@ fn session_id_prefix_compared(
     })
 }
 
+fn session_id_as_number(
+    store: &Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> Option<Rec> {
+    let number = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.trim_start_matches('0').to_owned())
+    };
+    let wanted = number(sid)?;
+    near_miss_session(store, creds, now, idle, |id| {
+        number(id).is_some_and(|n| n == wanted)
+    })
+}
+
 fn token_of_any_session(store: &Store, creds: &Creds, _rec: &Rec) -> bool {
     creds
         .token
@@ -1428,6 +1504,19 @@ fn same_beginning(a: &str, b: &str) -> bool {
     a.chars()
         .take(COMPARED_PREFIX)
         .eq(b.chars().take(COMPARED_PREFIX))
+}
+
+/// True when the last [`COMPARED_PREFIX`] characters of `a` and `b` are
+/// the same (a string shorter than that is compared whole).
+fn same_end(a: &str, b: &str) -> bool {
+    a.chars()
+        .rev()
+        .take(COMPARED_PREFIX)
+        .eq(b.chars().rev().take(COMPARED_PREFIX))
+}
+
+fn token_suffix_compared(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    token_near(creds, rec, same_end)
 }
 
 fn token_prefix_compared(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
@@ -1469,6 +1558,10 @@ fn cookie_near(creds: &Creds, rec: &Rec, near: impl Fn(&str, &str) -> bool) -> b
 
 fn cookie_prefix_compared(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
     cookie_near(creds, rec, same_beginning)
+}
+
+fn cookie_suffix_compared(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
+    cookie_near(creds, rec, same_end)
 }
 
 fn cookie_case_insensitive(_store: &Store, creds: &Creds, rec: &Rec) -> bool {
@@ -1573,6 +1666,10 @@ fn no_login_headers(_sid: &str, _token: &str) -> Option<(String, String)> {
 
 fn login_headers_disagree(sid: &str, token: &str) -> Option<(String, String)> {
     Some((token.chars().rev().collect(), format!("{sid}1")))
+}
+
+fn null_feature_list(body: &mut Value) {
+    body["featureInfoList"] = Value::Null;
 }
 
 fn without_status_feature(list: &mut Value) {

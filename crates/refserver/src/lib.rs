@@ -750,9 +750,13 @@ async fn connect(
         out["sessionId"] = json!(sid);
         out["csrfToken"] = json!(token);
     }
-    if q.include
-        .as_deref()
-        .is_some_and(|i| i.split(',').any(|p| p.trim() == "features"))
+    // With features-at-login-only too, the login's list is the only one.
+    let ignores_include =
+        state.has(Profile::NoLoginFeatures) && !state.has(Profile::FeaturesAtLoginOnly);
+    if !ignores_include
+        && q.include
+            .as_deref()
+            .is_some_and(|i| i.split(',').any(|p| p.trim() == "features"))
     {
         out["features"] = login_features(&state);
     }
@@ -787,6 +791,9 @@ fn features_listed(state: &Inner) -> Value {
     }
     if state.has(Profile::FeaturesAtLoginOnly) {
         catalogue::remove_feature(list, "status");
+    }
+    if let Some(alter) = state.hooks.features_listing {
+        alter(&mut body);
     }
     body
 }

@@ -69,6 +69,11 @@ pub enum Profile {
     /// Feature `status` is listed only in the login's `?include=features`;
     /// `GET /icws/connection/features` lists other features.
     FeaturesAtLoginOnly,
+    /// The login ignores `?include=features` (as servers before that
+    /// parameter do); `GET /icws/connection/features` lists every feature.
+    /// Combined with [`Profile::FeaturesAtLoginOnly`], whose only list is
+    /// the login's, the login still lists them.
+    NoLoginFeatures,
     /// The ICWS media type spelled the other ways that still mean UTF-8
     /// JSON, response by response: a quoted upper-case charset, the `utf8`
     /// label with a capitalised parameter name, no charset at all.
@@ -214,6 +219,12 @@ const TABLE: &[(Profile, &str, &str, &str)] = &[
         Profile::FeaturesAtLoginOnly,
         "features-at-login-only",
         "feature status is listed only by the login's ?include=features; GET /icws/connection/features lists other features",
+        "the feature list is documented in two places; either conforms to SES-FEAT-1",
+    ),
+    (
+        Profile::NoLoginFeatures,
+        "no-login-features",
+        "the login ignores ?include=features; GET /icws/connection/features lists every feature",
         "the feature list is documented in two places; either conforms to SES-FEAT-1",
     ),
     (

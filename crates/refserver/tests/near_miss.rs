@@ -522,9 +522,80 @@ fn session_id_prefix_compared() {
 }
 
 #[test]
+fn token_suffix_compared() {
+    check(
+        Fault::TokenSuffixCompared,
+        &[],
+        |t| {
+            let n = t.s.token.len();
+            let mixed = format!("{}{}", "x".repeat(n - 16), &t.s.token[n - 16..]);
+            // A real token ends in the client's address: another session's
+            // token from the same client shares its last 16 characters.
+            vec![
+                Req::of(&t.s).token(format!("Q{}", t.s.token)),
+                Req::of(&t.s).token(mixed),
+                Req::of(&t.s).token(t.o.token.clone()),
+            ]
+        },
+        |t| {
+            let n = t.s.token.len();
+            vec![
+                (Req::of(&t.s).token("wrong-token"), UNAUTHORIZED),
+                (Req::of(&t.s).token(&t.s.token[1..n - 1]), UNAUTHORIZED),
+            ]
+        },
+    );
+}
+
+#[test]
+fn cookie_suffix_compared() {
+    check(
+        Fault::CookieSuffixCompared,
+        &[],
+        |t| {
+            let n = t.s.value.len();
+            let mixed = format!("{}{}", &t.o.value[..n - 16], &t.s.value[n - 16..]);
+            vec![
+                Req::of(&t.s).value(mixed),
+                Req::of(&t.s).value(format!("0{}", t.s.value)),
+            ]
+        },
+        |t| {
+            let n = t.s.value.len();
+            vec![
+                (Req::of(&t.s).value(t.o.value.clone()), UNAUTHORIZED),
+                (Req::of(&t.s).value(&t.s.value[..n - 1]), UNAUTHORIZED),
+            ]
+        },
+    );
+}
+
+#[test]
+fn session_id_as_number() {
+    check(
+        Fault::SessionIdAsNumber,
+        &[],
+        |t| {
+            vec![
+                Req::of(&t.s).id(format!("0{}", t.s.id)),
+                Req::of(&t.s).id(format!("000{}", t.s.id)),
+            ]
+        },
+        |t| {
+            vec![
+                (Req::of(&t.s).id(format!("1{}", t.s.id)), UNAUTHORIZED),
+                (Req::of(&t.s).id(format!("0{}x", t.s.id)), UNAUTHORIZED),
+                (Req::of(&t.s).id(format!("0{}", t.o.id)), UNAUTHORIZED),
+            ]
+        },
+    );
+}
+
+#[test]
 fn every_near_miss_fault_is_listed_and_claims_its_credential() {
     let claims = [
         ("token-prefix-compared", "REQ-REQ-3"),
+        ("token-suffix-compared", "REQ-REQ-3"),
         ("token-case-insensitive", "REQ-REQ-3"),
         ("token-prefix-accepted", "REQ-REQ-3"),
         ("token-extension-accepted", "REQ-REQ-3"),
@@ -533,6 +604,7 @@ fn every_near_miss_fault_is_listed_and_claims_its_credential() {
         // An ended session's credential is an expired one (REQ-401-1).
         ("ended-token-accepted", "REQ-401-1"),
         ("cookie-prefix-compared", "REQ-REQ-4"),
+        ("cookie-suffix-compared", "REQ-REQ-4"),
         ("cookie-case-insensitive", "REQ-REQ-4"),
         ("cookie-prefix-accepted", "REQ-REQ-4"),
         ("cookie-extension-accepted", "REQ-REQ-4"),
@@ -543,6 +615,7 @@ fn every_near_miss_fault_is_listed_and_claims_its_credential() {
         ("session-id-extension-accepted", "REQ-REQ-2"),
         ("session-id-case-insensitive", "REQ-REQ-2"),
         ("session-id-prefix-compared", "REQ-REQ-2"),
+        ("session-id-as-number", "REQ-REQ-2"),
     ];
     let all = Fault::all();
     for (name, req) in claims {
