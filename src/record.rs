@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::finding::{Finding, Level, Place};
 use crate::run::client::{Attempt, Exchange};
 use crate::secret::Redactor;
+use crate::text::inert;
 
 /// What a case came to, after `--strict` and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -117,10 +118,12 @@ impl RequestRecord {
 }
 
 impl CaseRecord {
-    /// The record with every text that may hold a secret scrubbed (before
-    /// any report escapes it).
+    /// The record with every text that may hold a secret scrubbed, and
+    /// made inert (control, bidi and invisible characters escaped), once,
+    /// as data: every report is rendered from it and none scrubs or
+    /// neutralises text again.
     pub fn scrubbed(&self, r: &Redactor) -> CaseRecord {
-        let s = |t: &String| r.scrub(t);
+        let s = |t: &String| inert(&r.scrub(t));
         let mut c = self.clone();
         c.reason = c.reason.as_ref().map(s);
         c.could_not_run = c.could_not_run.as_ref().map(s);
@@ -132,7 +135,7 @@ impl CaseRecord {
         for f in &mut c.findings {
             f.message = s(&f.message);
             f.expected = s(&f.expected);
-            f.actual = r.scrub_value(&f.actual);
+            f.actual = inert(&r.scrub_value(&f.actual));
             f.place = match &f.place {
                 Place::Header(h) => Place::Header(s(h)),
                 Place::Body(p) => Place::Body(s(p)),
@@ -266,8 +269,8 @@ impl RunRecord {
     /// The record with every case [`CaseRecord::scrubbed`] and the notes too.
     pub fn scrubbed(&self, r: &Redactor) -> RunRecord {
         RunRecord {
-            base_url: r.scrub(&self.base_url),
-            notes: self.notes.iter().map(|n| r.scrub(n)).collect(),
+            base_url: inert(&r.scrub(&self.base_url)),
+            notes: self.notes.iter().map(|n| inert(&r.scrub(n))).collect(),
             cases: self.cases.iter().map(|c| c.scrubbed(r)).collect(),
             ..self.clone()
         }

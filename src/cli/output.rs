@@ -2,10 +2,11 @@
 //! [`Redactor`]: every line for the console, every report file, every
 //! snapshot file, the CI log's annotations and the step summary, and the
 //! failure messages libtest prints pass through it, so a caller cannot
-//! forget to hide a secret or to neutralise server text. Single lines
-//! (errors, warnings, notes) are also made inert (control, bidi and
-//! invisible characters escaped); rendered blocks were escaped by their
-//! renderer and are only scrubbed. `tests/integration/layout.rs` allows printing and
+//! forget to hide a secret or to neutralise server text. Console lines
+//! (errors, warnings, notes) are scrubbed and made inert (control, bidi
+//! and invisible characters escaped); console blocks are scrubbed. Report
+//! files, annotations and the step summary are rendered from the record
+//! scrubbed and made inert as data, once, and written as they are. `tests/integration/layout.rs` allows printing and
 //! file writes nowhere else.
 
 use std::fmt::Display;
@@ -14,7 +15,6 @@ use std::sync::Arc;
 
 use crate::check::snapshot::Write;
 use crate::pipeline::SnapshotWriter;
-use crate::report::html;
 use crate::run::target::{Event, Observer};
 use crate::secret::Redactor;
 use crate::text::inert;
@@ -95,21 +95,21 @@ impl Output {
         }
     }
 
-    /// Writes a report file (creating its folder); the error names the flag.
+    /// Workflow commands rendered from the scrubbed record, on stdout as
+    /// they are (a text pass could only break them).
+    pub fn rendered_stdout(&self, text: &str) {
+        print!("{text}");
+    }
+
+    /// Writes a report file (creating its folder); the error names the
+    /// flag. Reports are rendered from the record scrubbed as data
+    /// ([`crate::record::RunRecord::scrubbed`]): a text pass here could
+    /// only break them (a password that spells `true` or `testsuite`).
     pub fn report(&self, flag: &str, path: &Path, text: &str) -> Result<(), String> {
-        write_file(path, &self.redactor.scrub(text))
-            .map_err(|e| format!("{flag} {}: {e}", path.display()))
+        write_file(path, text).map_err(|e| format!("{flag} {}: {e}", path.display()))
     }
 
-    /// Writes the HTML page: the record was scrubbed before the page
-    /// escaped it; this pass goes over the page's text only (a password
-    /// that spells a word of the markup must not mangle it).
-    pub fn html_report(&self, flag: &str, path: &Path, page: &str) -> Result<(), String> {
-        let page = html::scrub_text(page, &|t: &str| self.redactor.scrub(t));
-        write_file(path, &page).map_err(|e| format!("{flag} {}: {e}", path.display()))
-    }
-
-    /// Appends to the step summary file.
+    /// Appends to the step summary file (rendered from the scrubbed record).
     pub fn append(&self, what: &str, path: &Path, text: &str) -> Result<(), String> {
         use std::io::Write as _;
         regular_or_absent(path).map_err(|e| format!("{what} {}: {e}", path.display()))?;
@@ -117,7 +117,7 @@ impl Output {
             .create(true)
             .append(true)
             .open(path)
-            .and_then(|mut f| f.write_all(self.redactor.scrub(text).as_bytes()))
+            .and_then(|mut f| f.write_all(text.as_bytes()))
             .map_err(|e| format!("{what} {}: cannot append: {e}", path.display()))
     }
 

@@ -290,11 +290,11 @@ fn write_reports(
         out.report("--report-json", path, &json::json(record))?;
     }
     if let Some(path) = &reports.html {
-        out.html_report("--report-html", path, &html::html(record))?;
+        out.report("--report-html", path, &html::html(record))?;
     }
     if let Some(gh) = &settings.github {
         let is_file = |f: &str| std::path::Path::new(f).is_file();
-        out.stdout(&github::github_annotations(record, &is_file));
+        out.rendered_stdout(&github::github_annotations(record, &is_file));
         if let Some(path) = &gh.step_summary {
             out.append("GITHUB_STEP_SUMMARY", path, &github::step_summary(record))?;
         }

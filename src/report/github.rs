@@ -62,35 +62,25 @@ pub fn github_annotations(run: &RunRecord, is_file: &dyn Fn(&str) -> bool) -> St
     out
 }
 
-/// One table cell of Markdown from text a server may control: one line,
-/// `|` and every Markdown or HTML special character escaped, so that no link,
-/// image, emphasis or tag is rendered.
-fn md_cell(text: &str) -> String {
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut out = String::with_capacity(one_line.len() + 8);
-    for c in one_line.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '#' | '|' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text shown in a code span of a table cell: one line, no backtick (it
-/// would end the span), `|` escaped (it would end the cell).
+/// Text a server may control as one code span of a table cell: nothing in
+/// a code span is markup (no link, autolink of a bare URL or `www.`,
+/// image, emphasis, tag or character reference), so the text shows as it
+/// is. One line; the fence is one backtick longer than the longest run of
+/// backticks in the text, padded with a space on each side (which the
+/// span strips); `|` escaped, as a table needs even inside a span. The
+/// record's text is already inert (no control or invisible character).
 fn md_code(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('`', "'")
-        .replace('|', "\\|")
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() {
+        return String::new();
+    }
+    let longest = one_line
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    format!("{fence} {} {fence}", one_line.replace('|', "\\|"))
 }
 
 /// The Markdown block appended to `$GITHUB_STEP_SUMMARY`.
@@ -107,7 +97,7 @@ pub fn step_summary(run: &RunRecord) -> String {
     let _ = writeln!(out, "### icws-conformance: {verdict}\n");
     let _ = writeln!(
         out,
-        "Target `{}` · {} passed · {} failed · {} ignored · {} expected failure(s) · {} unexpected pass(es) · {} flaky · {} warning(s) · {:.0} ms\n",
+        "Target {} · {} passed · {} failed · {} ignored · {} expected failure(s) · {} unexpected pass(es) · {} flaky · {} warning(s) · {:.0} ms\n",
         md_code(&run.base_url),
         s.passed,
         s.failed,
@@ -142,9 +132,9 @@ pub fn step_summary(run: &RunRecord) -> String {
         };
         let _ = writeln!(
             out,
-            "| `{}` | {result} | {} |",
+            "| {} | {result} | {} |",
             md_code(&c.name),
-            md_cell(&detail)
+            md_code(&detail)
         );
     }
     out.push('\n');

@@ -585,52 +585,9 @@ fn request(out: &mut String, c: &CaseRecord) {
     out.push_str("</section>\n");
 }
 
-/// Applies `scrub` to the page's text only: tags (whose attributes are the
-/// page's own fixed values) and the inline style are kept as they are, so a
-/// secret that spells a word of the markup (`summary`, `open`) cannot
-/// mangle the page. Every `<` in text is escaped by [`escape`], so each
-/// `<` of the page starts a tag. A `<redacted>` the scrub inserts is
-/// escaped.
-pub fn scrub_text(page: &str, scrub: &dyn Fn(&str) -> String) -> String {
-    let marker = escape(crate::secret::REDACTED);
-    let mut out = String::with_capacity(page.len());
-    let mut rest = page;
-    while let Some(open) = rest.find('<') {
-        let (text, tail) = rest.split_at(open);
-        out.push_str(&scrub(text).replace(crate::secret::REDACTED, &marker));
-        let close = tail.find('>').map_or(tail.len(), |i| i + 1);
-        let (tag, after) = tail.split_at(close);
-        out.push_str(tag);
-        rest = after;
-        if tag.starts_with("<style") {
-            let end = rest.find("</style>").unwrap_or(rest.len());
-            out.push_str(&rest[..end]);
-            rest = &rest[end..];
-        }
-    }
-    out.push_str(&scrub(rest).replace(crate::secret::REDACTED, &marker));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scrub_text_leaves_markup_alone() {
-        let page = "<style>details[open] summary{}</style><details open><summary>a summary \
-                    and open</summary></details>";
-        let scrub = |t: &str| {
-            t.replace("summary", crate::secret::REDACTED)
-                .replace("open", "X")
-        };
-        let got = scrub_text(page, &scrub);
-        assert_eq!(
-            got,
-            "<style>details[open] summary{}</style><details open><summary>a &lt;redacted&gt; \
-             and X</summary></details>"
-        );
-    }
 
     #[test]
     fn escape_neutralizes_markup_and_invisible_characters() {

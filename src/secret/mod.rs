@@ -3,26 +3,41 @@
 //! `Display` and a `Debug` that prints nothing of the value.
 //!
 //! The [`Redactor`] is the one output gate: checks see the raw responses,
-//! and every text that leaves the process (console, every report file, the
-//! baseline, snapshot files, the step summary, annotations) passes
-//! [`Redactor::scrub`] first. It looks for each secret in every form it can
-//! take in output — raw, JSON-escaped (also `\/` and `\u00XX`), percent-
-//! encoded (upper and lower case, `+` or `%20` for a space), XML/HTML-escaped,
-//! base64 (also of `user:password`, as Basic and proxy authorization send
-//! it) and hex — with one multi-pattern matcher (Aho-Corasick, no size
-//! limit). A value shortened for display (`…`) is cut back further when it
-//! ends in the beginning of a secret. If the matcher cannot be built, no
-//! text is let through (fail closed).
+//! and every text that leaves the process passes it first. It works in two
+//! steps:
+//!
+//! 1. **Spellings, replaced in place.** Each secret in the forms output
+//!    most often carries — raw, upper and lower case, JSON-escaped,
+//!    percent-encoded, XML-escaped, base64, hex, a JSON pointer token — is
+//!    found by a literal matcher and replaced by `<redacted>`, the rest of
+//!    the text staying readable. Forms shorter than [`LONG_FORM`] bytes are
+//!    searched with one Aho-Corasick automaton (rebuilt only when such a
+//!    form is added: passwords, short values); longer ones (tokens,
+//!    cookies) through an index on their first [`LONG_FORM`] bytes that
+//!    takes new forms without any rebuild.
+//! 2. **Meaning, replaced whole.** What is left is decoded ([`decode`]:
+//!    every layer of encoding real server stacks produce, bounded) and each
+//!    decoded form compared with the secrets as they are, upper- and
+//!    lower-cased; a value (or a line of free text) that reveals a secret in
+//!    any form is replaced whole, never partly shown.
+//!
+//! A value shortened for display (`…`) is cut back further when it ends in
+//! the beginning of a secret. If a matcher cannot be built, or a search
+//! would take more than its bound, no text is let through (fail closed).
 //!
 //! Secrets shorter than [`MIN_SCRUBBED_CHARS`] are not searched for in free
 //! text (a one-character password would mangle every line); they are still
 //! never shown where they were sent (headers, request bodies) and a JSON
 //! value or header value equal to one is replaced ([`Redactor::scrub_value`]).
 
+pub mod decode;
+mod matcher;
+
+use matcher::Finder;
+
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use base64::Engine as _;
 
 /// The text that stands where a secret was.
@@ -62,15 +77,27 @@ impl fmt::Debug for Secret {
 struct State {
     /// Every registered secret, as given.
     secrets: Vec<String>,
-    /// Every form searched for in free text, longest first.
-    patterns: Vec<String>,
-    /// The matcher over `patterns`; `None` when there are none.
-    matcher: Option<AhoCorasick>,
-    /// `patterns` changed since the matcher was built (built on next use).
-    stale: bool,
-    /// The matcher could not be built: scrubbing fails closed.
-    broken: bool,
+    /// Every spelling searched for and replaced in place.
+    literal: Finder,
+    /// Each secret as it is, upper- and lower-cased: what decoded forms
+    /// are compared with.
+    meaning: Finder,
+    /// Bytes of secret values registered so far.
+    bytes: usize,
+    /// More than [`MAX_SECRET_BYTES`] registered: every text is withheld.
+    over_budget: bool,
 }
+
+/// The most bytes of secret values one run registers (passwords, tokens,
+/// every cookie of every login): a browser keeps 180 cookies of 4 KB per
+/// site, 720 KB a login, so this holds over twenty such logins. Past it,
+/// nothing more can be hidden reliably, so every output is withheld.
+pub const MAX_SECRET_BYTES: usize = 16 << 20;
+
+/// Secrets at least this long (tokens, cookies) are searched for in fewer
+/// spellings (raw, case, JSON, strict percent, base64, hex): any other is
+/// found by decoding, and hides its whole value.
+const LONG_SECRET: usize = 64;
 
 /// Every secret value the run has seen; shared by all trials.
 #[derive(Clone, Default)]
@@ -194,16 +221,48 @@ fn forms(secret: &str) -> Vec<String> {
     out
 }
 
+/// The spellings of a long secret (a token, a cookie) searched for
+/// literally; the others are found by decoding.
+fn long_forms(secret: &str) -> Vec<String> {
+    let bytes = secret.as_bytes();
+    let mut out = vec![
+        secret.to_owned(),
+        secret.to_uppercase(),
+        secret.to_lowercase(),
+        base64::engine::general_purpose::STANDARD.encode(bytes),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        percent(bytes, "", false, false),
+        percent(bytes, "", false, true),
+        crate::finding::pointer_token(secret),
+    ];
+    if let Ok(json) = serde_json::to_string(secret) {
+        out.push(json.trim_matches('"').to_owned());
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    out.push(hex.to_ascii_uppercase());
+    out.push(hex);
+    out
+}
+
 impl Redactor {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         // A poisoned lock still holds every secret registered so far.
         self.state.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Registers a secret so that it is scrubbed from now on, in every form.
     /// Empty values are ignored (there is nothing to hide and nothing to find).
     pub fn add(&self, secret: &str) {
-        self.add_forms(secret, forms(secret));
+        let forms = if secret.len() >= LONG_SECRET {
+            long_forms(secret)
+        } else {
+            forms(secret)
+        };
+        self.add_forms(secret, forms);
     }
 
     /// Registers a user name and password pair as Basic and proxy
@@ -219,59 +278,44 @@ impl Redactor {
         if secret.is_empty() {
             return;
         }
-        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
-        if !state.secrets.iter().any(|s| s == secret) {
-            state.secrets.push(secret.to_owned());
+        let mut state = self.write();
+        if state.secrets.iter().any(|s| s == secret) {
+            return;
         }
+        state.bytes = state.bytes.saturating_add(secret.len());
+        if state.bytes > MAX_SECRET_BYTES {
+            state.over_budget = true;
+            return;
+        }
+        state.secrets.push(secret.to_owned());
         if secret.chars().count() < MIN_SCRUBBED_CHARS {
             return;
         }
-        let before = state.patterns.len();
         for f in forms {
-            if f.chars().count() >= MIN_SCRUBBED_CHARS && !state.patterns.contains(&f) {
-                state.patterns.push(f);
+            if f.chars().count() >= MIN_SCRUBBED_CHARS {
+                state.literal.add(&f);
             }
         }
-        if state.patterns.len() != before {
-            state.stale = true;
+        for f in [
+            secret.to_owned(),
+            secret.to_uppercase(),
+            secret.to_lowercase(),
+        ] {
+            state.meaning.add(&f);
         }
     }
 
-    /// Builds the matcher if secrets were added since the last build.
+    /// The state, with both matchers built for the secrets added so far.
     fn ready(&self) -> std::sync::RwLockReadGuard<'_, State> {
         loop {
             let state = self.read();
-            if !state.stale {
+            if !state.literal.stale() && !state.meaning.stale() {
                 return state;
             }
             drop(state);
-            let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
-            if state.stale {
-                // Longest first, so that a secret containing another is replaced whole.
-                state.patterns.sort_by_key(|p| std::cmp::Reverse(p.len()));
-                // Rebuilt after every login (new tokens and cookies): a
-                // contiguous NFA builds several times faster than the DFA
-                // the crate would choose for a few patterns, and the texts
-                // it searches are short.
-                // Should that fail (state ids run out past some gigabytes of
-                // patterns), the crate's own choice; failing both, nothing
-                // is shown (`broken`).
-                let build = |kind| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostLongest)
-                        .kind(kind)
-                        .build(&state.patterns)
-                };
-                let built = build(Some(AhoCorasickKind::ContiguousNFA)).or_else(|_| build(None));
-                match built {
-                    Ok(m) => {
-                        state.matcher = Some(m);
-                        state.broken = false;
-                    }
-                    Err(_) => state.broken = true,
-                }
-                state.stale = false;
-            }
+            let mut state = self.write();
+            state.literal.build();
+            state.meaning.build();
         }
     }
 
@@ -285,36 +329,82 @@ impl Redactor {
             .count()
     }
 
-    /// Returns `text` with every registered secret, in every form, replaced
-    /// by `<redacted>`; a shortened value (`…`) that ends in the beginning of
-    /// a secret loses that beginning too. When the secrets cannot be
-    /// searched for, the whole text is withheld.
+    /// Returns `text` with every registered secret, in every spelling,
+    /// replaced by `<redacted>`; a shortened value (`…`) that ends in the
+    /// beginning of a secret loses that beginning too; a line that still
+    /// reveals a secret once decoded is replaced whole. When the secrets
+    /// cannot be searched for, the whole text is withheld.
     pub fn scrub(&self, text: &str) -> String {
+        self.scrub_as(text, Whole::Line)
+    }
+
+    fn scrub_as(&self, text: &str, whole: Whole) -> String {
         // Text scrubbed before keeps its markers whole: a secret that
         // happens to be part of `<redacted>` must not mangle them.
         if text.contains(REDACTED) {
             return text
                 .split(REDACTED)
-                .map(|piece| self.scrub(piece))
+                .map(|piece| self.scrub_as(piece, whole))
                 .collect::<Vec<_>>()
                 .join(REDACTED);
         }
         let state = self.ready();
-        if state.broken {
+        if state.over_budget {
             return WITHHELD.to_owned();
         }
-        let Some(matcher) = &state.matcher else {
-            return text.to_owned();
+        let Ok(spans) = state.literal.spans(text) else {
+            return WITHHELD.to_owned();
         };
-        let replaced = matcher.replace_all(text, &vec![REDACTED; matcher.patterns_len()]);
-        if !replaced.contains('…') {
-            return replaced;
+        let mut replaced = String::with_capacity(text.len());
+        let mut at = 0;
+        for (s, e) in spans {
+            replaced.push_str(&text[at..s]);
+            replaced.push_str(REDACTED);
+            at = e;
         }
-        cut_partial_secrets(&replaced, &state.patterns)
+        replaced.push_str(&text[at..]);
+        if replaced.contains('…') {
+            replaced = cut_partial_secrets(&replaced, state.literal.patterns());
+        }
+        // What is left, judged by what it decodes to.
+        let reveals = |t: &str| -> Result<bool, matcher::Unsearchable> {
+            if t.len() < MIN_SCRUBBED_CHARS {
+                return Ok(false);
+            }
+            for form in decode::decodings(t) {
+                if state.meaning.found_in(&form)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
+        match whole {
+            Whole::Value => match reveals(&replaced) {
+                Ok(false) => replaced,
+                Ok(true) => REDACTED.to_owned(),
+                Err(_) => WITHHELD.to_owned(),
+            },
+            Whole::Line => {
+                let mut out = String::with_capacity(replaced.len());
+                for line in replaced.split_inclusive('\n') {
+                    let body = line.trim_end_matches(['\n', '\r']);
+                    match reveals(body) {
+                        Ok(false) => out.push_str(line),
+                        Ok(true) => {
+                            out.push_str(REDACTED);
+                            out.push_str(&line[body.len()..]);
+                        }
+                        Err(_) => return WITHHELD.to_owned(),
+                    }
+                }
+                out
+            }
+        }
     }
 
     /// Scrubs one value that stands alone (a JSON string, a header value):
-    /// a value that is exactly a secret, however short, is replaced whole.
+    /// a value that is exactly a secret, however short, is replaced whole,
+    /// and so is one that reveals a secret once decoded.
     pub fn scrub_value(&self, value: &str) -> String {
         if self.read().secrets.iter().any(|s| s == value) {
             return REDACTED.to_owned();
@@ -326,11 +416,11 @@ impl Redactor {
                 let before = v.clone();
                 self.scrub_json(&mut v);
                 if v != before {
-                    return self.scrub(&v.to_string());
+                    return self.scrub_as(&v.to_string(), Whole::Value);
                 }
             }
         }
-        self.scrub(value)
+        self.scrub_as(value, Whole::Value)
     }
 
     /// Scrubs every string of a JSON value in place (keys too), each as a
@@ -352,19 +442,31 @@ impl Redactor {
     }
 }
 
+/// What a text that reveals a secret once decoded loses.
+#[derive(Debug, Clone, Copy)]
+enum Whole {
+    /// The whole value.
+    Value,
+    /// Each line that reveals one.
+    Line,
+}
+
 /// The longest value shown before a `…` (see `finding::SHOWN_CHARS`), with
 /// room to spare: a partial secret longer than this cannot precede one.
 const CUT_TAIL_CHARS: usize = 200;
 
 /// Before each `…` (a value cut for display), removes a tail of at least
 /// three characters that is the beginning of a secret's form.
-fn cut_partial_secrets(text: &str, patterns: &[String]) -> String {
+fn cut_partial_secrets<'a>(
+    text: &str,
+    patterns: impl Iterator<Item = &'a String> + Clone,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('…') {
         let before = &rest[..at];
         let mut cut = 0;
-        for p in patterns {
+        for p in patterns.clone() {
             let chars: Vec<(usize, char)> = p.char_indices().take(CUT_TAIL_CHARS + 1).collect();
             // The longest proper prefix of `p` that `before` ends with.
             for n in (3..chars.len()).rev() {

@@ -12,6 +12,7 @@ mod case_schema;
 mod cli;
 mod docs;
 mod fuzz;
+mod gate;
 mod hostile;
 mod html;
 mod layout;
