@@ -51,22 +51,72 @@ pub fn main_binary(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     main_as(Entry::Binary, args)
 }
 
+/// Cases run at once unless `--test-threads` says otherwise.
+pub const DEFAULT_TEST_THREADS: usize = 8;
+
+/// The flags whose values are secrets.
+const SECRET_FLAGS: [&str; 4] = ["--password", "--csrf-token", "--cookie", "--proxy"];
+
+/// Registers the values given to secret flags before the command line is
+/// parsed: clap's own error for a bad command line quotes what was typed.
+/// Returns the secret flags given (as `--flag VALUE`) a value that starts
+/// with `-`: clap reads such a value as flags and would quote a piece of it.
+fn secret_flag_values(args: &[OsString], redactor: &Redactor) -> Vec<&'static str> {
+    let mut dashed = Vec::new();
+    let mut after: Option<&'static str> = None;
+    for arg in args {
+        let text = arg.to_string_lossy();
+        if let Some(flag) = after.take() {
+            redactor.add(&text);
+            if text.starts_with('-') {
+                dashed.push(flag);
+            }
+            continue;
+        }
+        for flag in SECRET_FLAGS {
+            if text == flag {
+                after = Some(flag);
+            } else if let Some(value) = text.strip_prefix(flag).and_then(|v| v.strip_prefix('=')) {
+                redactor.add(value);
+            }
+        }
+    }
+    dashed
+}
+
 /// The whole program.
 pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let out = Output::new(Redactor::default());
+    let args: Vec<OsString> = args.into_iter().collect();
+    let dashed = secret_flag_values(&args, out.redactor());
     let matches = match args::command().try_get_matches_from(args) {
         Ok(m) => m,
+        Err(e) if e.use_stderr() && !dashed.is_empty() => {
+            // clap would quote the value, or the flags it reads in it.
+            out.error(format!(
+                "the value after {} starts with '-', so it reads as flags: write {}=VALUE",
+                dashed.join(", "),
+                dashed[0]
+            ));
+            return ExitCode::from(EXIT_SETUP);
+        }
         Err(e) => {
             out.clap_error(&e);
             return ExitCode::from(if e.use_stderr() { EXIT_SETUP } else { 0 });
         }
     };
-    let cli = match Cli::from_arg_matches(&matches) {
+    let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => return setup_error(&out, e),
     };
     if cli.test.test_threads == Some(0) {
         return setup_error(&out, "--test-threads 0: give at least 1");
+    }
+    // The cases wait on the server, not on the processor: a few at once
+    // whatever the core count, and a burst of refused requests shares one
+    // probe of the sessions (fewer requests too).
+    if cli.test.test_threads.is_none() {
+        cli.test.test_threads = Some(DEFAULT_TEST_THREADS);
     }
     let settings = match settings(&cli) {
         Ok((s, warnings)) => {

@@ -151,6 +151,16 @@ pub enum Unavailable {
     Failed(String),
 }
 
+/// A probe round of every live session ([`Pool::check_all`]).
+#[derive(Debug, Default)]
+struct Round {
+    /// How many refused answers had come when it started: it vouches for
+    /// each of them.
+    after: u64,
+    /// The sessions it found ended.
+    ended: Vec<Session>,
+}
+
 /// The run's sessions.
 #[derive(Debug)]
 pub struct Pool {
@@ -159,6 +169,10 @@ pub struct Pool {
     /// Some session was found ended since the sessions were last checked
     /// (a concurrent probe of an ended session may have ended a new one).
     dirty: std::sync::atomic::AtomicBool,
+    /// Refused answers so far, numbered as their cases come to be checked.
+    refusals: std::sync::atomic::AtomicU64,
+    /// The last probe round: cases refused before it started share it.
+    round: tokio::sync::Mutex<Round>,
     main: Slot,
     second: Result<Slot, Unavailable>,
     ended: Result<Session, Unavailable>,
@@ -196,6 +210,8 @@ impl Pool {
         Self {
             gate: RwLock::new(()),
             dirty: std::sync::atomic::AtomicBool::new(false),
+            refusals: std::sync::atomic::AtomicU64::new(0),
+            round: tokio::sync::Mutex::new(Round::default()),
             main: Slot::new(Ok(session)),
             second: Err(Unavailable::Ignored(why.to_owned())),
             ended: Err(Unavailable::Ignored(why.to_owned())),
@@ -253,6 +269,8 @@ impl Pool {
         Ok(Self {
             gate: RwLock::new(()),
             dirty: std::sync::atomic::AtomicBool::new(false),
+            refusals: std::sync::atomic::AtomicU64::new(0),
+            round: tokio::sync::Mutex::new(Round::default()),
             main: Slot::new(Ok(main)),
             second,
             ended,
@@ -400,9 +418,12 @@ impl Pool {
     /// used had ended: the request may have met a dead session, and must be
     /// sent again alone.
     pub async fn restore(&self, lease: &Lease<'_>, how: &Opening<'_>) -> (bool, Vec<String>) {
+        let (ended, warnings) = self.checked_after_refusal(how).await;
         // A session the case used that is no longer the slot's was found
-        // ended (and replaced) by a concurrent case: ended when the request
-        // met it, for all this case knows.
+        // ended (and replaced) since the case took it — by this round or
+        // by any other, perhaps while this case waited for its round: ended
+        // when the request met it, for all this case knows. So this is
+        // looked at after the round, not before.
         let replaced = lease.sessions.iter().any(|(role, s)| {
             *role != Role::Ended
                 && self.slot(*role).is_ok_and(|slot| {
@@ -411,7 +432,6 @@ impl Pool {
                     })
                 })
         });
-        let (ended, warnings) = self.check_all(how).await;
         let used = replaced
             || lease.sessions.iter().any(|(role, s)| {
                 *role != Role::Ended
@@ -424,6 +444,26 @@ impl Pool {
             self.dirty.store(true, std::sync::atomic::Ordering::SeqCst);
         }
         (used, warnings)
+    }
+
+    /// Every live session checked after this case's refused answer came:
+    /// by a round that started after it (cases refused at about the same
+    /// time share one round, so a burst of refused requests costs one probe
+    /// per session, not one per case and session), or by a new one.
+    async fn checked_after_refusal(&self, how: &Opening<'_>) -> (Vec<Session>, Vec<String>) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let mine = self.refusals.fetch_add(1, SeqCst) + 1;
+        let mut round = self.round.lock().await;
+        if round.after >= mine {
+            return (round.ended.clone(), Vec::new());
+        }
+        let after = self.refusals.load(SeqCst);
+        let (ended, warnings) = self.check_all(how).await;
+        *round = Round {
+            after,
+            ended: ended.clone(),
+        };
+        (ended, warnings)
     }
 
     /// Ends the sessions the run opened; a warning for each that would not end.
