@@ -57,7 +57,16 @@ pub fn inert(text: &str) -> String {
         return text.to_owned();
     }
     let mut out = String::with_capacity(text.len() + 8);
+    // Tag characters are kept only where they spell a flag: after U+1F3F4,
+    // up to the cancel tag that ends it.
+    let mut flag = false;
     for c in text.chars() {
+        if is_tag(c) && flag {
+            out.push(c);
+            flag = c != '\u{e007f}';
+            continue;
+        }
+        flag = c == '\u{1f3f4}';
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
@@ -71,31 +80,45 @@ pub fn inert(text: &str) -> String {
 
 /// True for a character a reader cannot see and that no script needs inside
 /// ordinary text, or that changes how the text around it is shown: control
-/// characters, bidirectional controls, zero-width space, word joiner and
-/// invisible operators, byte order mark, soft hyphen, the language tag
-/// and noncharacters. Two statusIds that differ only in these look
-/// identical. Joiners (U+200C, U+200D), variation selectors, the tag
-/// characters of flags and fillers are left alone: emoji, Persian, Indic
-/// and Hangul text needs them.
+/// characters, the line and paragraph separators, bidirectional controls,
+/// zero-width space, word joiner and invisible operators, byte order mark,
+/// soft hyphen, the combining grapheme joiner, the Mongolian vowel
+/// separator, the Hangul compatibility fillers, tag characters (which can
+/// smuggle hidden ASCII; [`inert`] keeps them inside a flag) and
+/// noncharacters. Two statusIds that differ only in these look identical.
+/// Joiners (U+200C, U+200D), variation selectors and the conjoining Hangul
+/// fillers are left alone: emoji, Persian, Indic and Hangul text needs them.
 pub fn is_hidden(c: char) -> bool {
     let n = u32::from(c);
     c.is_control()
+        || is_tag(c)
         || matches!(
             n,
             0x00ad
+                | 0x034f
                 | 0x061c
+                | 0x180e
                 | 0x200b
                 | 0x200e
                 | 0x200f
+                | 0x2028
+                | 0x2029
                 | 0x202a..=0x202e
                 | 0x2060..=0x2064
                 | 0x2066..=0x2069
+                | 0x3164
                 | 0xfeff
+                | 0xffa0
                 | 0xfff9..=0xfffb
-                | 0xe0001
         )
         || (0xfdd0..=0xfdef).contains(&n)
         || n & 0xfffe == 0xfffe
+}
+
+/// The tag characters (U+E0000 to U+E007F): invisible, and only emoji flags
+/// of subdivisions need them.
+pub fn is_tag(c: char) -> bool {
+    ('\u{e0000}'..='\u{e007f}').contains(&c)
 }
 
 #[cfg(test)]
@@ -110,6 +133,11 @@ mod tests {
             "a\\n::error title=x::owned\\r\\u{1b}[31mred\\u{9b}\\u{7f}"
         );
         assert!(!inert("x\ny").contains('\n'));
+        // Separators, fillers and tags outside a flag.
+        assert_eq!(
+            inert("a\u{2028}b\u{180e}c\u{3164}d\u{34f}e\u{e0041}"),
+            "a\\u{2028}b\\u{180e}c\\u{3164}d\\u{34f}e\\u{e0041}"
+        );
         // Invisible characters that would make two ids look alike.
         assert_eq!(
             inert("Avai\u{200b}lable\u{61c}\u{feff}\u{ad}\u{2066}"),

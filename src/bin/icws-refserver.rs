@@ -103,6 +103,11 @@ struct Args {
     /// list are not gated.
     #[arg(long, value_name = "GATE", value_parser = LoginGate::parse)]
     login_gate: Option<LoginGate>,
+    /// Every login also sets N cookies of BYTES characters each (as a
+    /// single sign-on stack may), on the login's own path: for load tests
+    /// of a client's cookie handling. At most 1000 of 8192 bytes.
+    #[arg(long, value_name = "N:BYTES", value_parser = parse_login_cookies)]
+    login_cookies: Option<(usize, usize)>,
     /// Print the fault names and exit.
     #[arg(long)]
     list_faults: bool,
@@ -217,6 +222,7 @@ fn main() -> ExitCode {
             cors_origins: args.cors,
             tls: args.behind_tls,
             login_gate: args.login_gate.clone(),
+            login_cookies: args.login_cookies.unwrap_or((0, 0)),
         };
         let server = match refserver::spawn_on(config, args.listen).await {
             Ok(s) => s,
@@ -438,8 +444,9 @@ fn judge_catalogue(served: &Value, shown: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The longest origin (`scheme://host:port`) the size bound assumes.
-const MAX_ORIGIN: usize = 300;
+/// The longest origin (`scheme://host:port`) the size bound assumes: the
+/// server fills in no longer one.
+const MAX_ORIGIN: usize = refserver::catalogue::MAX_ORIGIN_BYTES;
 /// The longest session id the size bound assumes.
 const MAX_SESSION_ID: usize = 64;
 
@@ -472,4 +479,25 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() + 1)
+}
+
+/// `N:BYTES` for `--login-cookies`, within the server's bounds.
+fn parse_login_cookies(text: &str) -> Result<(usize, usize), String> {
+    let (n, bytes) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?}: expected N:BYTES, e.g. 90:4096"))?;
+    let number = |t: &str, max: usize, what: &str| -> Result<usize, String> {
+        let v: usize = t
+            .trim()
+            .parse()
+            .map_err(|_| format!("{what} {t:?} is not a number"))?;
+        if v > max {
+            return Err(format!("{what} {v} is more than {max}"));
+        }
+        Ok(v)
+    };
+    Ok((
+        number(n, refserver::MAX_LOGIN_COOKIES, "N")?,
+        number(bytes, refserver::MAX_LOGIN_COOKIE_BYTES, "BYTES")?,
+    ))
 }

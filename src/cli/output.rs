@@ -145,7 +145,7 @@ fn create_parent(path: &Path) -> Result<(), String> {
 /// A report goes to a regular file or a new one: a FIFO, a device or a
 /// folder given by mistake would hang the run (a FIFO with no reader) or
 /// clobber something that is not a report.
-fn regular_or_absent(path: &Path) -> Result<(), String> {
+pub(super) fn regular_or_absent(path: &Path) -> Result<(), String> {
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => Err(
             "exists and is not a regular file (a folder, FIFO or device): give a file path"

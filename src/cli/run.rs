@@ -45,6 +45,9 @@ fn run_steps(
     out: &Output,
 ) -> Result<ExitCode, ExitCode> {
     let args = &settings.test;
+    // A report path that cannot take a report fails now, before a single
+    // request (a login is the expensive request on a real server).
+    writable_outputs(settings).map_err(|e| setup_error(out, e))?;
     let baseline = read_baseline(settings, &cases, out)?;
     let cases = trials::select_by_tags(cases, &settings.tags, &settings.skip_tags)
         .map_err(|e| setup_error(out, e))?;
@@ -272,6 +275,33 @@ fn nothing_amiss(
         }
     }
     ok
+}
+
+/// Every report file and the step summary, checked before the run: each
+/// must be a regular file or not exist yet.
+fn writable_outputs(settings: &Settings) -> Result<(), String> {
+    let reports = &settings.reports;
+    let files = [
+        ("--junit", &reports.junit),
+        ("--report-json", &reports.json),
+        ("--report-html", &reports.html),
+        ("--write-baseline", &reports.write_baseline),
+    ];
+    for (flag, path) in files {
+        if let Some(path) = path {
+            super::output::regular_or_absent(path)
+                .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+        }
+    }
+    if let Some(path) = settings
+        .github
+        .as_ref()
+        .and_then(|g| g.step_summary.as_ref())
+    {
+        super::output::regular_or_absent(path)
+            .map_err(|e| format!("GITHUB_STEP_SUMMARY {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Writes every report asked for, from the scrubbed record.

@@ -38,7 +38,8 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             '\n' | '\t' => out.push(c),
-            c if crate::text::is_hidden(c) => {
+            // Tags left in the record's inert text spell a flag.
+            c if crate::text::is_hidden(c) && !crate::text::is_tag(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),

@@ -403,16 +403,44 @@ fn describe_transport(e: &reqwest::Error, timeout: Duration) -> String {
         }
     };
     let text = shorten_tls_details(&text);
-    let hint =
-        if text.contains("UnsupportedSignatureAlgorithm") || text.contains("HandshakeFailure") {
-            " (this build's TLS (rustls with ring) supports RSA, ECDSA P-256 and P-384 and \
+    format!("{text}{}", tls_hint(&text))
+}
+
+/// A hint for a TLS error, only where one helps: each names what would fix
+/// that error, and an error no hint fits gets none.
+fn tls_hint(text: &str) -> &'static str {
+    if text.contains("UnsupportedSignatureAlgorithm") || text.contains("HandshakeFailure") {
+        " (this build's TLS (rustls with ring) supports RSA, ECDSA P-256 and P-384 and \
          Ed25519 certificates, not P-521: does the server's chain use another algorithm?)"
-        } else if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
-            " (a private CA? trust it with --ca-cert FILE)"
-        } else {
-            ""
-        };
-    format!("{text}{hint}")
+    } else if text.contains("UnknownIssuer") {
+        " (a private CA? trust it with --ca-cert FILE)"
+    } else if text.contains("NotValidForName") {
+        " (the certificate does not name this host: use the host name it was issued for)"
+    } else if text.contains("Expired") || text.contains("NotValidYet") {
+        " (the certificate is outside its validity period: renew it, or check this \
+         machine's clock)"
+    } else if text.contains("PathDepth") || text.contains("path length") {
+        " (the chain is longer than a verifier accepts: the server should send a shorter one)"
+    } else {
+        ""
+    }
+}
+
+#[cfg(test)]
+mod tls_hint_tests {
+    use super::tls_hint;
+
+    #[test]
+    fn each_hint_only_where_it_helps() {
+        let e = |x: &str| format!("invalid peer certificate: {x}");
+        assert!(tls_hint(&e("UnknownIssuer")).contains("--ca-cert FILE"));
+        assert!(tls_hint(&e("NotValidForName")).contains("host name"));
+        assert!(tls_hint(&e("ExpiredContext { time: 1 }")).contains("validity"));
+        assert!(tls_hint(&e("Other(MaximumPathDepthExceeded)")).contains("longer"));
+        for other in ["BadSignature", "Revoked", "BadEncoding", "InvalidPurpose"] {
+            assert_eq!(tls_hint(&e(other)), "", "{other}");
+        }
+    }
 }
 
 /// rustls spells out every algorithm it supports in some errors (a line of

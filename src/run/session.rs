@@ -198,18 +198,29 @@ fn session_cookie(pairs: &[String], id: &str) -> Option<String> {
         .cloned()
 }
 
-/// Registers a cookie header value: the whole text, each `name=value`
-/// pair and value in it (a given cookie may hold several pairs), and each
-/// value's credential before a `|` (`<GUID>|languageId=en-us` on real
-/// servers: a server may echo the GUID alone).
+/// Registers a cookie header value: each value in it (a given cookie may
+/// hold several pairs), unquoted too, and each value's credential before a
+/// `|` (`<GUID>|languageId=en-us` on real servers: a server may echo the
+/// GUID alone). Names are not secrets: a pair is registered whole only
+/// when its value is too short to be searched for alone. Registering each
+/// value, not the whole text, keeps a login with many cookies cheap.
 fn register_cookie(cookie: &str, redactor: &Redactor) {
-    redactor.add(cookie.trim());
     for pair in cookie.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        redactor.add(pair);
-        if let Some((_, value)) = pair.split_once('=') {
-            redactor.add(value.trim());
-            let (credential, _) = super::nearmiss::credential_part(value.trim());
-            redactor.add(credential);
+        let Some((_, value)) = pair.split_once('=') else {
+            redactor.add(pair);
+            continue;
+        };
+        let value = value.trim();
+        redactor.add(value);
+        let unquoted = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
+        redactor.add(unquoted);
+        let (credential, _) = super::nearmiss::credential_part(unquoted);
+        redactor.add(credential);
+        if unquoted.chars().count() < crate::secret::MIN_SCRUBBED_CHARS {
+            redactor.add(pair);
         }
     }
 }

@@ -27,19 +27,21 @@ const MIN_RUN: usize = 6;
 
 type Decoder = fn(&str) -> Vec<String>;
 
-/// Every decoder, each returning the forms it makes of a text (none when
-/// the text holds nothing it decodes).
-const DECODERS: &[Decoder] = &[
+/// The decoders of escapes, each returning the forms it makes of a text
+/// (none when the text holds nothing it decodes): applied to every form.
+const ESCAPES: &[Decoder] = &[
     backslash_js,
     backslash_css,
     percent,
     char_refs,
     pointer,
-    base64_runs,
-    hex_runs,
     quoted_printable,
     without_nuls,
 ];
+
+/// The decoders of runs (base64, hex, with or without separators): applied
+/// to forms that are text, not to the bytes a word gives when read as base64.
+const RUNS: &[Decoder] = &[base64_runs, hex_runs, base64_spaced, hex_separated];
 
 /// The forms `text` decodes to, not counting `text` itself: breadth first,
 /// each distinct, bounded as the module says.
@@ -63,14 +65,15 @@ pub fn decodings(text: &str) -> Vec<String> {
     for _ in 0..MAX_DEPTH {
         let mut next = Vec::new();
         for form in &layer {
-            for decode in DECODERS {
+            let runs = if mostly_text(form) { RUNS } else { &[] };
+            for decode in ESCAPES.iter().chain(runs) {
                 for d in decode(form) {
                     if seen.len() >= MAX_FORMS {
                         return out;
                     }
                     if d.len() <= MAX_BYTES && seen.insert(d.clone()) {
-                        out.push(d.clone());
-                        next.push(d);
+                        next.push(d.clone());
+                        out.push(d);
                     }
                 }
             }
@@ -81,6 +84,21 @@ pub fn decodings(text: &str) -> Vec<String> {
         layer = next;
     }
     out
+}
+
+/// True when at least nine in ten characters are neither control
+/// characters (white space and NUL, which UTF-16 puts between ASCII
+/// characters, aside) nor replacement characters: text, not the bytes a
+/// word gives when read as base64 or hex.
+fn mostly_text(s: &str) -> bool {
+    let (mut all, mut odd) = (0usize, 0usize);
+    for c in s.chars() {
+        all += 1;
+        if (c.is_control() && !c.is_whitespace() && c != '\0') || c == '\u{fffd}' {
+            odd += 1;
+        }
+    }
+    odd * 10 <= all
 }
 
 fn floor_char(s: &str, mut i: usize) -> usize {
@@ -160,6 +178,28 @@ fn backslash_js(text: &str) -> Vec<String> {
                     i += 4;
                     continue;
                 }
+            }
+            if c == b'U' {
+                let (n, v) = hex_prefix(&b[i + 2..], 8);
+                if n == 8 {
+                    out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                    i += 10;
+                    continue;
+                }
+            }
+            // Octal, as C, Python and PHP write a byte (`\123`).
+            let octal = b[i + 1..]
+                .iter()
+                .take(3)
+                .take_while(|d| (b'0'..=b'7').contains(d))
+                .count();
+            if octal > 1 || (octal == 1 && c != b'0') {
+                let v = b[i + 1..i + 1 + octal]
+                    .iter()
+                    .fold(0u32, |v, d| v * 8 + u32::from(d - b'0'));
+                out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                i += 1 + octal;
+                continue;
             }
             let ch = match c {
                 b'n' => Some('\n'),
@@ -329,6 +369,21 @@ const ASCII_NAMES: &[(&str, char)] = &[
     ("euro", '€'),
 ];
 
+/// A name browsers also read without its `;`: the Latin-1 ones and
+/// `amp`, `lt`, `gt`, `quot` (either case).
+fn legacy_entity(name: &str) -> Option<char> {
+    match name {
+        "amp" | "AMP" => Some('&'),
+        "lt" | "LT" => Some('<'),
+        "gt" | "GT" => Some('>'),
+        "quot" | "QUOT" => Some('"'),
+        _ => LATIN1_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|at| char::from_u32(0xa0 + at as u32)),
+    }
+}
+
 fn named_entity(name: &str) -> Option<char> {
     if let Some(&(_, c)) = ASCII_NAMES.iter().find(|(n, _)| *n == name) {
         return Some(c);
@@ -343,6 +398,19 @@ fn char_refs(text: &str) -> Vec<String> {
     if !text.contains('&') {
         return Vec::new();
     }
+    let strict = char_refs_as(text, false);
+    // `&#83 &#51 ` read with each space ending the reference before it.
+    let lenient = char_refs_as(text, true);
+    if lenient == strict {
+        vec![strict]
+    } else {
+        vec![strict, lenient]
+    }
+}
+
+/// [`char_refs`]' work; with `eat_space`, a space after a numeric
+/// reference without `;` ends it.
+fn char_refs_as(text: &str, eat_space: bool) -> String {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -364,7 +432,9 @@ fn char_refs(text: &str) -> Vec<String> {
                 };
                 if n > 0 {
                     out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
-                    i = start + n + usize::from(b.get(start + n) == Some(&b';'));
+                    let end = b.get(start + n);
+                    let ends = end == Some(&b';') || (eat_space && end == Some(&b' '));
+                    i = start + n + usize::from(ends);
                     continue;
                 }
             } else {
@@ -380,13 +450,23 @@ fn char_refs(text: &str) -> Vec<String> {
                         continue;
                     }
                 }
+                // The legacy names browsers read without `;` (`&ouml`, `&amp`):
+                // the longest that begins here.
+                if let Some((len, c)) = (2..=n.min(6))
+                    .rev()
+                    .find_map(|k| legacy_entity(&text[i + 1..i + 1 + k]).map(|c| (k, c)))
+                {
+                    out.push(c);
+                    i += len + 1;
+                    continue;
+                }
             }
         }
         let ch = text[i..].chars().next().unwrap_or('\u{fffd}');
         out.push(ch);
         i += ch.len_utf8().max(1);
     }
-    vec![out]
+    out
 }
 
 /// RFC 6901 reference tokens: `~1` is `/`, `~0` is `~`.
@@ -443,18 +523,49 @@ fn base64_runs(text: &str) -> Vec<String> {
     if found.is_empty() {
         return Vec::new();
     }
-    (0..4)
-        .map(|skip| {
-            let mut pieces = Vec::new();
-            for run in &found {
-                if run.len() > skip {
-                    pieces.push(text_of(&b64_decode(&run[skip..])));
-                }
-            }
-            pieces.join("\n")
-        })
+    let mut out = Vec::new();
+    for skip in 0..4 {
+        let pieces = found
+            .iter()
+            .filter(|run| run.len() > skip)
+            .map(|run| text_of(&b64_decode(&run[skip..])));
+        out.extend(text_and_bytes(pieces));
+    }
+    out
+}
+
+/// Decoded pieces as at most two forms: those that are text joined (to be
+/// decoded further), and the others joined (only compared).
+fn text_and_bytes(pieces: impl Iterator<Item = String>) -> Vec<String> {
+    let (text, bytes): (Vec<String>, Vec<String>) = pieces.partition(|p| mostly_text(p));
+    [text, bytes]
+        .into_iter()
+        .map(|p| p.join("\n"))
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// Base64 written in groups with white space between them (`UzNj cjN0`).
+fn base64_spaced(text: &str) -> Vec<String> {
+    if !text.contains(char::is_whitespace) {
+        return Vec::new();
+    }
+    let compact: String = text.split_whitespace().collect();
+    base64_runs(&compact)
+}
+
+/// Hex written with separators or prefixes (`53:33:63`, `0x530x33`).
+fn hex_separated(text: &str) -> Vec<String> {
+    if !(text.contains(':') || text.contains("0x") || text.contains("0X") || text.contains(' ')) {
+        return Vec::new();
+    }
+    let compact: String = text
+        .replace("0x", "")
+        .replace("0X", "")
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' ' | ',' | '-'))
+        .collect();
+    hex_runs(&compact)
 }
 
 /// Every run of hex digits, decoded from its first and its second digit.
@@ -463,22 +574,19 @@ fn hex_runs(text: &str) -> Vec<String> {
     if found.is_empty() {
         return Vec::new();
     }
-    (0..2)
-        .map(|skip| {
-            let mut pieces = Vec::new();
-            for run in &found {
-                let run = run.get(skip..).unwrap_or_default();
-                let bytes: Vec<u8> = run
-                    .chunks_exact(2)
-                    .map(|p| {
-                        (hex_value(p[0]).unwrap_or(0) * 16 + hex_value(p[1]).unwrap_or(0)) as u8
-                    })
-                    .collect();
-                pieces.push(text_of(&bytes));
-            }
-            pieces.join("\n")
-        })
-        .collect()
+    let mut out = Vec::new();
+    for skip in 0..2 {
+        let pieces = found.iter().map(|run| {
+            let run = run.get(skip..).unwrap_or_default();
+            let bytes: Vec<u8> = run
+                .chunks_exact(2)
+                .map(|p| (hex_value(p[0]).unwrap_or(0) * 16 + hex_value(p[1]).unwrap_or(0)) as u8)
+                .collect();
+            text_of(&bytes)
+        });
+        out.extend(text_and_bytes(pieces));
+    }
+    out
 }
 
 /// Quoted-printable: `=HH` (any case) and soft line breaks (`=` at a line's end).
@@ -572,6 +680,37 @@ mod tests {
         }
     }
 
+    /// The forms an attack on the gate found leaking, each inside a
+    /// sentence whose words also read as base64.
+    #[test]
+    fn forms_an_attack_found_inside_sentences() {
+        let pw = "S3cr3t!xY";
+        for spelt in [
+            // base64 of percent-encoded, three layers of base64, UTF-16 in base64.
+            "UzNjcjN0JTIxeFk=",
+            "JTIyUzNjcjN0JTIxeFklMjI=",
+            "VlhwT2FtTnFUakJKV0doYQ==",
+            "UwAzAGMAcgAzAHQAIQB4AFkA",
+            // Hex of UTF-16, with separators, with prefixes.
+            "53003300630072003300740021007800590000",
+            "53:33:63:72:33:74:21:78:59",
+            "0x530x330x630x720x330x740x210x780x59",
+            // Base64 in groups.
+            "UzNj cjN0 IXhZ",
+            // References without `;`, octal and \U escapes.
+            "&#83 &#51 &#99 &#114 &#51 &#116 &#33 &#120 &#89 ",
+            "\\123\\063\\143\\162\\063\\164\\041\\170\\131",
+            "\\U00000053\\U00000033\\U00000063r3t!xY",
+        ] {
+            let line = format!(
+                "invalid JSON: expected value at line 1 column 1 (30 bytes: you sent {spelt} here)"
+            );
+            assert!(reveals(&line, pw), "{spelt}");
+        }
+        assert!(reveals("w&oumlrd", "wörd"));
+        assert!(reveals("a&ampb&lt", "a&b<"));
+    }
+
     #[test]
     fn layers_nest_and_work_is_bounded() {
         use base64::Engine as _;
@@ -581,6 +720,14 @@ mod tests {
         let long = "%41\\u0042&#67;".repeat(20_000);
         let forms = decodings(&long);
         assert!(forms.len() < MAX_FORMS * (long.len() / (MAX_BYTES - OVERLAP) + 2));
-        assert!(decodings("plain words").is_empty());
+        assert!(decodings("plain words").len() < 8);
+        // UTF-16 inside base64.
+        let utf16: Vec<u8> = "S3cr3t!".bytes().flat_map(|b| [b, 0]).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(utf16);
+        assert!(decodings(&b64).iter().any(|d| d.contains("S3cr3t!")));
+        // Words read as base64 give bytes that are compared, not decoded again.
+        let line = "error[REQ-401-1]: SECURITY: the server accepted a session cookie \
+                    that differs from the session's own in its second half";
+        assert!(decodings(line).len() < 24, "{}", decodings(line).len());
     }
 }

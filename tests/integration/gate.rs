@@ -354,7 +354,7 @@ fn vocabulary_passwords_leave_every_report_well_formed() {
 fn no_sink_lets_controls_or_links_through() {
     // Raw, in a plain-text body: excerpts are cut at 120 characters.
     let body = "http://evil.example/a www.evil.example m@evil.example <b>b</b> \
-                [l](http://x.example) x\u{0}\u{1b}[31m\u{7}\u{8}\u{202e}!"
+                [l](http://x.example) x\u{0}\u{1b}[31m\u{7}\u{8}\u{202e}\u{2028}\u{e0041}\u{180e}\u{3164}\u{34f}!"
         .to_owned();
     let app = refserver::app(Config::default()).layer(axum::middleware::from_fn(
         move |req: Request, next: Next| {
@@ -401,5 +401,25 @@ fn no_sink_lets_controls_or_links_through() {
             !html.contains(tag),
             "{tag} in the rendered summary:\n{html}"
         );
+    }
+}
+
+/// A password after `--password` that starts with `-` reads as flags to
+/// the command-line parser; its error shows no piece of it.
+#[test]
+fn a_dashed_password_is_not_quoted_by_the_command_line_error() {
+    for args in [
+        vec!["--password", "-S3cretZZ"],
+        vec!["--password", "--S3cretZZ"],
+        vec!["--csrf-token", "-S3cretZZ", "--session-id", "1"],
+    ] {
+        let (code, out, err) = run(&args, &[]);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        let all = format!("{out}{err}");
+        assert!(
+            !all.contains("-S") && !all.contains("S3cret"),
+            "{args:?}: {all}"
+        );
+        assert!(all.contains("=VALUE"), "{args:?}: {all}");
     }
 }

@@ -165,6 +165,11 @@ fn message(session_id: &str, id: &str, text: &str, group: &str, sys: &str, f: [b
 pub const SESSION_PLACEHOLDER: &str = "{sessionId}";
 /// Stands for the origin the request was sent to (`http://host:port`).
 pub const ORIGIN_PLACEHOLDER: &str = "{origin}";
+/// The longest origin filled in for [`ORIGIN_PLACEHOLDER`]: a longer
+/// `Host` (a host name has at most 253 bytes) gives the empty origin, so
+/// a client's header cannot grow the body past what a size check of the
+/// catalogue assumed.
+pub const MAX_ORIGIN_BYTES: usize = 300;
 
 /// A given catalogue as served to session `session_id`, requested at
 /// `origin` (`http://host:port`, or empty when unknown): every

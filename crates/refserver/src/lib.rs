@@ -129,7 +129,18 @@ pub struct Config {
     /// profile nor a fault: an environment the harness must give up on,
     /// clearly. `None`: logins reach the server.
     pub login_gate: Option<LoginGate>,
+    /// Cookies every login sets besides the session's, as a single sign-on
+    /// or load-balancer stack may: (how many, bytes of each value), at most
+    /// [`MAX_LOGIN_COOKIES`] of [`MAX_LOGIN_COOKIE_BYTES`]. Their path is
+    /// the login's own, so session requests do not carry them back. For
+    /// load tests of a client's cookie handling; `(0, 0)`: none.
+    pub login_cookies: (usize, usize),
 }
+
+/// The most extra cookies [`Config::login_cookies`] sets.
+pub const MAX_LOGIN_COOKIES: usize = 1000;
+/// The longest extra cookie value [`Config::login_cookies`] sets.
+pub const MAX_LOGIN_COOKIE_BYTES: usize = 8192;
 
 /// The demo user of the reference server.
 pub const DEMO_USER: &str = "agent1";
@@ -152,6 +163,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             tls: false,
             login_gate: None,
+            login_cookies: (0, 0),
         }
     }
 }
@@ -673,6 +685,19 @@ fn login_headers(
             format!("{}={}; Path=/", profile::AFFINITY_COOKIE, state.affinity),
         ));
     }
+    let (count, bytes) = state.config.login_cookies;
+    for i in 0..count.min(MAX_LOGIN_COOKIES) {
+        let seed = state.seed.hash_one((sid, i));
+        let value: String = format!("{seed:016x}")
+            .chars()
+            .cycle()
+            .take(bytes.min(MAX_LOGIN_COOKIE_BYTES))
+            .collect();
+        pairs.push((
+            "Set-Cookie",
+            format!("sso{i}={value}; Path={prefix}/icws/connection"),
+        ));
+    }
     pairs.push(("Location", format!("{prefix}/icws/{sid}/connection")));
     pairs
 }
@@ -984,8 +1009,9 @@ async fn status_resource(
 }
 
 /// The origin a request was sent to, from its `Host` (`https` over TLS);
-/// empty when there is no `Host` that is a plain host and port, so a
-/// client's header cannot put anything else into the catalogue.
+/// empty when there is no `Host` that is a plain host and port, or a
+/// longer one than [`catalogue::MAX_ORIGIN_BYTES`], so a client's header
+/// cannot put anything else into the catalogue, nor grow it.
 fn request_origin(state: &Inner, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
@@ -995,11 +1021,15 @@ fn request_origin(state: &Inner, headers: &HeaderMap) -> String {
                 && h.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         });
-    match host {
+    let origin = match host {
         Some(h) if over_tls(state, headers) => format!("https://{h}"),
         Some(h) => format!("http://{h}"),
         None => String::new(),
+    };
+    if origin.len() > catalogue::MAX_ORIGIN_BYTES {
+        return String::new();
     }
+    origin
 }
 
 async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Response {
