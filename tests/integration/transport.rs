@@ -91,6 +91,30 @@ fn a_retry_cures_a_timeout_and_the_case_is_marked_flaky() {
     assert!(out.contains("status-messages/catalog: transport"), "{out}");
 }
 
+/// A request still waiting after 2 s prints one line naming the case, the
+/// request and the seconds so far (issue: a good citizen, point 5).
+#[test]
+fn a_slow_answer_prints_what_the_run_waits_for() {
+    let rt = runtime();
+    let url = rt.block_on(serve(slow_first(1)));
+    let (code, out, err) = run(
+        &["status-messages/catalog", "--exact"],
+        &pairs(&login_env(&url)),
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("still waiting"))
+        .unwrap_or_else(|| panic!("no progress line:\n{err}"));
+    assert!(
+        line.starts_with("note: status-messages/catalog: GET /icws/")
+            && line.ends_with("/status/status-messages: still waiting for the answer, 2 s so far"),
+        "{line}"
+    );
+    // Once: the answer came after 3 s, before the next line at 12 s.
+    assert_eq!(err.matches("still waiting").count(), 1, "{err}");
+}
+
 #[test]
 fn findings_are_never_retried() {
     let rt = runtime();
