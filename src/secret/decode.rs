@@ -30,6 +30,7 @@ type Decoder = fn(&str) -> Vec<String>;
 /// The decoders of escapes, each returning the forms it makes of a text
 /// (none when the text holds nothing it decodes): applied to every form.
 const ESCAPES: &[Decoder] = &[
+    fullwidth,
     backslash_js,
     backslash_css,
     percent,
@@ -620,6 +621,26 @@ fn quoted_printable(text: &str) -> Vec<String> {
     vec![text_of(&bytes)]
 }
 
+/// Fullwidth ASCII (U+FF01 to U+FF5E, as East Asian input methods write
+/// it) read as ASCII.
+fn fullwidth(text: &str) -> Vec<String> {
+    let wide = |c: char| ('\u{ff01}'..='\u{ff5e}').contains(&c);
+    if !text.chars().any(wide) {
+        return Vec::new();
+    }
+    vec![
+        text.chars()
+            .map(|c| {
+                if wide(c) {
+                    char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c)
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    ]
+}
+
 /// UTF-16 read as bytes: the NULs between the characters removed.
 fn without_nuls(text: &str) -> Vec<String> {
     if !text.contains('\0') {
@@ -708,6 +729,7 @@ mod tests {
             assert!(reveals(&line, pw), "{spelt}");
         }
         assert!(reveals("w&oumlrd", "wörd"));
+        assert!(reveals("ｓ３ｃｒ３ｔ！ｘｙ", "s3cr3t!xy"));
         assert!(reveals("a&ampb&lt", "a&b<"));
     }
 

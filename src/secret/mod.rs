@@ -79,8 +79,8 @@ struct State {
     secrets: Vec<String>,
     /// Every spelling searched for and replaced in place.
     literal: Finder,
-    /// Each secret as it is, upper- and lower-cased: what decoded forms
-    /// are compared with.
+    /// Each secret lower-cased: what the text and its decoded forms,
+    /// lower-cased, are compared with.
     meaning: Finder,
     /// Bytes of secret values registered so far.
     bytes: usize,
@@ -296,13 +296,9 @@ impl Redactor {
                 state.literal.add(&f);
             }
         }
-        for f in [
-            secret.to_owned(),
-            secret.to_uppercase(),
-            secret.to_lowercase(),
-        ] {
-            state.meaning.add(&f);
-        }
+        // Compared without regard to letter case: an echo in any mix of
+        // cases reveals the secret as well.
+        state.meaning.add(&secret.to_lowercase());
     }
 
     /// The state, with both matchers built for the secrets added so far.
@@ -371,8 +367,11 @@ impl Redactor {
             if t.len() < MIN_SCRUBBED_CHARS {
                 return Ok(false);
             }
-            for form in decode::decodings(t) {
-                if state.meaning.found_in(&form)? {
+            // The markers put in above are not the server's text.
+            let t = t.replace(REDACTED, "\u{1}");
+            let t = t.as_str();
+            for form in std::iter::once(t.to_owned()).chain(decode::decodings(t)) {
+                if state.meaning.found_in(&form.to_lowercase())? {
                     return Ok(true);
                 }
             }
@@ -537,6 +536,18 @@ mod tests {
             let out = r.scrub(&format!("[{e}]"));
             assert_eq!(out, "[<redacted>]", "{e}");
         }
+    }
+
+    #[test]
+    fn a_value_in_any_mix_of_cases_is_replaced_whole() {
+        let r = Redactor::default();
+        r.add("S3cr3t!xY");
+        assert_eq!(r.scrub_value("sent s3CR3T!Xy back"), REDACTED);
+        assert_eq!(
+            r.scrub("one\nsent S3Cr3T!xy back\ntwo"),
+            "one\n<redacted>\ntwo"
+        );
+        assert_eq!(r.scrub("nothing here"), "nothing here");
     }
 
     #[test]
