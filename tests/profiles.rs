@@ -288,6 +288,12 @@ fn main() -> std::process::ExitCode {
         "profiles/all-the-harness-passes-today",
         move || must_pass(&today),
     ));
+    // Every profile at once but the delay: quick enough for the mutation
+    // script's second phase (benches/mutants.sh), which runs the `profile/`
+    // trials on each survivor of the default server.
+    trials.push(Trial::test("profile/combined-without-delay", || {
+        must_pass(&hardest())
+    }));
     trials.push(Trial::test("profiles/all", || {
         let all: BTreeSet<Profile> = Profile::all().into_iter().collect();
         let listed: Vec<&str> = NEEDS_HARNESS.iter().map(|(n, _)| *n).collect();
