@@ -413,6 +413,8 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
             proxy: nonempty(&cli.proxy).map(Secret::new),
             direct: false,
             max_wait: cli.max_wait,
+            // Set at the edge, which reads the environment's proxies.
+            tls_proxy: false,
         },
         strict: cli.strict,
         baseline: cli.baseline.clone(),

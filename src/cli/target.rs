@@ -80,6 +80,9 @@ pub async fn resolve(settings: &Settings, redactor: &Redactor) -> Result<Resolve
     // The embedded server is on loopback: no proxy reaches it.
     let transport = crate::run::target::Transport {
         direct: server.is_some(),
+        tls_proxy: proxies
+            .iter()
+            .any(|p| p.trim().to_ascii_lowercase().starts_with("https://")),
         ..settings.transport.clone()
     };
     let target = Target::with(&base_url, &transport).map_err(|e| e.to_string())?;

@@ -43,6 +43,9 @@ pub struct Transport {
     /// The most the whole run waits on `Retry-After` (429 or 503) before
     /// giving up with the server's reason.
     pub max_wait: Duration,
+    /// A proxy the requests may go through (the flag's, or one of the
+    /// environment's, which the edge reads) is reached over TLS.
+    pub tls_proxy: bool,
 }
 
 /// The default of `--max-wait`.
@@ -61,6 +64,7 @@ impl Default for Transport {
             proxy: None,
             direct: false,
             max_wait: DEFAULT_MAX_WAIT,
+            tls_proxy: false,
         }
     }
 }
@@ -291,7 +295,7 @@ impl Target {
             parsed.path().trim_end_matches('/')
         );
         let timeout = transport.timeout;
-        let tls = parsed.scheme() == "https" || https_proxy(transport);
+        let tls = parsed.scheme() == "https" || (transport.tls_proxy && !transport.direct);
         let client = build_client(transport, true, tls)?;
         let fresh_client = build_client(transport, false, tls)?;
         Ok(Self {
@@ -340,25 +344,6 @@ impl Target {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
-}
-
-/// True when a proxy the requests may go through is reached over TLS.
-fn https_proxy(transport: &Transport) -> bool {
-    if transport.direct {
-        return false;
-    }
-    let https = |v: &str| v.trim().to_ascii_lowercase().starts_with("https://");
-    transport.proxy.as_ref().is_some_and(|p| https(p.expose()))
-        || [
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-        ]
-        .iter()
-        .any(|k| std::env::var(k).is_ok_and(|v| https(&v)))
 }
 
 /// The HTTP client for `transport`; `pooled: false` opens a new connection
