@@ -129,3 +129,43 @@ pub fn shipped_cases() -> Vec<icws_conformance::load::Case> {
     icws_conformance::load::load_all(&[], &icws_conformance::load::Schemas::shipped().unwrap())
         .unwrap()
 }
+
+/// Runs the binary with every report on (JSON, HTML, JUnit, a baseline to
+/// write, GitHub annotations and the step summary) and `args` after them;
+/// returns the exit code and everything it wrote, named `stdout`, `stderr`,
+/// `json`, `junit`, `baseline`, `summary` and `html`.
+pub fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(String, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let files = [
+        ("json", p("r.json")),
+        ("junit", p("j.xml")),
+        ("baseline", p("base.toml")),
+        ("summary", p("summary.md")),
+        ("html", p("r.html")),
+    ];
+    let mut all_args = vec![
+        "--report-json",
+        &files[0].1,
+        "--report-html",
+        &files[4].1,
+        "--junit",
+        &files[1].1,
+        "--write-baseline",
+        &files[2].1,
+    ];
+    all_args.extend(args);
+    let mut all_env = vec![
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_STEP_SUMMARY", files[3].1.as_str()),
+    ];
+    all_env.extend(env);
+    let (code, out, err) = run(&all_args, &all_env);
+    let mut texts = vec![("stdout".to_owned(), out), ("stderr".to_owned(), err)];
+    for (name, f) in &files {
+        if let Ok(t) = std::fs::read_to_string(f) {
+            texts.push(((*name).to_owned(), t));
+        }
+    }
+    (code, texts)
+}

@@ -18,47 +18,9 @@ use axum::response::{IntoResponse, Response};
 use icws_conformance::secret::decode::decodings;
 use icws_refserver::{self as refserver, Config, Fault};
 
-/// Runs the binary with every report on; returns what it wrote, by name.
+/// Every report on, under `--strict` (an undocumented member is a finding).
 fn run_with_reports(env: &[(&str, &str)]) -> (i32, Vec<(String, String)>) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    let (json, xml, base, summary, html) = (
-        p("r.json"),
-        p("j.xml"),
-        p("base.toml"),
-        p("summary.md"),
-        p("r.html"),
-    );
-    let args = [
-        "--report-json",
-        &json,
-        "--report-html",
-        &html,
-        "--junit",
-        &xml,
-        "--write-baseline",
-        &base,
-        "--strict",
-    ];
-    let mut all_env = vec![
-        ("GITHUB_ACTIONS", "true"),
-        ("GITHUB_STEP_SUMMARY", summary.as_str()),
-    ];
-    all_env.extend(env);
-    let (code, out, err) = run(&args, &all_env);
-    let mut texts = vec![("stdout".to_owned(), out), ("stderr".to_owned(), err)];
-    for (name, f) in [
-        ("json", json),
-        ("junit", xml),
-        ("baseline", base),
-        ("summary", summary),
-        ("html", html),
-    ] {
-        if let Ok(t) = std::fs::read_to_string(&f) {
-            texts.push((name.to_owned(), t));
-        }
-    }
-    (code, texts)
+    crate::common::run_with_reports(&["--strict"], env)
 }
 
 fn hex(bytes: &[u8], upper: bool) -> String {

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::common::{run, runtime, serve};
+use crate::common::{run, run_with_reports, runtime, serve};
 use axum::Router;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -57,38 +57,6 @@ async fn echo_server() -> String {
             .into_response()
     }
     serve(Router::new().fallback(echo)).await
-}
-
-/// Runs the binary with every report on; returns everything it wrote.
-fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(String, String)>) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
-    let (json, xml, base, summary) = (p("r.json"), p("j.xml"), p("base.toml"), p("summary.md"));
-    let html = p("r.html");
-    let mut all_args = vec![
-        "--report-json",
-        &json,
-        "--report-html",
-        &html,
-        "--junit",
-        &xml,
-        "--write-baseline",
-        &base,
-    ];
-    all_args.extend(args);
-    let mut all_env = vec![
-        ("GITHUB_ACTIONS", "true"),
-        ("GITHUB_STEP_SUMMARY", summary.as_str()),
-    ];
-    all_env.extend(env);
-    let (code, out, err) = run(&all_args, &all_env);
-    let mut texts = vec![("stdout".to_owned(), out), ("stderr".to_owned(), err)];
-    for f in [json, xml, base, summary, html] {
-        if let Ok(t) = std::fs::read_to_string(&f) {
-            texts.push((f, t));
-        }
-    }
-    (code, texts)
 }
 
 fn assert_clean(what: &str, texts: &[(String, String)], secrets: &[String]) {
@@ -503,7 +471,7 @@ fn no_secret_in_the_reason_a_case_could_not_run() {
     ];
     let (code, texts) = run_with_reports(&[], &env);
     assert_eq!(code, 2, "{texts:?}");
-    let (_, page) = texts.iter().find(|(n, _)| n.ends_with("r.html")).unwrap();
+    let (_, page) = texts.iter().find(|(n, _)| n == "html").unwrap();
     assert!(
         page.contains("Could not run:") && page.contains("refused: {"),
         "the echo reached the page: {page}"
