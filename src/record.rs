@@ -48,6 +48,8 @@ pub struct CaseRecord {
     pub name: String,
     /// The case file, as errors name it.
     pub file: String,
+    /// What the case checks, in a sentence (its `description`).
+    pub description: String,
     /// The case's level.
     pub level: Level,
     /// Its tags.
@@ -86,8 +88,15 @@ pub struct CaseRecord {
 pub struct RequestRecord {
     /// `GET /icws/…`, or `(session set-up)` when a session step failed first.
     pub line: String,
+    /// The whole URL (no user info); empty without a request.
+    pub url: String,
     /// The request headers as shown (secrets as `<redacted>`).
     pub headers: Vec<String>,
+    /// The request body, if any (the password replaced).
+    pub body: Option<String>,
+    /// A curl command line that sends the request again, the secrets read
+    /// from `$ICWS_CSRF_TOKEN`, `$ICWS_COOKIE` and `$ICWS_PASSWORD`.
+    pub curl: String,
     /// The response status; `None` without a complete response.
     pub status: Option<u16>,
     /// Time from sending to the last body byte (all attempts).
@@ -101,7 +110,10 @@ impl RequestRecord {
     pub fn of(exchange: &Exchange) -> Self {
         Self {
             line: exchange.request_line.clone(),
-            headers: exchange.request_headers.clone(),
+            url: exchange.sent.url.clone(),
+            headers: exchange.sent.headers.clone(),
+            body: exchange.sent.body.clone(),
+            curl: exchange.sent.curl.clone(),
             status: exchange.outcome.as_ref().ok().map(|r| r.status),
             elapsed: exchange.elapsed,
             attempts: exchange.attempts.clone(),
@@ -117,6 +129,16 @@ impl RequestRecord {
     }
 }
 
+/// A body as reports show it: scrubbed line by line, each line inert, the
+/// line breaks kept (every renderer quotes or prefixes each line).
+fn shown_lines(r: &Redactor, body: &str) -> String {
+    r.scrub(body)
+        .split('\n')
+        .map(|line| inert(line.strip_suffix('\r').unwrap_or(line)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl CaseRecord {
     /// The record with every text that may hold a secret scrubbed, and
     /// made inert (control, bidi and invisible characters escaped), once,
@@ -126,11 +148,22 @@ impl CaseRecord {
         let s = |t: &String| inert(&r.scrub(t));
         let mut c = self.clone();
         c.reason = c.reason.as_ref().map(s);
+        c.description = s(&c.description);
         c.could_not_run = c.could_not_run.as_ref().map(s);
         c.request.line = s(&c.request.line);
+        c.request.url = s(&c.request.url);
         c.request.headers = c.request.headers.iter().map(s).collect();
+        c.request.body = c.request.body.as_ref().map(|b| shown_lines(r, b));
+        c.request.curl = s(&c.request.curl);
         for a in &mut c.request.attempts {
             a.outcome = s(&a.outcome);
+            if let Some(got) = &mut a.received {
+                for (name, value) in &mut got.headers {
+                    *name = s(name);
+                    *value = inert(&r.scrub_value(value));
+                }
+                got.body = shown_lines(r, &got.body);
+            }
         }
         for f in &mut c.findings {
             f.message = s(&f.message);

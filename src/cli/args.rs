@@ -110,6 +110,14 @@ pub struct Cli {
     /// loaded from the network).
     #[arg(long, env = "ICWS_REPORT_HTML", value_name = "FILE")]
     pub report_html: Option<PathBuf>,
+    /// Write a HAR 1.2 file of every checked request and response
+    /// (secrets replaced), which browsers' DevTools open.
+    #[arg(long, env = "ICWS_REPORT_HAR", value_name = "FILE")]
+    pub report_har: Option<PathBuf>,
+    /// Print each case's request and response in full (secrets replaced);
+    /// with --list, each case's description.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Compare catalogue snapshots, kept in DIR/<target>/ (default folder
     /// `snapshots`; always on for the embedded server).
     #[arg(long, env = "ICWS_SNAPSHOTS", value_name = "DIR")]
@@ -266,6 +274,8 @@ pub struct Settings {
     pub explain: Option<String>,
     /// libtest's options (filter, `--list`, `--exact`, threads, format).
     pub test: libtest_mimic::Arguments,
+    /// `-v`: every case's exchange printed; descriptions in `--list`.
+    pub verbose: bool,
     /// Under GitHub Actions: annotations, and the step summary's file.
     pub github: Option<GitHub>,
 }
@@ -279,6 +289,8 @@ pub struct Reports {
     pub json: Option<PathBuf>,
     /// `--report-html FILE`.
     pub html: Option<PathBuf>,
+    /// `--report-har FILE`.
+    pub har: Option<PathBuf>,
     /// `--write-baseline FILE`.
     pub write_baseline: Option<PathBuf>,
 }
@@ -290,6 +302,7 @@ impl Reports {
             ("--junit", self.junit.is_some()),
             ("--report-json", self.json.is_some()),
             ("--report-html", self.html.is_some()),
+            ("--report-har", self.har.is_some()),
             ("--write-baseline", self.write_baseline.is_some()),
         ]
         .into_iter()
@@ -427,11 +440,13 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
             junit: cli.junit.clone(),
             json: cli.report_json.clone(),
             html: cli.report_html.clone(),
+            har: cli.report_har.clone(),
             write_baseline: cli.write_baseline.clone(),
         },
         coverage: cli.coverage,
         explain: cli.explain.clone(),
         test: cli.test.clone(),
+        verbose: cli.verbose,
         github: env.github.clone(),
     };
     Ok((settings, warnings))

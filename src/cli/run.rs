@@ -17,7 +17,7 @@ use crate::gate::baseline::{self, Baseline};
 use crate::load::{Case, Schemas};
 use crate::pipeline::Context;
 use crate::record::{RunRecord, TrafficRecord, Verdict};
-use crate::report::{github, html, json, junit, text};
+use crate::report::{github, har, html, json, junit, text};
 use crate::run::execute::Runner;
 use crate::run::plan::SessionPlan;
 use crate::text::did_you_mean;
@@ -52,6 +52,13 @@ fn run_steps(
     let cases = trials::select_by_tags(cases, &settings.tags, &settings.skip_tags)
         .map_err(|e| setup_error(out, e))?;
     if args.list {
+        if settings.verbose && args.format.is_none() {
+            // A listing for people: each case with what it checks. (nextest
+            // lists with `--format terse`, which keeps libtest's lines.)
+            let shown = trials::selected(args, &cases);
+            out.stdout(&text::listing(&shown));
+            return Ok(ExitCode::SUCCESS);
+        }
         return Ok(libtest_mimic::run(args, trials::trials(cases, None)).exit_code());
     }
     let rt = super::runtime().map_err(|e| setup_error(out, e))?;
@@ -91,6 +98,7 @@ fn run_steps(
         rt: rt.clone(),
         results: send,
         output: out.clone(),
+        verbose: settings.verbose,
     };
     let conclusion = libtest_mimic::run(args, trials::trials(cases, Some(run)));
     let finish_warnings = rt.block_on(ctx.runner.finish());
@@ -285,6 +293,7 @@ fn writable_outputs(settings: &Settings) -> Result<(), String> {
         ("--junit", &reports.junit),
         ("--report-json", &reports.json),
         ("--report-html", &reports.html),
+        ("--report-har", &reports.har),
         ("--write-baseline", &reports.write_baseline),
     ];
     for (flag, path) in files {
@@ -321,6 +330,9 @@ fn write_reports(
     }
     if let Some(path) = &reports.html {
         out.report("--report-html", path, &html::html(record))?;
+    }
+    if let Some(path) = &reports.har {
+        out.report("--report-har", path, &har::har(record))?;
     }
     if let Some(gh) = &settings.github {
         let is_file = |f: &str| std::path::Path::new(f).is_file();

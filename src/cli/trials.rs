@@ -29,6 +29,8 @@ pub struct TrialRun {
     pub results: Results,
     /// The failure message's way out.
     pub output: Output,
+    /// `-v`: every case's exchange printed as it finishes.
+    pub verbose: bool,
 }
 
 /// One trial per case, named after the case. Without a run (`--list`,
@@ -43,6 +45,10 @@ pub fn trials(cases: Vec<Case>, run: Option<TrialRun>) -> Vec<Trial> {
                 Some(run) => {
                     let result = run.rt.block_on(run.ctx.run_case(&case));
                     let outcome = trial_result(&run.ctx, &run.output, &result.record);
+                    if run.verbose {
+                        let shown = result.record.scrubbed(run.output.redactor());
+                        run.output.block(&text::exchange_text(&shown));
+                    }
                     // The edge keeps the receiver until every trial is done.
                     let _ = run.results.send(result);
                     outcome

@@ -47,6 +47,7 @@ pub fn verdict(
     let mut record = CaseRecord {
         name: case.name.clone(),
         file: case.file.clone(),
+        description: case.description.clone(),
         level: case.level,
         tags: case.tags.clone(),
         reqs: case.reqs.clone(),

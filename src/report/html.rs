@@ -389,6 +389,13 @@ fn case(out: &mut String, run: &RunRecord, i: usize, c: &CaseRecord) {
         let _ = write!(out, " <span class=\"mark\">{}</span>", escape(&m));
     }
     out.push_str("</summary>\n<div class=\"case-body\">\n");
+    if !c.description.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"description\">{}</p>",
+            escape(&c.description)
+        );
+    }
     case_explanation(out, run, c);
     let groups = [
         (Part::Failing, "Findings", "findings"),
@@ -555,11 +562,35 @@ fn request(out: &mut String, c: &CaseRecord) {
         escape(&status),
         duration_text(r.elapsed)
     );
+    if !r.url.is_empty() {
+        // The URL as text: the report loads nothing and links nowhere.
+        let _ = writeln!(
+            out,
+            "<p>URL: <code class=\"url\">{}</code></p>",
+            escape(&r.url)
+        );
+    }
     if !r.headers.is_empty() {
         let _ = writeln!(
             out,
             "<p>Sent headers:</p>\n<pre class=\"headers\">{}</pre>",
             escape(&r.headers.join("\n"))
+        );
+    }
+    if let Some(body) = &r.body {
+        let _ = writeln!(
+            out,
+            "<p>Sent body:</p>\n<pre class=\"sent-body\">{}</pre>",
+            escape(body)
+        );
+    }
+    if !r.curl.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>Replay (the secrets from <code>$ICWS_CSRF_TOKEN</code>, \
+             <code>$ICWS_COOKIE</code>, <code>$ICWS_PASSWORD</code>):</p>\n\
+             <pre class=\"curl\">{}</pre>",
+            escape(&r.curl)
         );
     }
     if !r.attempts.is_empty() {
@@ -569,9 +600,9 @@ fn request(out: &mut String, c: &CaseRecord) {
             r.attempts.len()
         );
         for a in &r.attempts {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "<li>{} · {}{}</li>",
+                "<li>{} · {}{}",
                 escape(&a.outcome),
                 duration_text(a.elapsed),
                 if a.stale {
@@ -580,10 +611,43 @@ fn request(out: &mut String, c: &CaseRecord) {
                     ""
                 }
             );
+            if let Some(got) = &a.received {
+                received(out, got);
+            }
+            out.push_str("</li>\n");
         }
         out.push_str("</ol>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// A response as received: status line, headers and the body's beginning.
+fn received(out: &mut String, got: &crate::run::client::Received) {
+    let headers: Vec<String> = got
+        .headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}"))
+        .collect();
+    let size = if got.cut {
+        format!(
+            "the first {} of {} bytes",
+            crate::run::client::SHOWN_BODY_BYTES,
+            got.body_bytes
+        )
+    } else {
+        format!("{} bytes", got.body_bytes)
+    };
+    let _ = write!(
+        out,
+        "\n<details class=\"received\"><summary>Received: {} {} · {} header(s) · body {}</summary>\n\
+         <pre class=\"headers\">{}</pre>\n<pre class=\"body\">{}</pre>\n</details>",
+        escape(&got.version),
+        got.status,
+        got.headers.len(),
+        escape(&size),
+        escape(&headers.join("\n")),
+        escape(&got.body)
+    );
 }
 
 #[cfg(test)]

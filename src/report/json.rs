@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::millis;
 use crate::finding::{Finding, Place};
 use crate::record::{CaseRecord, RunRecord};
+use crate::run::client::Received;
 
 /// The `format` field of the JSON report; bumped on incompatible changes.
 pub const JSON_FORMAT: &str = "icws-conformance-report/1";
@@ -29,6 +30,31 @@ fn finding_json(f: &Finding, failing: bool) -> Value {
     })
 }
 
+/// The request as sent, with its replay; `null` when the case sent none.
+fn sent_json(c: &CaseRecord) -> Value {
+    let r = &c.request;
+    if r.url.is_empty() {
+        return Value::Null;
+    }
+    json!({
+        "url": r.url,
+        "headers": r.headers,
+        "body": r.body,
+        "curl": r.curl,
+    })
+}
+
+fn received_json(got: &Received) -> Value {
+    json!({
+        "status": got.status,
+        "httpVersion": got.version,
+        "headers": got.headers.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
+        "body": got.body,
+        "bodyBytes": got.body_bytes,
+        "bodyCut": got.cut,
+    })
+}
+
 fn case_json(c: &CaseRecord) -> Value {
     json!({
         "name": c.name,
@@ -41,10 +67,13 @@ fn case_json(c: &CaseRecord) -> Value {
         "reason": c.reason,
         "durationMs": millis(c.duration),
         "flaky": c.flaky,
+        "description": c.description,
         "request": c.request.line,
+        "sent": sent_json(c),
         "attempts": c.request.attempts.iter().map(|a| json!({
             "outcome": a.outcome,
             "durationMs": millis(a.elapsed),
+            "response": a.received.as_ref().map(received_json),
         })).collect::<Vec<_>>(),
         "findings": c.findings.iter().zip(&c.failing)
             .map(|(f, failing)| finding_json(f, *failing)).collect::<Vec<_>>(),

@@ -1,12 +1,13 @@
 //! Stage **report**: every rendering of the [`crate::record`] of a run —
-//! console [`text`], [`junit`], [`json`], [`html`], [`github`] annotations
-//! and step summary — and the [`coverage`] matrix of the fault sweep. Each
+//! console [`text`], [`junit`], [`json`], [`html`], [`har`], [`github`]
+//! annotations and step summary — and the [`coverage`] matrix of the fault sweep. Each
 //! is a pure function of what it is handed and returns text; the edge's
 //! `Output` hides secrets and writes it, so no report can bypass the
 //! redactor.
 
 pub mod coverage;
 pub mod github;
+pub mod har;
 pub mod html;
 pub mod json;
 pub mod junit;

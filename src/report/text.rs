@@ -43,8 +43,24 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
         request.elapsed.as_millis(),
         case.file
     );
+    if !case.description.is_empty() {
+        let _ = writeln!(out, "  case: {}", inert(&case.description));
+    }
     if !request.headers.is_empty() {
         let _ = writeln!(out, "  sent: {}", inert(&request.headers.join("; ")));
+    }
+    if let Some(got) = request.attempts.last().and_then(|a| a.received.as_ref()) {
+        let _ = writeln!(
+            out,
+            "  received: {} {} · {} header(s) · {} body byte(s) (-v or --report-html show them)",
+            inert(&got.version),
+            got.status,
+            got.headers.len(),
+            got.body_bytes
+        );
+    }
+    if !request.curl.is_empty() {
+        let _ = writeln!(out, "  replay: {}", inert(&request.curl));
     }
     let count = case
         .findings
@@ -61,6 +77,79 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
             expected.join(", "),
             new.join(", ")
         );
+    }
+    out
+}
+
+/// `--list -v`: each case's name, `: test` as libtest lists it, and its
+/// description on the next line, indented.
+pub fn listing(cases: &[crate::load::case::Case]) -> String {
+    let mut out = String::new();
+    for c in cases {
+        let _ = writeln!(out, "{}: test", inert(&c.name));
+        if !c.description.is_empty() {
+            let _ = writeln!(out, "    {}", inert(&c.description));
+        }
+    }
+    let _ = writeln!(out, "\n{} tests, 0 benchmarks", cases.len());
+    out
+}
+
+/// A case's exchange in full (`-v`): the request as sent (`>` lines), each
+/// attempt's response (`<` lines: status, headers, the body's beginning)
+/// and the replay. Every line starts with a marker, so no text a server
+/// sent begins a line of the log (a CI workflow command must).
+pub fn exchange_text(case: &CaseRecord) -> String {
+    let r = &case.request;
+    let mut out = String::new();
+    if r.url.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "── {}: {}", inert(&case.name), inert(&r.line));
+    let method = r.line.split(' ').next().unwrap_or_default();
+    let _ = writeln!(out, "> {} {}", inert(method), inert(&r.url));
+    for h in &r.headers {
+        let _ = writeln!(out, "> {}", inert(h));
+    }
+    if let Some(body) = &r.body {
+        out.push_str(">\n");
+        for line in body.split('\n') {
+            let _ = writeln!(out, "> {}", inert(line));
+        }
+    }
+    for (i, a) in r.attempts.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  attempt {} of {}: {} in {} ms",
+            i + 1,
+            r.attempts.len(),
+            inert(&a.outcome),
+            a.elapsed.as_millis()
+        );
+        let Some(got) = &a.received else {
+            continue;
+        };
+        let _ = writeln!(out, "< {} {}", inert(&got.version), got.status);
+        for (n, v) in &got.headers {
+            let _ = writeln!(out, "< {}: {}", inert(n), inert(v));
+        }
+        if !got.body.is_empty() {
+            out.push_str("<\n");
+            for line in got.body.split('\n') {
+                let _ = writeln!(out, "< {}", inert(line));
+            }
+        }
+        if got.cut {
+            let _ = writeln!(
+                out,
+                "< … (the first {} of {} bytes)",
+                crate::run::client::SHOWN_BODY_BYTES,
+                got.body_bytes
+            );
+        }
+    }
+    if !r.curl.is_empty() {
+        let _ = writeln!(out, "  replay: {}", inert(&r.curl));
     }
     out
 }

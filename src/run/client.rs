@@ -3,11 +3,11 @@
 //! elapsed, every attempt) or the transport error. Sending never asserts
 //! anything; checking is the check stage's job.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::target::{Event, Target, current_case};
+use super::target::{Event, Target, current_case, display_url};
 use crate::text::error_chain;
 
 /// Header carrying the CSRF token on every session request.
@@ -21,15 +21,15 @@ impl Target {
     /// [`Exchange::busy`] saying why the run cannot go on.
     pub async fn send(&self, req: Request) -> Exchange {
         let request_line = format!("{} {}", req.method, req.path);
-        let shown_headers = shown_headers(&req);
+        let sent = SentRecord::of(&req, &display_url(&self.url(&req.path)));
         let headers = match wire_headers(&req) {
             Ok(h) => h,
-            Err(why) => return Exchange::failed(request_line, shown_headers, why),
+            Err(why) => return Exchange::failed(request_line, sent, why),
         };
         if let Some(why) = self.traffic.stopped() {
             let mut ex = Exchange::failed(
                 request_line,
-                shown_headers,
+                sent,
                 "not sent: the run stopped sending when the server kept asking it to come back \
                  later"
                     .into(),
@@ -46,6 +46,7 @@ impl Target {
         let started = Instant::now();
         let outcome = loop {
             let attempt_started = Instant::now();
+            let attempt_at = SystemTime::now();
             self.traffic.count_request(login);
             let sent = self
                 .watched(&request_line, self.attempt(&req, &headers, fresh))
@@ -67,6 +68,8 @@ impl Target {
                         elapsed: attempt_started.elapsed(),
                         stale,
                         waited: None,
+                        started: attempt_at,
+                        received: None,
                     });
                     if stale {
                         fresh = true;
@@ -100,6 +103,8 @@ impl Target {
                 elapsed: attempt_started.elapsed(),
                 stale: false,
                 waited: None,
+                started: attempt_at,
+                received: outcome.as_ref().ok().map(Received::of),
             };
             if let Ok(r) = &outcome {
                 match self.retry_after(&request_line, r, waits).await {
@@ -122,7 +127,7 @@ impl Target {
         };
         Exchange {
             request_line,
-            request_headers: shown_headers,
+            sent,
             outcome,
             elapsed: started.elapsed(),
             attempts,
@@ -152,11 +157,13 @@ impl Target {
         let resp = builder.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
+        let version = format!("{:?}", resp.version());
         Ok(match read_body(resp, self.max_body).await {
             Ok(body) => Ok(Response {
                 status,
                 headers,
                 body,
+                version,
             }),
             Err(e) => Err((status, e)),
         })
@@ -482,6 +489,12 @@ pub struct Request {
     pub headers: Vec<(String, Sent)>,
     /// Body, if any.
     pub body: Option<Vec<u8>>,
+    /// The body as a replay shows it, when it holds a secret: the secret
+    /// replaced by a shell variable (`${ICWS_PASSWORD}`).
+    pub replay_body: Option<String>,
+    /// How the replay differs from what was sent, when the case sent a
+    /// changed secret (a comment after the curl line).
+    pub replay_note: Option<String>,
 }
 
 impl Request {
@@ -492,6 +505,8 @@ impl Request {
             path: path.into(),
             headers: Vec::new(),
             body: None,
+            replay_body: None,
+            replay_note: None,
         }
     }
 
@@ -511,6 +526,8 @@ pub struct Response {
     pub headers: HeaderMap,
     /// The whole body.
     pub body: Vec<u8>,
+    /// The HTTP version, as `HTTP/1.1`.
+    pub version: String,
 }
 
 impl Response {
@@ -538,6 +555,75 @@ pub struct Attempt {
     /// The server answered 429 or 503 with `Retry-After`, and the request
     /// was sent again after this wait (not a sign of flakiness either).
     pub waited: Option<Duration>,
+    /// When it was sent (a HAR entry's `startedDateTime`).
+    pub started: SystemTime,
+    /// What came back, bounded, when a whole response did.
+    pub received: Option<Received>,
+}
+
+/// The most body bytes a report keeps of one response (the check reads
+/// the whole body; a report shows its beginning and the full length).
+pub const SHOWN_BODY_BYTES: usize = 8 * 1024;
+
+/// A response as reports show it: status, version, every header in order,
+/// and the beginning of the body. Raw here: the record scrubs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The status code.
+    pub status: u16,
+    /// `HTTP/1.1`, `HTTP/2.0`.
+    pub version: String,
+    /// Every header, in the order received (values as lossy UTF-8).
+    pub headers: Vec<(String, String)>,
+    /// The first [`SHOWN_BODY_BYTES`] of the body (lossy UTF-8, cut on a
+    /// character boundary).
+    pub body: String,
+    /// The body's whole length in bytes (after content decoding).
+    pub body_bytes: usize,
+    /// True when `body` is only the beginning.
+    pub cut: bool,
+}
+
+impl Received {
+    /// The shown form of a response.
+    pub fn of(r: &Response) -> Self {
+        let mut cut = r.body.len().min(SHOWN_BODY_BYTES);
+        let body = loop {
+            match std::str::from_utf8(&r.body[..cut]) {
+                Ok(t) => break t.to_owned(),
+                // A character cut in two at the end: drop its first bytes.
+                Err(e) if e.error_len().is_none() && cut > e.valid_up_to() => {
+                    cut = e.valid_up_to();
+                }
+                Err(_) => break String::from_utf8_lossy(&r.body[..cut]).into_owned(),
+            }
+        };
+        Self {
+            status: r.status,
+            version: r.version.clone(),
+            headers: r
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body,
+            body_bytes: r.body.len(),
+            cut: cut < r.body.len(),
+        }
+    }
+
+    /// The `Content-Type` received, if any.
+    pub fn media_type(&self) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl Attempt {
@@ -553,8 +639,8 @@ impl Attempt {
 pub struct Exchange {
     /// `GET /icws/…`, for reports.
     pub request_line: String,
-    /// The request headers as reports show them (secrets redacted).
-    pub request_headers: Vec<String>,
+    /// The request as reports show it and a replay sends it.
+    pub sent: SentRecord,
     /// The response as it came (raw: checks see what the server sent; the
     /// output gate scrubs secrets from whatever is shown), or why there is none.
     pub outcome: Result<Response, String>,
@@ -570,10 +656,10 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    fn failed(request_line: String, request_headers: Vec<String>, why: String) -> Self {
+    fn failed(request_line: String, sent: SentRecord, why: String) -> Self {
         Self {
             request_line,
-            request_headers,
+            sent,
             outcome: Err(why),
             elapsed: Duration::ZERO,
             attempts: Vec::new(),
@@ -582,20 +668,102 @@ impl Exchange {
     }
 }
 
-/// The request's headers as reports show them: secrets replaced, masked
-/// values in their shown form.
-fn shown_headers(req: &Request) -> Vec<String> {
-    req.headers
-        .iter()
-        .map(|(n, v)| {
+/// A request as reports show it: the URL (without user info), the headers
+/// (secrets replaced, changed secrets in their shown form), the body (raw
+/// here: the record scrubs it), and a curl command line that replays it,
+/// with shell variables where the secrets go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentRecord {
+    /// The whole URL, without user info.
+    pub url: String,
+    /// `Name: value` as shown.
+    pub headers: Vec<String>,
+    /// The body as sent (lossy UTF-8), if any.
+    pub body: Option<String>,
+    /// `curl -i …`: the request again, secrets as `$ICWS_CSRF_TOKEN`,
+    /// `$ICWS_COOKIE` and `${ICWS_PASSWORD}`.
+    pub curl: String,
+}
+
+/// The shell variable a replay reads a secret header's value from.
+pub fn replay_variable(header: &str) -> &'static str {
+    if header.eq_ignore_ascii_case(CSRF_HEADER) {
+        "ICWS_CSRF_TOKEN"
+    } else if header.eq_ignore_ascii_case("cookie") {
+        "ICWS_COOKIE"
+    } else {
+        "ICWS_SECRET"
+    }
+}
+
+impl SentRecord {
+    /// The shown form of `req`, sent to `url`.
+    pub fn of(req: &Request, url: &str) -> Self {
+        let mut headers = Vec::new();
+        let mut curl = format!("curl -i -X {} {}", req.method, single_quoted(url));
+        for (n, v) in &req.headers {
             let shown = match v {
                 Sent::Plain(v) => v.clone(),
                 Sent::Secret(_) => crate::secret::REDACTED.to_owned(),
                 Sent::Masked { shown, .. } => shown.clone(),
             };
-            format!("{n}: {shown}")
-        })
-        .collect()
+            headers.push(format!("{n}: {shown}"));
+            match v {
+                Sent::Plain(v) => {
+                    curl.push_str(&format!(" -H {}", single_quoted(&format!("{n}: {v}"))))
+                }
+                Sent::Secret(_) | Sent::Masked { .. } => {
+                    // The header name is ours (a token), so it is safe inside
+                    // double quotes; only the variable expands.
+                    curl.push_str(&format!(" -H \"{n}: ${}\"", replay_variable(n)));
+                }
+            }
+        }
+        let body = req
+            .body
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        match (&req.replay_body, &body) {
+            (Some(replay), _) => {
+                curl.push_str(" --data-binary ");
+                curl.push_str(&quoted_with_password(replay));
+            }
+            (None, Some(b)) => {
+                curl.push_str(" --data-binary ");
+                curl.push_str(&single_quoted(b));
+            }
+            (None, None) => {}
+        }
+        if let Some(note) = &req.replay_note {
+            curl.push_str("  # ");
+            curl.push_str(note);
+        }
+        Self {
+            url: url.to_owned(),
+            headers,
+            body,
+            curl,
+        }
+    }
+}
+
+/// `text` in single quotes for a POSIX shell (nothing expands inside).
+fn single_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The placeholder a request's replay body holds where the password goes.
+pub const PASSWORD_PLACEHOLDER: &str = "${ICWS_PASSWORD}";
+
+/// `text` for a POSIX shell, where only [`PASSWORD_PLACEHOLDER`] expands:
+/// single-quoted pieces around `"${ICWS_PASSWORD}"` (no other `$`, `!` or
+/// quote in `text` means anything to the shell).
+fn quoted_with_password(text: &str) -> String {
+    let pieces: Vec<String> = text
+        .split(PASSWORD_PLACEHOLDER)
+        .map(single_quoted)
+        .collect();
+    pieces.join(&format!("\"{PASSWORD_PLACEHOLDER}\""))
 }
 
 /// The request's headers as sent (secrets marked sensitive), or which one

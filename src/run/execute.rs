@@ -447,6 +447,24 @@ pub fn request_for(
     if let Some(c) = cookie {
         req = req.header("Cookie", c);
     }
+    let mut changed = Vec::new();
+    for (what, used) in [
+        ("CSRF token", case.csrf_token),
+        ("session cookie", case.cookie),
+    ] {
+        match used {
+            HeaderUse::Change(c) => changed.push(format!("the {what} differing {}", c.words())),
+            HeaderUse::OtherSession => changed.push(format!("another session's {what}")),
+            HeaderUse::BothSessions => changed.push(format!("both sessions' {what}s")),
+            HeaderUse::Send | HeaderUse::Wrong | HeaderUse::Omit => {}
+        }
+    }
+    if !changed.is_empty() {
+        req.replay_note = Some(format!(
+            "not exact: the case sent {} (the variables hold the session's own)",
+            changed.join(" and ")
+        ));
+    }
     Ok(req)
 }
 

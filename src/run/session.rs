@@ -313,6 +313,9 @@ pub async fn send_login(
         )
         .header("Accept-Language", Sent::Plain(accept_language.to_owned()));
     req.body = Some(body.to_string().into_bytes());
+    let mut replay = body;
+    replay["password"] = serde_json::Value::from(crate::run::client::PASSWORD_PLACEHOLDER);
+    req.replay_body = Some(replay.to_string());
     target.send(req).await
 }
 

@@ -133,7 +133,7 @@ pub fn shipped_cases() -> Vec<icws_conformance::load::Case> {
 /// Runs the binary with every report on (JSON, HTML, JUnit, a baseline to
 /// write, GitHub annotations and the step summary) and `args` after them;
 /// returns the exit code and everything it wrote, named `stdout`, `stderr`,
-/// `json`, `junit`, `baseline`, `summary` and `html`.
+/// `json`, `junit`, `baseline`, `summary`, `html` and `har`.
 pub fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(String, String)>) {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
@@ -143,6 +143,7 @@ pub fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(Strin
         ("baseline", p("base.toml")),
         ("summary", p("summary.md")),
         ("html", p("r.html")),
+        ("har", p("r.har")),
     ];
     let mut all_args = vec![
         "--report-json",
@@ -153,6 +154,8 @@ pub fn run_with_reports(args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<(Strin
         &files[1].1,
         "--write-baseline",
         &files[2].1,
+        "--report-har",
+        &files[5].1,
     ];
     all_args.extend(args);
     let mut all_env = vec![

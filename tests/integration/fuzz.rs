@@ -47,11 +47,12 @@ fn shipped_texts() -> Vec<String> {
 fn exchange(status: u16, headers: HeaderMap, body: Vec<u8>) -> Exchange {
     Exchange {
         request_line: "GET /icws/1/status/status-messages".into(),
-        request_headers: Vec::new(),
+        sent: Default::default(),
         outcome: Ok(Response {
             status,
             headers,
             body,
+            version: "HTTP/1.1".into(),
         }),
         elapsed: Duration::ZERO,
         attempts: Vec::new(),

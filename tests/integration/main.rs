@@ -11,6 +11,7 @@ mod common;
 mod case_schema;
 mod cli;
 mod docs;
+mod exchanges;
 mod fuzz;
 mod gate;
 mod hostile;

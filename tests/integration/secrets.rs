@@ -138,7 +138,7 @@ fn no_secret_from_a_server_that_echoes_them() {
         stdout.contains("<redacted>"),
         "the echoed secrets should show as redacted: {stdout}"
     );
-    assert!(texts.len() == 7, "every report was written: {texts:?}");
+    assert!(texts.len() == 8, "every report was written: {texts:?}");
     assert_clean("given session", &texts, &[token.into(), cookie.into()]);
     // A login: refused, with the echoed password in the server's message.
     let (code, texts) = run_with_reports(
