@@ -223,6 +223,8 @@ fn main() -> ExitCode {
             tls: args.behind_tls,
             login_gate: args.login_gate.clone(),
             login_cookies: args.login_cookies.unwrap_or((0, 0)),
+            notes: None,
+            log_requests: false,
         };
         let server = match refserver::spawn_on(config, args.listen).await {
             Ok(s) => s,
