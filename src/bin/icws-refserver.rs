@@ -2,7 +2,16 @@
 //! server for client developers — conformant by default, a different but
 //! conformant deployment with `--profile NAME` (repeatable; `--list-profiles`),
 //! or breaking one documented rule with `--fault NAME` (`--list-faults`).
-//! `--cors ORIGIN` serves browser clients on another origin.
+//! `--cors ORIGIN` serves browser clients on another origin: a preflight
+//! from it gets every header it asks for (within bounds), one from any
+//! other origin (or any, without `--cors`) gets a line on stderr saying
+//! why, and an origin on another site than the listen address (a page on
+//! `localhost`, the server on `127.0.0.1`) a warning at start, since the
+//! session cookie is then third-party. `--log requests` writes a line per
+//! request on stderr (method, path, status, milliseconds; never a header,
+//! the query or a body). The start line names the login (the demo
+//! account's user and password, which are not secret; a `--password` of
+//! one's own is never printed).
 //! `--login-gate busy:RETRY_AFTER | unavailable[:RETRY_AFTER] |
 //! switchover[:HOST[,HOST…]]` puts a gate in front of every login (a busy
 //! gateway's 429, a server down's 503, the standby of a switchover pair),
@@ -89,6 +98,10 @@ struct Args {
     /// headers. Repeatable.
     #[arg(long, value_name = "ORIGIN")]
     cors: Vec<String>,
+    /// Write a line on stderr for each WHAT: `requests` (method, path,
+    /// status, milliseconds; never a header, the query or a body).
+    #[arg(long, value_name = "WHAT", value_enum)]
+    log: Vec<LogWhat>,
     /// Clients reach this server over TLS (a TLS-terminating proxy in
     /// front): the session cookie gets Secure.
     #[arg(long)]
@@ -114,6 +127,38 @@ struct Args {
     /// Print the profile names, what each changes, and exit.
     #[arg(long)]
     list_profiles: bool,
+}
+
+/// What `--log` may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogWhat {
+    /// One line per request: method, path, status, milliseconds.
+    Requests,
+}
+
+/// The server's notes (a refused CORS preflight, the request log) on
+/// stderr, a line each; a stderr that cannot be written is not an error
+/// (the server goes on serving).
+fn stderr_notes() -> refserver::Notes {
+    refserver::Notes::new(|line| {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    })
+}
+
+/// The start line's part on logging in: the user and password when the
+/// password is the demo account's (documented, not a secret), never a
+/// password of one's own.
+fn login_hint(user: &str, password: &str) -> String {
+    if password != refserver::DEMO_PASSWORD {
+        return format!("log in as {user} with the password given by --password");
+    }
+    let demo = if user == refserver::DEMO_USER {
+        "demo "
+    } else {
+        ""
+    };
+    format!("{demo}login: user {user}, password {password}")
 }
 
 /// The fault and profiles the flags ask for, or why the flags do not go
@@ -207,6 +252,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let login = login_hint(&args.user, &args.password);
     rt.block_on(async {
         let config = Config {
             user: args.user,
@@ -219,10 +265,12 @@ fn main() -> ExitCode {
             max_sessions: args.max_sessions,
             header_read_timeout: Duration::from_secs(args.header_read_timeout),
             max_connections: args.max_connections,
-            cors_origins: args.cors,
+            cors_origins: args.cors.clone(),
             tls: args.behind_tls,
             login_gate: args.login_gate.clone(),
             login_cookies: args.login_cookies.unwrap_or((0, 0)),
+            notes: Some(stderr_notes()),
+            log_requests: args.log.contains(&LogWhat::Requests),
         };
         let server = match refserver::spawn_on(config, args.listen).await {
             Ok(s) => s,
@@ -231,6 +279,9 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        for w in refserver::cors::site_warnings(&args.cors, server.addr) {
+            eprintln!("warning: {w}");
+        }
         let mut mode = fault.map_or("conformant".to_owned(), |f| format!("fault {f}"));
         if !profiles.is_empty() {
             let names: Vec<&str> = profiles.iter().map(Profile::name).collect();
@@ -247,7 +298,7 @@ fn main() -> ExitCode {
             ));
         }
         println!(
-            "icws-refserver listening on {} ({mode}); Ctrl-C stops it",
+            "icws-refserver listening on {} ({mode}); {login}; Ctrl-C stops it",
             server.base_url()
         );
         let _ = tokio::signal::ctrl_c().await;

@@ -18,6 +18,7 @@ mod hostile;
 mod html;
 mod layout;
 mod loader;
+mod mock_browser;
 mod mock_catalogue;
 mod reports;
 mod schemas;

@@ -1,7 +1,8 @@
-//! The router-level layers around the reference server's handlers: the
-//! request and login counters of [`crate::Handle`], CORS
-//! for browser clients (`--cors ORIGIN`: preflight answers and the
-//! `Access-Control-*` headers the ICWS headers need), the media type
+//! The router-level layers around the reference server's handlers, and
+//! their order: the request and login counters of [`crate::Handle`], the
+//! request log of [`crate::Config::log_requests`] (one note per request:
+//! method, path, status, milliseconds; never a header, the query or a
+//! body), CORS for browser clients ([`crate::cors`]), the media type
 //! spellings of [`Profile::CharsetSpellings`], the delay of
 //! [`Profile::Slow`], and the body codings of [`Profile::Gzip`] and
 //! [`Profile::Chunked`]. They work in-process too (on [`crate::app`]);
@@ -9,7 +10,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
@@ -19,16 +20,14 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
+use crate::Inner;
+use crate::cors;
+use crate::notes::{self, Notes};
 use crate::profile::{self, Profile};
-use crate::{CSRF_HEADER, Inner, SESSION_ID_HEADER};
-
-/// The request headers a browser client of ICWS sends cross-origin.
-pub const CORS_ALLOW_HEADERS: &str = "ININ-ICWS-CSRF-Token, Content-Type, Accept-Language";
-/// The methods the ICWS resources served here use.
-pub const CORS_ALLOW_METHODS: &str = "GET, POST, DELETE";
 
 /// Wraps `router` in the layers `state`'s config asks for (outermost first:
-/// CORS, delay, body coding).
+/// request log, counters, body deadline, CORS, delay, media type spellings,
+/// body coding).
 pub(crate) fn wrap(router: Router, state: &Arc<Inner>) -> Router {
     let mut router = router;
     let config = &state.config;
@@ -41,14 +40,37 @@ pub(crate) fn wrap(router: Router, state: &Arc<Inner>) -> Router {
     if config.has(Profile::Slow) {
         router = router.layer(middleware::from_fn(slow));
     }
-    if !config.cors_origins.is_empty() {
-        router = router.layer(middleware::from_fn_with_state(state.clone(), cors));
+    // Without --cors too when there are notes: a refused preflight is noted.
+    if !config.cors_origins.is_empty() || config.notes.is_some() {
+        router = router.layer(middleware::from_fn_with_state(state.clone(), cors::layer));
     }
     // A request body must arrive whole within the header-read timeout (a
     // slowloris that trickles its body cannot hold a connection).
     router = router.layer(middleware::from_fn_with_state(state.clone(), body_deadline));
-    // Outermost: every request is counted, whatever answers it.
-    router.layer(middleware::from_fn_with_state(state.clone(), count))
+    // Every request is counted, whatever answers it.
+    router = router.layer(middleware::from_fn_with_state(state.clone(), count));
+    // Outermost: every request is logged, with all the time it took.
+    if let (true, Some(notes)) = (config.log_requests, &config.notes) {
+        router = router.layer(middleware::from_fn_with_state(notes.clone(), log_request));
+    }
+    router
+}
+
+/// Notes the request's method, path (never the query), status and the
+/// milliseconds until the response head. No header, query or body is
+/// read: the CSRF token and the cookie never reach the note.
+async fn log_request(State(notes): State<Notes>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let resp = next.run(req).await;
+    notes.say(&notes::request_line(
+        method.as_str(),
+        &path,
+        resp.status().as_u16(),
+        start.elapsed(),
+    ));
+    resp
 }
 
 /// Counts the request, and the login attempt when it is one.
@@ -119,72 +141,6 @@ async fn charset_spellings(req: Request, next: Next) -> Response {
 async fn slow(req: Request, next: Next) -> Response {
     tokio::time::sleep(Duration::from_millis(profile::SLOW_DELAY_MS)).await;
     next.run(req).await
-}
-
-/// The `Origin` of a request when the config allows it.
-fn allowed_origin(state: &Inner, headers: &HeaderMap) -> Option<HeaderValue> {
-    let origin = headers.get(header::ORIGIN)?;
-    let text = origin.to_str().ok()?;
-    state
-        .config
-        .cors_origins
-        .iter()
-        .any(|o| o == "*" || o.trim_end_matches('/') == text)
-        .then(|| origin.clone())
-}
-
-async fn cors(State(state): State<Arc<Inner>>, req: Request, next: Next) -> Response {
-    let origin = allowed_origin(&state, req.headers());
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if preflight {
-        let Some(origin) = origin else {
-            return crate::error(
-                &state,
-                StatusCode::FORBIDDEN,
-                "error.request.cors.originNotAllowed",
-                "This origin is not allowed (see --cors).",
-            );
-        };
-        let mut resp = StatusCode::NO_CONTENT.into_response();
-        let h = resp.headers_mut();
-        add_common(h, origin);
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static(CORS_ALLOW_METHODS),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static(CORS_ALLOW_HEADERS),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
-        return resp;
-    }
-    let mut resp = next.run(req).await;
-    if let Some(origin) = origin {
-        let h = resp.headers_mut();
-        add_common(h, origin);
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("{CSRF_HEADER}, {SESSION_ID_HEADER}, Location"))
-        {
-            h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, v);
-        }
-    }
-    resp
-}
-
-fn add_common(h: &mut HeaderMap, origin: HeaderValue) {
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        HeaderValue::from_static("true"),
-    );
-    h.append(header::VARY, HeaderValue::from_static("Origin"));
 }
 
 /// True when `Accept-Encoding` allows gzip (`gzip`, `x-gzip` or `*`, with a

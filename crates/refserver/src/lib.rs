@@ -4,7 +4,7 @@
 //! [`spawn`] serves it on `127.0.0.1:0` through its own accept loop
 //! (`serve`: header-read timeout, connection cap). It is the harness's
 //! default target, a mock for client developers (`icws-refserver`, with
-//! CORS for browser clients), and the oracle of the harness's own tests:
+//! CORS for browser clients, [`cors`]), and the oracle of the harness's own tests:
 //! with a [`Fault`] it breaks one documented rule, with [`Profile`]s it is a
 //! different but still conformant deployment, and behind a [`LoginGate`]
 //! ([`gate`]) it lets no login through, an environment a client must give
@@ -12,7 +12,9 @@
 //! expired, a cap on live ones. Its [`Handle`] counts requests, login
 //! attempts and logins. Its tokens are shaped like real ones (base64 of
 //! user, application, a session GUID and the client address), its cookie
-//! values are GUIDs.
+//! values are GUIDs. It never prints: what it has to tell the person
+//! running it (a refused CORS preflight, a line per request) goes to the
+//! [`Notes`] of its config, if any ([`notes`]).
 //!
 //! This crate depends on no part of the harness (`icws-conformance`), and
 //! the harness's `tests/layout.rs` checks it: the oracle, the fault and
@@ -36,9 +38,11 @@
 //! [`Fault`], is this crate's own code.
 
 pub mod catalogue;
+pub mod cors;
 pub mod fault;
 pub mod gate;
 mod layers;
+pub mod notes;
 pub mod profile;
 mod serve;
 pub mod sessions;
@@ -61,6 +65,7 @@ use serde_json::{Value, json};
 pub use fault::Fault;
 use fault::Hooks;
 pub use gate::LoginGate;
+pub use notes::Notes;
 pub use profile::Profile;
 use sessions::{Creds, Rec, Store};
 
@@ -135,6 +140,14 @@ pub struct Config {
     /// the login's own, so session requests do not carry them back. For
     /// load tests of a client's cookie handling; `(0, 0)`: none.
     pub login_cookies: (usize, usize),
+    /// Where the server's one-line notes go: a refused CORS preflight and
+    /// why, and with [`Config::log_requests`] one line per request.
+    /// `icws-refserver` writes them to stderr. `None`: the server says
+    /// nothing (the harness's embedded server).
+    pub notes: Option<Notes>,
+    /// One note per request: method, path, status, milliseconds (never a
+    /// header, the query or a body). Needs [`Config::notes`].
+    pub log_requests: bool,
 }
 
 /// The most extra cookies [`Config::login_cookies`] sets.
@@ -164,6 +177,8 @@ impl Default for Config {
             tls: false,
             login_gate: None,
             login_cookies: (0, 0),
+            notes: None,
+            log_requests: false,
         }
     }
 }
