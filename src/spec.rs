@@ -149,8 +149,8 @@ pub const REQUIREMENTS: &[Requirement] = &[
         id: "POL-LOGIN-1",
         source: Source::Policy,
         title: "the login's 201 carries the ININ-ICWS-Session-ID and ININ-ICWS-CSRF-Token \
-                headers (the vendor's JavaScript client reads them only there); an interop \
-                warning",
+                headers (the vendor's JavaScript client reads them only there, and cannot \
+                continue without them); failing by default",
     },
     Requirement {
         id: "POL-EXTRA-1",
@@ -246,7 +246,7 @@ pub const POLICIES: &[(&str, &str)] = &[
     ),
     (
         "POL-LOGIN-1",
-        "checked by case connection/login on a login of its own: a 201 without either header is an interop warning (failing under --strict); the harness itself reads the body's sessionId and csrfToken first and falls back to the headers",
+        "checked by case connection/login on a login of its own: a 201 without either header, or with an empty one, fails (the vendor's JavaScript client cannot continue); a value other than the body's is an interop warning (failing under --strict); the harness itself reads the body's sessionId and csrfToken first and falls back to the headers",
     ),
     (
         "POL-EXTRA-1",
@@ -289,7 +289,7 @@ pub const OPEN_POINTS: &[(&str, &str)] = &[
     ),
     (
         "the login's `ININ-ICWS-Session-ID` / `ININ-ICWS-CSRF-Token` headers",
-        "the vendor's JavaScript client reads the session id and token only there: case `connection/login` makes a login of its own; a 201 without either header, with an empty one, or with a value other than the body's `sessionId` / `csrfToken` is an interop **warning** (POL-LOGIN-1), failing under `--strict` (values are not shown). A refused login of that case is \"could not run\" (exit 2), like any session a case needs. Faults `login-without-headers`, `login-headers-disagree`; profile `ids-in-body-only` shows the warning and passes. A server that alternates between body-only and header-only logins (both profiles at once) gets the warning on some runs and not others",
+        "the vendor's JavaScript client reads the session id and token only there: case `connection/login` makes a login of its own. A 201 without either header, or with an empty one, **fails** by default (POL-LOGIN-1), the finding saying that the vendor's client cannot continue. `status-messages.md` settles this as interop level (the page documents the body); it is a failure because the vendor's own client, the one most deployments serve, cannot make a single session request — a deployment that serves no browser client lists the case in its baseline with that reason. A value other than the body's `sessionId` / `csrfToken` is an interop **warning**, failing under `--strict` (the header may be the right one; values are not shown). A refused login of that case is \"could not run\" (exit 2), like any session a case needs. Faults `login-without-headers` (fails without `--strict`), `login-headers-disagree` (under `--strict`); profile `ids-in-headers-only` passes",
     ),
     (
         "which rule an unexpected status breaks",

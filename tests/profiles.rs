@@ -186,29 +186,6 @@ fn fault_still_caught(fault: &str, case: &str) -> Result<(), Failed> {
     Ok(())
 }
 
-/// A login whose 201 carries the ids only in the body conforms to the
-/// documentation but breaks the vendor's JavaScript client: the run passes
-/// with a POL-LOGIN-1 interop warning.
-fn body_only_login_warns() -> Result<(), Failed> {
-    let o = suite(&BTreeSet::from([Profile::IdsInBodyOnly]), None);
-    let all = format!("{}{}", o.out, o.err);
-    let warned = all.contains("warning(interop)[POL-LOGIN-1]")
-        && all.contains("connection/login: header inin-icws-session-id");
-    if o.code == 0 && o.failed.is_empty() && warned {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}
-
-{}{}",
-            o.summary(),
-            o.out,
-            o.err
-        )
-        .into())
-    }
-}
-
 /// Runs the whole suite against a server whose logins pass `gate`;
 /// returns (exit code, stderr, seconds).
 fn gated(gate: LoginGate) -> (i32, String, f64) {
@@ -306,10 +283,6 @@ fn main() -> std::process::ExitCode {
     trials.push(Trial::test(
         "login-gates/exit-2-with-the-reason",
         login_gates,
-    ));
-    trials.push(Trial::test(
-        "profile/ids-in-body-only-passes-with-a-login-warning",
-        body_only_login_warns,
     ));
     for (fault, case) in FAULTS {
         trials.push(Trial::test(format!("fault-under-profiles/{fault}"), || {

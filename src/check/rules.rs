@@ -229,30 +229,40 @@ pub fn empty_catalogue(body: &Value) -> Option<Finding> {
     })
 }
 
-/// POL-LOGIN-1, beyond presence: the vendor's JavaScript client builds
-/// every later request from the 201's `ININ-ICWS-Session-ID` and
-/// `ININ-ICWS-CSRF-Token` headers, so each must carry a value, and the same
-/// value as the body's `sessionId` / `csrfToken` when the body has one.
-/// Values are not shown (the token is a secret).
+/// POL-LOGIN-1: the vendor's JavaScript client builds every later request
+/// from the 201's `ININ-ICWS-Session-ID` and `ININ-ICWS-CSRF-Token`
+/// headers, so each must carry a value (a failing finding: the client
+/// cannot continue), and the same value as the body's `sessionId` /
+/// `csrfToken` when the body has one (an interop warning: the header may
+/// be the right one). Values are not shown (the token is a secret).
 pub fn login_headers(headers: &[(&str, Vec<String>)], body: &[u8]) -> Vec<Finding> {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let mut out = Vec::new();
     for (name, member, values) in headers.iter().map(|(n, v)| (*n, login_member(n), v)) {
-        let Some(first) = values.first() else {
-            continue; // absence is the case's header expectation
-        };
         let place = Place::Header(name.to_ascii_lowercase());
-        if first.trim().is_empty() {
-            out.push(
-                Finding::must(
-                    "POL-LOGIN-1",
-                    place,
-                    "the header is empty: a client that reads it cannot build its next request",
-                    "the session's value",
-                    "(empty)",
-                )
-                .interop(),
-            );
+        let first = values.first().map(|v| v.trim()).unwrap_or_default();
+        if first.is_empty() {
+            // Fails by default (not interop): the client stops here.
+            out.push(Finding::must(
+                "POL-LOGIN-1",
+                place,
+                format!(
+                    "the 201 has no {name} header{}: the vendor's JavaScript client reads the \
+                     session's {member} only from this header, so it cannot continue (it cannot \
+                     make a single session request)",
+                    if values.is_empty() {
+                        ""
+                    } else {
+                        " value (it is empty)"
+                    }
+                ),
+                format!("the session's {member} in {name}"),
+                if values.is_empty() {
+                    "(absent)"
+                } else {
+                    "(empty)"
+                },
+            ));
             continue;
         }
         let in_body = parsed
@@ -260,7 +270,7 @@ pub fn login_headers(headers: &[(&str, Vec<String>)], body: &[u8]) -> Vec<Findin
             .and_then(|b| b.get(member))
             .and_then(Value::as_str);
         if let Some(b) = in_body {
-            if b != first.trim() {
+            if b != first {
                 out.push(
                     Finding::must(
                         "POL-LOGIN-1",
@@ -291,6 +301,7 @@ fn login_member(header: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Level;
     use serde_json::json;
 
     fn body(ids: &[&str]) -> Value {
@@ -381,6 +392,21 @@ mod tests {
         assert_eq!(f[0].place, Place::Header("inin-icws-session-id".into()));
         assert!(!f[0].actual.contains("999") && !f[0].expected.contains("tok"));
         assert_eq!(login_headers(&h("301", " "), body).len(), 1);
+        // Absent or empty: failing, in the words of what the client loses.
+        let absent = login_headers(&[("ININ-ICWS-Session-ID", vec![])], body);
+        assert_eq!(absent.len(), 1);
+        assert_eq!(absent[0].level, Level::Must);
+        assert!(
+            absent[0].message.contains("cannot continue"),
+            "{}",
+            absent[0].message
+        );
+        assert_eq!(login_headers(&h("301", " "), body)[0].level, Level::Must);
+        // Disagreeing: an interop warning.
+        assert_eq!(
+            login_headers(&h("999", "tok"), body)[0].level,
+            Level::Interop
+        );
         // Headers only (no ids in the body): nothing to compare with.
         assert!(login_headers(&h("5", "x"), b"{}").is_empty());
     }

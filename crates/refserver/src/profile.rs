@@ -5,9 +5,9 @@
 //! prefix, another framing, a 401 where a 400 was also allowed…). Profiles
 //! combine: any set of them, all at once included, is still a conformant
 //! server, and faults still apply on top. Where two profiles pull in
-//! opposite directions (ids only in headers / only in the body, framing by
-//! close / chunked), the server alternates between them, one login or one
-//! connection each, as a pool of differently configured nodes would.
+//! opposite directions (framing by close / chunked), the server alternates
+//! between them, one connection each, as a pool of differently configured
+//! nodes would.
 
 use std::fmt;
 
@@ -23,8 +23,6 @@ pub enum Profile {
     /// The login's session id and token only in the 201's
     /// `ININ-ICWS-Session-ID` and `ININ-ICWS-CSRF-Token` headers.
     IdsInHeadersOnly,
-    /// The login's session id and token only in the 201's body.
-    IdsInBodyOnly,
     /// A load balancer's affinity cookie set at login beside
     /// `icws_<sessionId>`; a session request without it reaches another
     /// node, which does not know the session (401).
@@ -118,12 +116,6 @@ const TABLE: &[(Profile, &str, &str, &str)] = &[
         "ids-in-headers-only",
         "the login's 201 carries the session id and token only in ININ-ICWS-Session-ID and ININ-ICWS-CSRF-Token, not in the body",
         "where a client takes the session id and token from (the vendor's client reads only the headers)",
-    ),
-    (
-        Profile::IdsInBodyOnly,
-        "ids-in-body-only",
-        "the login's 201 carries the session id and token only in the body, without the ININ headers",
-        "a login response without the ININ headers conforms (interop level only)",
     ),
     (
         Profile::AffinityCookie,

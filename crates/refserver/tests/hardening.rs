@@ -485,15 +485,6 @@ fn login_ids_follow_the_profiles() {
         body_and_headers(&[Profile::IdsInHeadersOnly]),
         [(false, true), (false, true)]
     );
-    assert_eq!(
-        body_and_headers(&[Profile::IdsInBodyOnly]),
-        [(true, false), (true, false)]
-    );
-    // Both: logins alternate, each usable on its own.
-    assert_eq!(
-        body_and_headers(&[Profile::IdsInHeadersOnly, Profile::IdsInBodyOnly]),
-        [(false, true), (true, false)]
-    );
 }
 
 async fn json_of(resp: reqwest::Response) -> serde_json::Value {
