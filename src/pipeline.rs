@@ -76,6 +76,7 @@ impl Context {
                     schemas: &self.schemas,
                     strict: self.policy.strict,
                     login_features: self.runner.login_features(),
+                    origin: self.runner.origin.as_deref(),
                 };
                 let checked = check::check(case, &exchange, &ctx);
                 let snap = self.compare_snapshot(case, &exchange, checked.body, &session_id);

@@ -153,6 +153,20 @@ pub const REQUIREMENTS: &[Requirement] = &[
                 continue without them); failing by default",
     },
     Requirement {
+        id: "POL-BROWSER-1",
+        source: Source::Policy,
+        title: "a browser page on the --origin may send the vendor client's requests: each \
+                CORS preflight answers 2xx, echoes the origin, allows credentials and every \
+                request header the client asks for (opt-in: --origin)",
+    },
+    Requirement {
+        id: "POL-BROWSER-2",
+        source: Source::Policy,
+        title: "answers to a browser page on the --origin echo the origin and allow \
+                credentials, and the login's 201 exposes ININ-ICWS-Session-ID and \
+                ININ-ICWS-CSRF-Token to the page (opt-in: --origin)",
+    },
+    Requirement {
         id: "POL-EXTRA-1",
         source: Source::Policy,
         title: "members the documentation does not list are tolerated, and reported under \
@@ -247,6 +261,14 @@ pub const POLICIES: &[(&str, &str)] = &[
     (
         "POL-LOGIN-1",
         "checked by case connection/login on a login of its own: a 201 without either header, or with an empty one, fails (the vendor's JavaScript client cannot continue); a value other than the body's is an interop warning (failing under --strict); the harness itself reads the body's sessionId and csrfToken first and falls back to the headers",
+    ),
+    (
+        "POL-BROWSER-1",
+        "opt-in with --origin URL (ICWS_ORIGIN): cases browser/*-preflight send the preflights the vendor's JavaScript client makes in a browser (Origin, Access-Control-Request-Method, Access-Control-Request-Headers: content-type,x-icws-devtools-correlationid, plus inin-icws-csrf-token for session calls) and judge the answer as the Fetch standard's CORS check does: a 2xx status, Access-Control-Allow-Origin exactly the origin (`*` does not do with credentials), Access-Control-Allow-Credentials exactly `true`, every asked header in Access-Control-Allow-Headers (any letter case; `*` does not do with credentials). Without --origin the cases are ignored with the reason",
+    ),
+    (
+        "POL-BROWSER-2",
+        "opt-in with --origin: cases browser/login (a login of its own, with Origin and the correlation header, ended after: one more login, only when asked for) and browser/catalog (the run's session) check Access-Control-Allow-Origin and Access-Control-Allow-Credentials on the answer, and on the login's 201 that Access-Control-Expose-Headers names ININ-ICWS-Session-ID and ININ-ICWS-CSRF-Token (the page cannot read them otherwise, and the vendor's client reads them only there)",
     ),
     (
         "POL-EXTRA-1",

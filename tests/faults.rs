@@ -31,6 +31,22 @@ use icws_refserver::{Config, Fault};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 const CATALOG: &str = "status-messages/catalog";
+/// The browser page's origin of the runs that include the browser cases
+/// (the clean server's, and the CORS faults').
+const ORIGIN: &str = "http://agent.example:8080";
+/// The browser cases (opt-in with `--origin`).
+const BROWSER: &[&str] = &[
+    "browser/catalog",
+    "browser/features-preflight",
+    "browser/login",
+    "browser/login-preflight",
+    "browser/session-preflight",
+];
+const PREFLIGHTS: &[&str] = &[
+    "browser/features-preflight",
+    "browser/login-preflight",
+    "browser/session-preflight",
+];
 const FRESH: &str = "session/fresh";
 /// Cases whose request the reference server answers with 401.
 const ANSWERED_401: &[&str] = &[
@@ -374,6 +390,24 @@ fn expected(f: Fault) -> Expected {
                 "header inin-icws-session-id",
             )
         },
+        CorsFixedHeaders => exp(
+            PREFLIGHTS,
+            "POL-BROWSER-1",
+            "header access-control-allow-headers",
+        ),
+        CorsNoCredentials => Expected {
+            req: None,
+            ..exp(BROWSER, "", "header access-control-allow-credentials")
+        },
+        CorsSessionHeadersHidden => exp(
+            &["browser/login"],
+            "POL-BROWSER-2",
+            "header access-control-expose-headers",
+        ),
+        CorsWildcardOrigin => Expected {
+            req: None,
+            ..exp(BROWSER, "", "header access-control-allow-origin")
+        },
         // Fails by default: the vendor's client cannot go on.
         LoginWithoutHeaders => exp(
             &["connection/login"],
@@ -559,12 +593,16 @@ async fn run(
     fault: Option<Fault>,
     strict: bool,
 ) -> Result<Vec<CaseRecord>, String> {
+    // The browser cases run against the clean server and the CORS faults
+    // (elsewhere they would only repeat a fault's status in more cases).
+    let origin = fault.is_none_or(|f| f.concerns_cors()).then_some(ORIGIN);
     let server = icws_refserver::spawn(Config {
         fault,
         profiles: fault
             .iter()
             .flat_map(|f| f.shows_under().iter().copied())
             .collect(),
+        cors_origins: origin.iter().map(|o| (*o).to_owned()).collect(),
         ..Config::default()
     })
     .await
@@ -588,6 +626,8 @@ async fn run(
     )
     .await
     .map_err(|e| e.to_string())?;
+    let mut runner = runner;
+    runner.origin = origin.map(str::to_owned);
     let ctx = Context {
         runner,
         schemas: schemas.clone(),

@@ -89,6 +89,9 @@ impl Outcome {
 
 /// Serves the reference server with `profiles` (and `fault`) and runs the
 /// shipped suite against it through the binary.
+/// The browser page's origin of every run (the browser cases are opt-in).
+const ORIGIN: &str = "http://agent.example:8080";
+
 fn suite(profiles: &BTreeSet<Profile>, fault: Option<Fault>) -> Outcome {
     let rt = runtime();
     let server = rt
@@ -96,6 +99,8 @@ fn suite(profiles: &BTreeSet<Profile>, fault: Option<Fault>) -> Outcome {
             password: PASSWORD.into(),
             fault,
             profiles: profiles.clone(),
+            // The browser cases run under every profile too.
+            cors_origins: vec![ORIGIN.into()],
             ..Config::default()
         }))
         .unwrap();
@@ -103,7 +108,7 @@ fn suite(profiles: &BTreeSet<Profile>, fault: Option<Fault>) -> Outcome {
     // The runs wait on the server (one profile delays every answer by a
     // second): more cases at once keep this target short.
     let (code, out, err) = run(
-        &["--test-threads", "8"],
+        &["--test-threads", "8", "--origin", ORIGIN],
         &[
             ("ICWS_BASE_URL", url.as_str()),
             ("ICWS_USER", refserver::DEMO_USER),

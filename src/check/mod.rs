@@ -16,6 +16,7 @@
 //! changes (the recipe: `docs/src/recipes/add-a-catalogue-rule.md`).
 
 pub mod bound;
+pub mod cors;
 pub mod extras;
 pub mod headers;
 pub mod json;
@@ -26,7 +27,7 @@ pub mod snapshot;
 use serde_json::Value;
 
 use crate::finding::{Finding, Place, SHOWN_CHARS, shorten};
-use crate::load::case::{Case, ChallengeRule, Endpoint, MediaClass, SessionUse};
+use crate::load::case::{Browser, Case, ChallengeRule, Endpoint, MediaClass, SessionUse};
 use crate::load::schema::Schemas;
 use crate::run::client::{Exchange, Response};
 use crate::spec::DOCUMENTED_STATUSES;
@@ -43,6 +44,8 @@ pub struct CheckContext<'a> {
     /// The `features` list of the run's login (`?include=features`), when it
     /// had one: the second documented place for SES-FEAT-1.
     pub login_features: Option<&'a Value>,
+    /// `--origin`: the browser page's origin the `browser` cases act from.
+    pub origin: Option<&'a str>,
 }
 
 impl<'a> CheckContext<'a> {
@@ -52,6 +55,7 @@ impl<'a> CheckContext<'a> {
             schemas,
             strict: false,
             login_features: None,
+            origin: None,
         }
     }
 }
@@ -87,6 +91,9 @@ pub fn check(case: &Case, exchange: &Exchange, ctx: &CheckContext<'_>) -> CheckO
         }
         Ok(resp) => {
             headers_step(case, resp, &mut out);
+            if let Some(origin) = ctx.origin {
+                out.extend(cors::check(case, resp, origin));
+            }
             (body, extras) = body_step(case, resp, ctx, &mut out);
         }
     }
@@ -162,7 +169,11 @@ fn status_step(case: &Case, resp: &Response, schemas: &Schemas, out: &mut Bounde
         allowed.join(" or "),
         actual,
     ));
-    if case.endpoint == Endpoint::StatusMessages && !DOCUMENTED_STATUSES.contains(&resp.status) {
+    // A preflight's status is CORS's, not the documented resource's.
+    if case.endpoint == Endpoint::StatusMessages
+        && case.browser != Some(Browser::Preflight)
+        && !DOCUMENTED_STATUSES.contains(&resp.status)
+    {
         let documented: Vec<String> = DOCUMENTED_STATUSES.iter().map(u16::to_string).collect();
         out.push(Finding::must(
             "REQ-STATUS-1",
@@ -217,7 +228,8 @@ fn headers_step(case: &Case, resp: &Response, out: &mut Bounded) {
             }
         }
     }
-    if case.endpoint == Endpoint::Login {
+    // The login rule is the login case's; a browser login checks CORS.
+    if case.endpoint == Endpoint::Login && case.browser.is_none() {
         let named =
             ["ININ-ICWS-Session-ID", "ININ-ICWS-CSRF-Token"].map(|n| (n, resp.header_values(n)));
         out.extend(rules::login_headers(&named, &resp.body));

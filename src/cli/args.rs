@@ -114,6 +114,11 @@ pub struct Cli {
     /// (secrets replaced), which browsers' DevTools open.
     #[arg(long, env = "ICWS_REPORT_HAR", value_name = "FILE")]
     pub report_har: Option<PathBuf>,
+    /// Run the browser cases (browser/*) as a page on this origin would,
+    /// e.g. https://agent.example:8443: CORS preflights and answers, as the
+    /// vendor's JavaScript client needs them. One more login.
+    #[arg(long, env = "ICWS_ORIGIN", value_name = "URL")]
+    pub origin: Option<String>,
     /// Print each case's request and response in full (secrets replaced);
     /// with --list, each case's description.
     #[arg(short = 'v', long)]
@@ -276,6 +281,9 @@ pub struct Settings {
     pub test: libtest_mimic::Arguments,
     /// `-v`: every case's exchange printed; descriptions in `--list`.
     pub verbose: bool,
+    /// `--origin`: a browser page's origin (`scheme://host[:port]`), for
+    /// the browser cases.
+    pub origin: Option<String>,
     /// Under GitHub Actions: annotations, and the step summary's file.
     pub github: Option<GitHub>,
 }
@@ -447,6 +455,9 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
         explain: cli.explain.clone(),
         test: cli.test.clone(),
         verbose: cli.verbose,
+        origin: nonempty(&cli.origin)
+            .map(|o| parse_origin(&o))
+            .transpose()?,
         github: env.github.clone(),
     };
     Ok((settings, warnings))
@@ -537,6 +548,32 @@ fn snapshot_settings(
     }))
 }
 
+/// `--origin`: a web origin, `scheme://host[:port]` (http or https), as a
+/// browser sends it in `Origin` (the default port left out, the host in
+/// lower case). A path, query or user info is refused: an origin has none.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let bad = |why: &str| {
+        format!(
+            "--origin / ICWS_ORIGIN {:?}: {why} (a page's origin: scheme://host[:port], e.g. https://agent.example:8443)",
+            crate::text::inert(&text.chars().take(200).collect::<String>())
+        )
+    };
+    let url = url::Url::parse(text.trim()).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("an origin has no user info"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("an origin has no path, query or fragment"));
+    }
+    match url.origin() {
+        url::Origin::Tuple(..) => Ok(url.origin().ascii_serialization()),
+        url::Origin::Opaque(_) => Err(bad("not a web origin")),
+    }
+}
+
 /// The longest `--timeout` taken: one day.
 pub const MAX_TIMEOUT_SECS: f64 = 86_400.0;
 /// The shortest `--timeout` taken: a millisecond.
@@ -621,6 +658,23 @@ mod tests {
         assert_eq!(parse_switch(""), Ok(false));
         assert!(parse_switch("maybe").is_err());
         assert_eq!(parse_timeout("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(
+            parse_origin("https://Agent.Example:443/").as_deref(),
+            Ok("https://agent.example")
+        );
+        assert_eq!(
+            parse_origin("http://localhost:5173").as_deref(),
+            Ok("http://localhost:5173")
+        );
+        for bad in [
+            "agent.example",
+            "ftp://x",
+            "https://x/app",
+            "https://u:p@x",
+            "https://x?q",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
         for bad in ["0", "-1", "soon", "1e20", "inf", "NaN", "0.0000000001"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }

@@ -39,6 +39,9 @@ const PARALLEL: usize = 6;
 /// machine adds no transport finding that would stand in the matrix.
 pub const SWEEP_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The browser page's origin of the sweep's browser cases.
+pub const SWEEP_ORIGIN: &str = "http://agent.example:8080";
+
 /// The timeout under the fault whose bodies never finish (it ends each of
 /// its catalogue requests in a transport finding after this).
 pub const HANGING_TIMEOUT: Duration = Duration::from_secs(3);
@@ -50,12 +53,17 @@ pub async fn run_once(
     schemas: &Schemas,
     fault: Option<Fault>,
 ) -> Result<Vec<CaseRecord>, String> {
+    // The browser cases run against the clean server and the CORS faults.
+    let origin = fault
+        .is_none_or(|f| f.concerns_cors())
+        .then_some(SWEEP_ORIGIN);
     let config = Config {
         fault,
         profiles: fault
             .iter()
             .flat_map(|f| f.shows_under().iter().copied())
             .collect(),
+        cors_origins: origin.iter().map(|o| (*o).to_owned()).collect(),
         ..Config::default()
     };
     let creds = Credentials {
@@ -86,6 +94,8 @@ pub async fn run_once(
     )
     .await
     .map_err(|e| e.to_string())?;
+    let mut runner = runner;
+    runner.origin = origin.map(str::to_owned);
     let ctx = Arc::new(Context {
         runner,
         schemas: schemas.clone(),

@@ -207,6 +207,8 @@ fn prepare(
             plan,
         ))
         .map_err(|e| setup_error(out, e))?;
+    let mut runner = runner;
+    runner.origin = settings.origin.clone();
     let ctx = Context {
         runner,
         schemas,

@@ -42,7 +42,12 @@ pub async fn resolve(settings: &Settings, redactor: &Redactor) -> Result<Resolve
             settings.given_session.clone(),
         ),
         None => {
-            let config = refserver::Config::default();
+            // A browser page's origin (`--origin`) is allowed by CORS, as
+            // `icws-refserver --cors ORIGIN` allows it.
+            let config = refserver::Config {
+                cors_origins: settings.origin.iter().cloned().collect(),
+                ..refserver::Config::default()
+            };
             let creds = Credentials {
                 user: config.user.clone(),
                 password: Secret::new(config.password.clone()),

@@ -37,6 +37,18 @@ pub enum Endpoint {
     Login,
 }
 
+/// A request as a browser page makes it (`request.browser`, opt-in with
+/// the run's `--origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Browser {
+    /// The CORS preflight of the request (`OPTIONS`, no credentials).
+    Preflight,
+    /// The request itself, with `Origin` and the vendor client's
+    /// correlation header.
+    Request,
+}
+
 /// Which session the request uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -255,6 +267,7 @@ struct RawSnapshot {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawRequest {
     endpoint: Endpoint,
+    browser: Option<Browser>,
     session: Spanned<SessionUse>,
     csrf_token: Option<Spanned<HeaderUse>>,
     cookie: Option<Spanned<HeaderUse>>,
@@ -381,6 +394,8 @@ pub struct Case {
     pub level: Level,
     /// The request.
     pub endpoint: Endpoint,
+    /// As a browser page on the run's `--origin` makes it (opt-in).
+    pub browser: Option<Browser>,
     /// The session it uses.
     pub session: SessionUse,
     /// The CSRF token header.
@@ -421,6 +436,11 @@ impl Case {
     /// whole other session's credentials under B's id REQ-REQ-2, a valid
     /// request the catalogue (REQ-200-1).
     pub fn subject(&self) -> &'static str {
+        match self.browser {
+            Some(Browser::Preflight) => return "POL-BROWSER-1",
+            Some(Browser::Request) => return "POL-BROWSER-2",
+            None => {}
+        }
         match self.endpoint {
             Endpoint::Features => return "SES-FEAT-1",
             Endpoint::Login => return "POL-LOGIN-1",
@@ -630,6 +650,7 @@ pub fn parse_cases(
         level: raw.level,
         tags: raw.tags,
         endpoint: request.endpoint,
+        browser: request.browser,
         session: SessionUse::Valid,
         csrf_token: HeaderUse::Send,
         cookie: HeaderUse::Send,
@@ -677,6 +698,7 @@ pub fn parse_cases(
         names.push(vname);
         let merged = RawRequest {
             endpoint: request.endpoint,
+            browser: request.browser,
             session: v.session.clone().unwrap_or_else(|| request.session.clone()),
             csrf_token: v.csrf_token.clone().or_else(|| request.csrf_token.clone()),
             cookie: v.cookie.clone().or_else(|| request.cookie.clone()),
@@ -725,6 +747,28 @@ fn one_request(
     }
     session_combination(request, status, p);
     changes(request, status, p);
+    if request.browser.is_some() {
+        let plain = [&request.csrf_token, &request.cookie]
+            .into_iter()
+            .flatten()
+            .all(|h| *h.get_ref() == HeaderUse::Send)
+            && request
+                .session_id
+                .as_ref()
+                .is_none_or(|i| *i.get_ref() == IdUse::Send)
+            && matches!(
+                request.session.get_ref(),
+                SessionUse::Valid | SessionUse::None
+            );
+        if !plain {
+            p.at(
+                request.session.span(),
+                "`request.browser`: a browser case uses the run's session (\"valid\", or \
+                 \"none\" for login and features) with its own credentials"
+                    .into(),
+            );
+        }
+    }
     let inner =
         |h: &Option<Spanned<HeaderUse>>| h.as_ref().map(|h| *h.get_ref()).unwrap_or_default();
     Case {

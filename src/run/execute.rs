@@ -13,7 +13,7 @@ use super::nearmiss;
 use super::plan::{self, Opening, Pool, Role, SessionPlan, Unavailable};
 use super::session::{Credentials, Session, SessionCookie, SessionError, encode_segment};
 use super::target::{Target, TargetError};
-use crate::load::case::{Case, Endpoint, HeaderUse, IdUse, SessionUse};
+use crate::load::case::{Browser, Case, Endpoint, HeaderUse, IdUse, SessionUse};
 use crate::secret::{Redactor, Secret};
 
 /// The CSRF token sent by `csrf-token = "wrong"` (belongs to no session).
@@ -101,6 +101,9 @@ pub struct Runner {
     /// The `features` list of the run's first login, if it had one.
     login_features: Option<serde_json::Value>,
     accept_language: String,
+    /// `--origin`: the browser page's origin the `browser` cases act from
+    /// (`None`: they are ignored).
+    pub origin: Option<String>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -155,6 +158,7 @@ impl Runner {
             pool,
             login_features,
             accept_language: accept_language.to_owned(),
+            origin: None,
         })
     }
 
@@ -181,6 +185,20 @@ impl Runner {
     /// Runs one case: takes the sessions it uses, sends its request, and
     /// restores the sessions a refused request may have ended.
     pub async fn execute(&self, case: &Case) -> Outcome {
+        if let Some(browser) = case.browser {
+            let Some(origin) = &self.origin else {
+                return Outcome::Ignored(
+                    "opt-in: checks what a browser page can do against this server; give the \
+                     page's origin with --origin URL (ICWS_ORIGIN)"
+                        .into(),
+                );
+            };
+            let outcome = match browser {
+                Browser::Preflight => self.preflight(case, origin).await,
+                Browser::Request => self.browser_request(case, origin).await,
+            };
+            return self.not_busy(case, outcome);
+        }
         let outcome = match case.endpoint {
             Endpoint::Features => {
                 let exchange = self
@@ -196,6 +214,109 @@ impl Runner {
             Endpoint::Login => self.login_case(case),
             Endpoint::StatusMessages => self.session_case(case).await,
         };
+        self.not_busy(case, outcome)
+    }
+
+    /// A browser case's preflight: `OPTIONS` on the request's path with
+    /// `Origin` and what the vendor's client asks for; no credentials (a
+    /// browser sends none with a preflight).
+    async fn preflight(&self, case: &Case, origin: &str) -> Outcome {
+        let session_id = if case.endpoint == Endpoint::StatusMessages {
+            match self.pool.main() {
+                Ok(s) => s.id,
+                Err(why) => {
+                    return Outcome::SetupFailed {
+                        req: case.subject(),
+                        what: "could not open a session this case needs",
+                        why,
+                    };
+                }
+            }
+        } else {
+            String::new()
+        };
+        let (method, path, asked) = preflight_of(case.endpoint, &session_id);
+        let req = Request::new(Method::OPTIONS, path)
+            .header("Origin", Sent::Plain(origin.to_owned()))
+            .header(
+                "Access-Control-Request-Method",
+                Sent::Plain(method.to_string()),
+            )
+            .header(
+                "Access-Control-Request-Headers",
+                Sent::Plain(asked.to_owned()),
+            )
+            .header("Accept", Sent::Plain("*/*".into()));
+        Outcome::Done {
+            exchange: self.target.send(req).await,
+            session_id,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// A browser case's request itself, with `Origin` and the vendor
+    /// client's headers: the features listing, the catalogue on the run's
+    /// session, or a login of the case's own (ended after).
+    async fn browser_request(&self, case: &Case, origin: &str) -> Outcome {
+        match case.endpoint {
+            Endpoint::Features => {
+                let req = as_browser(
+                    Request::new(Method::GET, "/icws/connection/features"),
+                    origin,
+                );
+                Outcome::Done {
+                    exchange: self.target.send(req).await,
+                    session_id: String::new(),
+                    warnings: Vec::new(),
+                }
+            }
+            Endpoint::StatusMessages => self.session_case(case).await,
+            Endpoint::Login => {
+                let Some(creds) = &self.credentials else {
+                    return Outcome::Ignored(
+                        "needs a login of its own: set ICWS_USER and ICWS_PASSWORD (only a \
+                         given session is available)"
+                            .into(),
+                    );
+                };
+                let extra = [
+                    ("Origin", origin.to_owned()),
+                    (CORRELATION_HEADER, "1".to_owned()),
+                ];
+                let exchange = super::session::send_login_with(
+                    &self.target,
+                    creds,
+                    &self.accept_language,
+                    &self.redactor,
+                    &extra,
+                )
+                .await;
+                let mut warnings = Vec::new();
+                let created = exchange.outcome.as_ref().is_ok_and(|r| r.status == 201);
+                if created {
+                    match super::session::session_from(&self.target, &exchange, &self.redactor) {
+                        Ok(s) => {
+                            if let Err(e) = super::session::disconnect(&self.target, &s).await {
+                                warnings.push(format!("the case's own session could not be ended: {e}"));
+                            }
+                        }
+                        Err(e) => warnings.push(format!(
+                            "the case's own login could not be read, so its session was not ended: {e}"
+                        )),
+                    }
+                }
+                Outcome::Done {
+                    exchange,
+                    session_id: String::new(),
+                    warnings,
+                }
+            }
+        }
+    }
+
+    /// An exchange the server kept asking to come back later is not a
+    /// verdict on the server: the case could not run.
+    fn not_busy(&self, case: &Case, outcome: Outcome) -> Outcome {
         match outcome {
             Outcome::Done { exchange, .. } if exchange.busy.is_some() => Outcome::SetupFailed {
                 req: case.subject(),
@@ -281,6 +402,10 @@ impl Runner {
                 Ok(r) => r,
                 Err(why) => return Once::Done(Outcome::Ignored(why)),
             };
+            let request = match (&self.origin, case.browser) {
+                (Some(origin), Some(Browser::Request)) => as_browser(request, origin),
+                _ => request,
+            };
             let exchange = self.target.send(request).await;
             // Only an answer that refused the request says anything of the
             // session: no answer, a 2xx or "come back later" leave it be.
@@ -328,6 +453,49 @@ impl Runner {
             ),
         }
     }
+}
+
+/// The header the vendor's generated JavaScript client adds to every
+/// request it makes in a browser (`icws-session.md`).
+pub const CORRELATION_HEADER: &str = "X-ICWS-DevTools-CorrelationId";
+
+/// What a browser's preflight of an endpoint's request asks: the method,
+/// the path, and `Access-Control-Request-Headers` as the vendor's client
+/// makes browsers send it (lower case, sorted, comma-separated;
+/// `Accept-Language` is safelisted and never asked, `Cookie` is the
+/// browser's own).
+pub fn preflight_of(endpoint: Endpoint, session_id: &str) -> (Method, String, &'static str) {
+    match endpoint {
+        Endpoint::Login => (
+            Method::POST,
+            "/icws/connection?include=features".into(),
+            "content-type,x-icws-devtools-correlationid",
+        ),
+        Endpoint::Features => (
+            Method::GET,
+            "/icws/connection/features".into(),
+            "content-type,x-icws-devtools-correlationid",
+        ),
+        Endpoint::StatusMessages => (
+            Method::GET,
+            format!(
+                "/icws/{}/status/status-messages",
+                encode_segment(session_id)
+            ),
+            "content-type,inin-icws-csrf-token,x-icws-devtools-correlationid",
+        ),
+    }
+}
+
+/// `req` as the vendor's client sends it from a page on `origin`: with
+/// `Origin`, the correlation header and a `Content-Type`.
+fn as_browser(req: Request, origin: &str) -> Request {
+    req.header("Origin", Sent::Plain(origin.to_owned()))
+        .header(CORRELATION_HEADER, Sent::Plain("1".into()))
+        .header(
+            "Content-Type",
+            Sent::Plain("application/vnd.inin.icws+json".into()),
+        )
 }
 
 /// What sending a case's request once came to.

@@ -298,6 +298,17 @@ pub async fn send_login(
     accept_language: &str,
     redactor: &Redactor,
 ) -> Exchange {
+    send_login_with(target, creds, accept_language, redactor, &[]).await
+}
+
+/// [`send_login`] with `extra` headers (a browser's `Origin`, say).
+pub async fn send_login_with(
+    target: &Target,
+    creds: &Credentials,
+    accept_language: &str,
+    redactor: &Redactor,
+    extra: &[(&str, String)],
+) -> Exchange {
     redactor.add_basic(&creds.user, creds.password.expose());
     let body = json!({
         "__type": "urn:inin.com:connection:icAuthConnectionRequestSettings",
@@ -312,6 +323,9 @@ pub async fn send_login(
             Sent::Plain("application/vnd.inin.icws+JSON; charset=utf-8".into()),
         )
         .header("Accept-Language", Sent::Plain(accept_language.to_owned()));
+    for (name, value) in extra {
+        req = req.header(name, Sent::Plain(value.clone()));
+    }
     req.body = Some(body.to_string().into_bytes());
     let mut replay = body;
     replay["password"] = serde_json::Value::from(crate::run::client::PASSWORD_PLACEHOLDER);

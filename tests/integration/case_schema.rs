@@ -660,7 +660,7 @@ fn the_loader_and_the_schema_have_the_same_values() {
     for (path, ours) in &enums {
         // The loader's values: serde's list of variants, or the list the
         // loader checks free text against.
-        let probe = with_value(&bases[0].1, path, json!(MADE_UP));
+        let probe = set(&bases[0].1, path, json!(MADE_UP));
         let v = judge.doc(&probe);
         if v.loader.is_ok() || v.schema.is_ok() {
             problems.push(format!("`{path}` = {MADE_UP:?} is taken: {v:?}"));

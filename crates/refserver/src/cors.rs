@@ -40,6 +40,9 @@ pub const PREFLIGHT_VARY: &str =
 pub const MAX_MIRRORED_NAMES: usize = 32;
 /// The most bytes of mirrored names (a browser asks for a few dozen).
 pub const MAX_MIRRORED_BYTES: usize = 1024;
+/// The fixed `Access-Control-Allow-Headers` of profile `cors-listed`, in
+/// the letter cases gateways write.
+pub const LISTED_ALLOW_HEADERS: &str = "accept-language, CONTENT-TYPE, Inin-Icws-Csrf-Token, X-ICWS-DevTools-CorrelationId, X-Requested-With";
 /// How many `--cors` origins a refusal note lists.
 const LISTED_ORIGINS: usize = 4;
 
@@ -91,10 +94,15 @@ pub(crate) async fn layer(State(state): State<Arc<Inner>>, req: Request, next: N
         let h = resp.headers_mut();
         add_common(h, origin);
         h.append(header::VARY, HeaderValue::from_static("Origin"));
-        h.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static(CORS_EXPOSE_HEADERS),
-        );
+        let exposed = if state.has(crate::Profile::CorsListed) {
+            HeaderValue::from_static("inin-icws-csrf-token, inin-icws-session-id, location")
+        } else {
+            HeaderValue::from_static(CORS_EXPOSE_HEADERS)
+        };
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, exposed);
+        if let Some(hook) = state.hooks.cors {
+            hook(h, false);
+        }
     }
     resp
 }
@@ -104,21 +112,37 @@ pub(crate) async fn layer(State(state): State<Arc<Inner>>, req: Request, next: N
 /// then stop, and the page's console says little).
 fn preflight_answer(state: &Inner, req: &Request, origin: HeaderValue) -> Response {
     let allowed = allow_headers(req.headers());
-    let mut resp = StatusCode::NO_CONTENT.into_response();
+    let listed = state.has(crate::Profile::CorsListed);
+    let mut resp = if listed {
+        StatusCode::OK.into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    };
     let h = resp.headers_mut();
     add_common(h, origin);
     h.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(CORS_ALLOW_METHODS),
+        HeaderValue::from_static(if listed {
+            "GET, POST, DELETE, OPTIONS"
+        } else {
+            CORS_ALLOW_METHODS
+        }),
     );
-    let value = HeaderValue::from_str(&allowed.value)
-        .unwrap_or_else(|_| HeaderValue::from_static("ININ-ICWS-CSRF-Token, Content-Type"));
+    let value = if listed {
+        HeaderValue::from_static(LISTED_ALLOW_HEADERS)
+    } else {
+        HeaderValue::from_str(&allowed.value)
+            .unwrap_or_else(|_| HeaderValue::from_static("ININ-ICWS-CSRF-Token, Content-Type"))
+    };
     h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
     h.insert(
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from_static("600"),
     );
     h.append(header::VARY, HeaderValue::from_static(PREFLIGHT_VARY));
+    if let Some(hook) = state.hooks.cors {
+        hook(h, true);
+    }
     let method = req
         .headers()
         .get(header::ACCESS_CONTROL_REQUEST_METHOD)

@@ -143,6 +143,16 @@ pub enum Fault {
     /// The login's 201 without the `ININ-ICWS-Session-ID` and
     /// `ININ-ICWS-CSRF-Token` headers (the ids only in the body).
     LoginWithoutHeaders,
+    /// CORS preflights allow only a fixed list of request headers, not
+    /// `X-ICWS-DevTools-CorrelationId` the vendor's client asks for.
+    CorsFixedHeaders,
+    /// CORS answers without `Access-Control-Allow-Credentials: true`.
+    CorsNoCredentials,
+    /// CORS answers expose `Location` only, not the session headers.
+    CorsSessionHeadersHidden,
+    /// CORS answers allow any origin (`*`), which a request with
+    /// credentials may not use.
+    CorsWildcardOrigin,
     /// Every error body carries a member the documentation does not list
     /// (tolerated; reported under `--strict`).
     UndocumentedErrorMember,
@@ -321,6 +331,10 @@ pub(crate) struct Hooks {
     pub catalogue_shape: Option<fn(Value) -> Value>,
     /// Writes the 200 from the catalogue's JSON text, other than as it is.
     pub catalogue_reply: Option<fn(String) -> Response>,
+    // CORS (`--cors`).
+    /// Alters the `Access-Control-*` headers of an answer to an allowed
+    /// origin (`true`: a preflight's).
+    pub cors: Option<fn(&mut axum::http::HeaderMap, bool)>,
 }
 
 impl Hooks {
@@ -346,6 +360,7 @@ impl Hooks {
         catalogue_list: None,
         catalogue_shape: None,
         catalogue_reply: None,
+        cors: None,
     };
 }
 
@@ -917,6 +932,56 @@ const TABLE: &[Row] = &[
         },
     },
     Row {
+        kind: Kind::One(Fault::CorsFixedHeaders),
+        name: "cors-fixed-headers",
+        about: "CORS preflights allow only ININ-ICWS-CSRF-Token, Content-Type and Accept-Language, not the X-ICWS-DevTools-CorrelationId the vendor's client asks for (with --cors)",
+        claims: &[("POL-BROWSER-1", "header access-control-allow-headers")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            cors: Some(cors_fixed_headers),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CorsNoCredentials),
+        name: "cors-no-credentials",
+        about: "CORS answers without Access-Control-Allow-Credentials: true, so a browser keeps the answer from a page that sends the session cookie (with --cors)",
+        claims: &[
+            ("POL-BROWSER-1", "header access-control-allow-credentials"),
+            ("POL-BROWSER-2", "header access-control-allow-credentials"),
+        ],
+        changes_catalogue: false,
+        hooks: Hooks {
+            cors: Some(cors_no_credentials),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CorsSessionHeadersHidden),
+        name: "cors-session-headers-hidden",
+        about: "CORS answers expose only Location, so a page cannot read the login's ININ-ICWS-Session-ID and ININ-ICWS-CSRF-Token (with --cors)",
+        claims: &[("POL-BROWSER-2", "header access-control-expose-headers")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            cors: Some(cors_session_headers_hidden),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::CorsWildcardOrigin),
+        name: "cors-wildcard-origin",
+        about: "CORS answers carry Access-Control-Allow-Origin: *, which a browser refuses for a request with credentials (with --cors)",
+        claims: &[
+            ("POL-BROWSER-1", "header access-control-allow-origin"),
+            ("POL-BROWSER-2", "header access-control-allow-origin"),
+        ],
+        changes_catalogue: false,
+        hooks: Hooks {
+            cors: Some(cors_wildcard_origin),
+            ..NONE
+        },
+    },
+    Row {
         kind: Kind::One(Fault::UndocumentedErrorMember),
         name: "undocumented-error-member",
         about: "every error body carries a member the documentation does not list (tolerated; reported under --strict)",
@@ -1187,6 +1252,12 @@ impl Fault {
             Fault::SessionIdCaseInsensitive => &[crate::Profile::LetterSessionIds],
             _ => &[],
         }
+    }
+
+    /// True when the fault is in the CORS answers (it shows only with
+    /// `--cors`, to a client that sends `Origin`).
+    pub fn concerns_cors(&self) -> bool {
+        self.hooks().cors.is_some()
     }
 
     /// Every fault, in a stable order.
@@ -1925,4 +1996,35 @@ mod tests {
         );
         assert_eq!(Fault::NullValue(13).name(), "null-systemId");
     }
+}
+
+fn cors_fixed_headers(h: &mut axum::http::HeaderMap, preflight: bool) {
+    if preflight {
+        h.insert(
+            axum::http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+            axum::http::HeaderValue::from_static(
+                "ININ-ICWS-CSRF-Token, Content-Type, Accept-Language",
+            ),
+        );
+    }
+}
+
+fn cors_no_credentials(h: &mut axum::http::HeaderMap, _: bool) {
+    h.remove(axum::http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+}
+
+fn cors_session_headers_hidden(h: &mut axum::http::HeaderMap, preflight: bool) {
+    if !preflight {
+        h.insert(
+            axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            axum::http::HeaderValue::from_static("Location"),
+        );
+    }
+}
+
+fn cors_wildcard_origin(h: &mut axum::http::HeaderMap, _: bool) {
+    h.insert(
+        axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        axum::http::HeaderValue::from_static("*"),
+    );
 }

@@ -81,6 +81,11 @@ pub enum Profile {
     /// answered `429 Too Many Requests` with `Retry-After: 1` and an ICWS
     /// error body (`error.request.tooManyRequests`).
     RateLimitedLogins,
+    /// CORS (with `--cors`) as a gateway answers it: a preflight gets 200
+    /// with fixed lists in their own letter case (every header an ICWS
+    /// client sends, the vendor's correlation header among them), and the
+    /// exposed headers are listed in lower case.
+    CorsListed,
 }
 
 /// The path prefix of [`Profile::PathPrefix`].
@@ -230,6 +235,12 @@ const TABLE: &[(Profile, &str, &str, &str)] = &[
         "rate-limited-logins",
         "more than 2 login attempts within one second: the third is answered 429 Too Many Requests with Retry-After: 1 and an ICWS error body (error.request.tooManyRequests); refused attempts do not count, so a client that waits a second gets through",
         "a gateway limits how fast a user logs in; RFC 6585 §4 / RFC 9110 §10.2.3 Retry-After",
+    ),
+    (
+        Profile::CorsListed,
+        "cors-listed",
+        "with --cors: a preflight is answered 200 (not 204) with fixed lists, Access-Control-Allow-Headers: accept-language, CONTENT-TYPE, Inin-Icws-Csrf-Token, X-ICWS-DevTools-CorrelationId, X-Requested-With and methods GET, POST, DELETE, OPTIONS; exposed headers in lower case",
+        "a preflight's status only needs to be 2xx, and header names compare case-insensitively (Fetch, CORS protocol)",
     ),
 ];
 
