@@ -398,3 +398,98 @@ fn filters_are_counted_and_running_nothing_is_not_a_pass() {
         assert_eq!(report["passed"], false, "{report}");
     }
 }
+
+/// `--help` groups the flags under headings, hides libtest's options that
+/// do nothing here, and ends with two examples and every exit status.
+#[test]
+fn help_has_headings_examples_and_no_libtest_no_ops() {
+    let (code, out, err) = run(&["--help"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let mut at = 0;
+    for heading in [
+        "Target and login:",
+        "Selection:",
+        "CI gate:",
+        "Reports and console:",
+        "Transport:",
+        "Information:",
+        "Examples:",
+        "Exit status:",
+    ] {
+        let found = out[at..]
+            .lines()
+            .position(|l| l.starts_with(heading))
+            .unwrap_or_else(|| panic!("no line {heading:?} (in order) in\n{out}"));
+        at += out[at..]
+            .lines()
+            .take(found + 1)
+            .map(|l| l.len() + 1)
+            .sum::<usize>();
+    }
+    // Nothing sits under a heading of its own ("Options:", "Arguments:").
+    assert!(
+        !out.contains("\nOptions:") && !out.contains("\nArguments:"),
+        "{out}"
+    );
+    let section = |name: &str| {
+        out.split(&format!("\n{name}:\n"))
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for (heading, flags) in [
+        (
+            "Selection",
+            &["[FILTER]", "--exact", "--skip <FILTER>", "--tag"][..],
+        ),
+        (
+            "Reports and console",
+            &["--junit", "--report-html", "--format", "-q, --quiet"][..],
+        ),
+        (
+            "Transport",
+            &["--timeout", "--proxy", "--test-threads <N>"][..],
+        ),
+        (
+            "Information",
+            &["--list", "--coverage", "--explain", "--help", "--version"][..],
+        ),
+    ] {
+        let text = section(heading);
+        for flag in flags {
+            assert!(text.contains(flag), "{flag} not under {heading}:\n{text}");
+        }
+    }
+    for hidden in [
+        "--nocapture",
+        "--show-output",
+        "--logfile",
+        "--bench",
+        "--test ",
+        "-Z",
+        "--ignored",
+        "--include-ignored",
+    ] {
+        assert!(!out.contains(hidden), "{hidden} shown:\n{out}");
+    }
+    // The examples: the embedded server, and a target with the login from
+    // the environment and JUnit and HTML reports.
+    let examples = out.split("Examples:").nth(1).unwrap_or_default();
+    assert!(examples.contains("\n  icws-conformance\n"), "{examples}");
+    assert!(
+        examples.contains("ICWS_USER=")
+            && examples.contains("ICWS_PASSWORD=")
+            && examples.contains("--base-url https://")
+            && examples.contains("--junit ")
+            && examples.contains("--report-html "),
+        "{examples}"
+    );
+    assert!(!examples.contains("--password"), "{examples}");
+    // -h is the same help.
+    let (code, short, _) = run(&["-h"], &[]);
+    assert_eq!((code, short.as_str()), (0, out.as_str()));
+    // The hidden options still parse (cargo test and nextest pass them).
+    let (code, out, err) = run(&["--nocapture", "--exact", "status-messages/catalog"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
