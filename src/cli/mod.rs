@@ -132,9 +132,26 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    if entry == Entry::Binary {
-        if let Err(e) = trials::filter_matches(&settings.test, &cases) {
-            return setup_error(&out, e);
+    if let Some(miss) = trials::filter_miss(&settings.test, &cases) {
+        match entry {
+            Entry::Binary => {
+                return setup_error(
+                    &out,
+                    format!(
+                        "{} matches no case{} (--list shows them all)",
+                        miss.filter, miss.suggestion
+                    ),
+                );
+            }
+            // cargo hands its FILTER to every test target: matching no case
+            // here is normal, so a note only when a name is close. stdout
+            // stays libtest's (nextest reads `--list` there).
+            Entry::TestTarget if !miss.suggestion.is_empty() => out.note(format!(
+                "{} matches no case of the conformance suite{} (cargo passes its FILTER to \
+                 every test target, so this is not an error here)",
+                miss.filter, miss.suggestion
+            )),
+            Entry::TestTarget => {}
         }
     }
     if settings.coverage || settings.explain.is_some() {

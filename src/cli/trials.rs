@@ -1,7 +1,8 @@
 //! The cases as libtest-mimic trials: which cases the tags select
 //! ([`select_by_tags`]), one trial per case named after it ([`trials`]), and
 //! what libtest shows for a case's record ([`trial_result`]: ignored with
-//! the reason, a failure with the scrubbed findings text, or a pass).
+//! the reason, a failure with the scrubbed findings text, or a pass), and
+//! a FILTER that matches no case, with the closest names ([`filter_miss`]).
 
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -13,7 +14,7 @@ use crate::load::case::Case;
 use crate::pipeline::{CaseResult, Context};
 use crate::record::{CaseRecord, Verdict};
 use crate::report::text;
-use crate::text::did_you_mean;
+use crate::text::{did_you_mean, did_you_mean_any};
 
 /// Where the trials of a run send their results.
 pub type Results = Sender<CaseResult>;
@@ -119,23 +120,74 @@ pub fn selected(args: &libtest_mimic::Arguments, cases: &[Case]) -> Vec<Case> {
         .collect()
 }
 
-/// A FILTER (with `--exact` or not) must match some case: a typo in a CI
-/// job would otherwise run nothing and pass.
-pub fn filter_matches(args: &libtest_mimic::Arguments, cases: &[Case]) -> Result<(), String> {
-    let Some(filter) = &args.filter else {
-        return Ok(());
-    };
+/// A FILTER (with `--exact` or not) that matches no case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterMiss {
+    /// `FILTER "tokn"` or `FILTER "x" (--exact)`.
+    pub filter: String,
+    /// `, did you mean "auth/token", …?`, or empty when no name is close.
+    pub suggestion: String,
+}
+
+/// The FILTER when it matches no case, with the closest case names: as a
+/// whole name under `--exact`, else as a part of one (a typo in a CI job
+/// would otherwise run nothing and pass). `None` without a FILTER or when
+/// it matches.
+pub fn filter_miss(args: &libtest_mimic::Arguments, cases: &[Case]) -> Option<FilterMiss> {
+    let filter = args.filter.as_ref()?;
     let only_filter = libtest_mimic::Arguments {
         filter: Some(filter.clone()),
         exact: args.exact,
         ..libtest_mimic::Arguments::default()
     };
     if !selected(&only_filter, cases).is_empty() {
-        return Ok(());
+        return None;
     }
-    Err(format!(
-        "FILTER {filter:?}{} matches no case{} (--list shows them all)",
-        if args.exact { " (--exact)" } else { "" },
-        did_you_mean(filter, cases.iter().map(|c| c.name.as_str()))
-    ))
+    Some(FilterMiss {
+        filter: format!(
+            "FILTER {filter:?}{}",
+            if args.exact { " (--exact)" } else { "" }
+        ),
+        suggestion: did_you_mean_any(filter, cases.iter().map(|c| c.name.as_str()), !args.exact),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cases() -> Vec<Case> {
+        let schemas = crate::load::Schemas::shipped().unwrap_or_else(|_| panic!("schemas"));
+        crate::load::load_all(&[], &schemas).unwrap_or_else(|_| panic!("cases"))
+    }
+
+    fn args(filter: &str, exact: bool) -> libtest_mimic::Arguments {
+        libtest_mimic::Arguments {
+            filter: Some(filter.to_owned()),
+            exact,
+            ..libtest_mimic::Arguments::default()
+        }
+    }
+
+    #[test]
+    fn a_filter_that_matches_nothing_names_the_closest_cases() {
+        let cases = cases();
+        assert_eq!(filter_miss(&args("auth/", false), &cases), None);
+        assert_eq!(filter_miss(&args("session/fresh", true), &cases), None);
+        assert_eq!(
+            filter_miss(&libtest_mimic::Arguments::default(), &cases),
+            None
+        );
+        let miss = filter_miss(&args("catalgo", false), &cases);
+        assert_eq!(
+            miss,
+            Some(FilterMiss {
+                filter: "FILTER \"catalgo\"".into(),
+                suggestion: ", did you mean \"status-messages/catalog\"?".into(),
+            })
+        );
+        // Under --exact the whole name is compared: a part is not enough.
+        let miss = filter_miss(&args("catalog", true), &cases);
+        assert!(miss.is_some_and(|m| m.filter.ends_with("(--exact)") && m.suggestion.is_empty()));
+    }
 }

@@ -493,3 +493,34 @@ fn help_has_headings_examples_and_no_libtest_no_ops() {
     let (code, out, err) = run(&["--nocapture", "--exact", "status-messages/catalog"], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+/// A FILTER that matches no case names the closest cases: a mistyped part
+/// of a name (the usual filter), a whole name under `--exact`. Nothing runs.
+#[test]
+fn a_mistyped_filter_gets_the_closest_case_names() {
+    for (args, needle) in [
+        (
+            &["tokn"][..],
+            "FILTER \"tokn\" matches no case, did you mean \"auth/token/empty\"",
+        ),
+        (&["sesion/"][..], "did you mean \"session/ended\", \"session/fresh\""),
+        (
+            &["--exact", "session/fresch"][..],
+            "FILTER \"session/fresch\" (--exact) matches no case, did you mean \"session/fresh\"?",
+        ),
+        (
+            &["--list", "statsu-messages"][..],
+            "did you mean \"status-messages/catalog\"?",
+        ),
+    ] {
+        let (code, out, err) = run(args, &[]);
+        assert_eq!(code, 2, "{args:?}: {out}\n{err}");
+        assert!(err.contains(needle), "{args:?}: no {needle:?} in {err}");
+        assert!(err.contains("(--list shows them all)"), "{err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+    }
+    // Far from every name: no guess.
+    let (code, _, err) = run(&["zzzz"], &[]);
+    assert_eq!(code, 2);
+    assert!(!err.contains("did you mean"), "{err}");
+}
