@@ -313,7 +313,8 @@ Examples:
       --junit out/junit.xml --report-html out/report.html
 
 Exit status: 0 all cases passed, 101 one or more cases failed, \
-2 the run could not start (bad flag, invalid case file, login refused, target unreachable).";
+2 the run could not start (bad flag, invalid case file, login refused, target unreachable), \
+3 an internal error: the tool itself failed (a bug to report, not a finding about the server).";
 
 /// The command with its help frame: version, about, headings, libtest's
 /// options placed or hidden, examples and exit statuses.
@@ -459,6 +460,8 @@ pub struct Settings {
     pub test: libtest_mimic::Arguments,
     /// Under GitHub Actions: annotations, and the step summary's file.
     pub github: Option<GitHub>,
+    /// `ICWS_FORCE_PANIC`: where the tool panics on purpose, if anywhere.
+    pub force_panic: Option<String>,
 }
 
 /// The report files asked for (each flag or its variable).
@@ -509,6 +512,9 @@ pub struct SnapshotSettings {
     pub mode: WriteMode,
 }
 
+/// The variable that makes the tool panic on purpose ([`Environment::force_panic`]).
+pub const FORCE_PANIC_VAR: &str = "ICWS_FORCE_PANIC";
+
 /// The environment variables that are not flags but change the run.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
@@ -518,6 +524,9 @@ pub struct Environment {
     pub insta_update: Option<String>,
     /// `GITHUB_ACTIONS=true`, with `GITHUB_STEP_SUMMARY`.
     pub github: Option<GitHub>,
+    /// `ICWS_FORCE_PANIC`: a case name (its trial panics) or `start` (the
+    /// run panics before the cases), to check how a CI job treats exit 3.
+    pub force_panic: Option<String>,
 }
 
 impl Environment {
@@ -539,6 +548,9 @@ impl Environment {
             ci,
             insta_update: std::env::var("INSTA_UPDATE").ok(),
             github,
+            force_panic: std::env::var(FORCE_PANIC_VAR)
+                .ok()
+                .filter(|v| !v.is_empty()),
         }
     }
 }
@@ -624,6 +636,7 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
         explain: cli.explain.clone(),
         test: cli.test.clone(),
         github: env.github.clone(),
+        force_panic: env.force_panic.clone(),
     };
     Ok((settings, warnings))
 }

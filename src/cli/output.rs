@@ -155,6 +155,16 @@ pub(super) fn regular_or_absent(path: &Path) -> Result<(), String> {
     }
 }
 
+/// A file another library creates (libtest's `--logfile`): a regular file
+/// or none yet, in a folder that exists.
+pub(super) fn creatable(path: &Path) -> Result<(), String> {
+    regular_or_absent(path)?;
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(format!("its folder {} does not exist", dir.display())),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a file, creating its folder.
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
     regular_or_absent(path)?;

@@ -91,6 +91,7 @@ fn run_steps(
         rt: rt.clone(),
         results: send,
         output: out.clone(),
+        panic_in: settings.force_panic.clone(),
     };
     let conclusion = libtest_mimic::run(args, trials::trials(cases, Some(run)));
     let finish_warnings = rt.block_on(ctx.runner.finish());
@@ -292,6 +293,11 @@ fn writable_outputs(settings: &Settings) -> Result<(), String> {
             super::output::regular_or_absent(path)
                 .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
         }
+    }
+    // libtest creates it and panics when it cannot (its folder missing).
+    if let Some(path) = &settings.test.logfile {
+        super::output::creatable(std::path::Path::new(path))
+            .map_err(|e| format!("--logfile {path}: {e}"))?;
     }
     if let Some(path) = settings
         .github

@@ -4,12 +4,14 @@
 //! the reason, a failure with the scrubbed findings text, or a pass), and
 //! a FILTER that matches no case, with the closest names ([`filter_miss`]).
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
 use libtest_mimic::{Completion, Failed, Trial};
 
 use super::output::Output;
+use super::{EXIT_INTERNAL, FORCE_PANIC_VAR};
 use crate::load::case::Case;
 use crate::pipeline::{CaseResult, Context};
 use crate::record::{CaseRecord, Verdict};
@@ -30,6 +32,8 @@ pub struct TrialRun {
     pub results: Results,
     /// The failure message's way out.
     pub output: Output,
+    /// `ICWS_FORCE_PANIC`: the case whose trial panics on purpose.
+    pub panic_in: Option<String>,
 }
 
 /// One trial per case, named after the case. Without a run (`--list`,
@@ -42,7 +46,21 @@ pub fn trials(cases: Vec<Case>, run: Option<TrialRun>) -> Vec<Trial> {
             let run = run.clone();
             Trial::ignorable_test(name, move || match run {
                 Some(run) => {
-                    let result = run.rt.block_on(run.ctx.run_case(&case));
+                    // A panic here is the tool's bug, not the server's: the
+                    // hook has said so and the run will exit 3; libtest
+                    // shows this case as failed with a pointer to that line.
+                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        if run.panic_in.as_deref() == Some(case.name.as_str()) {
+                            panic!("forced by {FORCE_PANIC_VAR}={}", case.name);
+                        }
+                        run.rt.block_on(run.ctx.run_case(&case))
+                    }));
+                    let Ok(result) = result else {
+                        return Err(Failed::from(format!(
+                            "internal error: the tool panicked while running this case (see \
+                             the error line above); the run exits {EXIT_INTERNAL}"
+                        )));
+                    };
                     let outcome = trial_result(&run.ctx, &run.output, &result.record);
                     // The edge keeps the receiver until every trial is done.
                     let _ = run.results.send(result);

@@ -1,7 +1,9 @@
 //! The binary's contract: exit 0 when every case passes, 101 when one fails
 //! (naming the rule and the place), 2 with a one-line reason when the run
 //! cannot start (bad flag, invalid case file, unreachable target, refused
-//! login). Secrets are proven absent from every output in `secrets.rs`.
+//! login), 3 with one line when the tool itself panics; the help's headings
+//! and examples; a mistyped FILTER's did-you-mean. Secrets are proven absent
+//! from every output in `secrets.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -503,7 +505,10 @@ fn a_mistyped_filter_gets_the_closest_case_names() {
             &["tokn"][..],
             "FILTER \"tokn\" matches no case, did you mean \"auth/token/empty\"",
         ),
-        (&["sesion/"][..], "did you mean \"session/ended\", \"session/fresh\""),
+        (
+            &["sesion/"][..],
+            "did you mean \"session/ended\", \"session/fresh\"",
+        ),
         (
             &["--exact", "session/fresch"][..],
             "FILTER \"session/fresch\" (--exact) matches no case, did you mean \"session/fresh\"?",
@@ -523,4 +528,56 @@ fn a_mistyped_filter_gets_the_closest_case_names() {
     let (code, _, err) = run(&["zzzz"], &[]);
     assert_eq!(code, 2);
     assert!(!err.contains("did you mean"), "{err}");
+}
+
+/// A panic of the tool is exit 3 with one line saying where and whom to
+/// tell, not a failed case (101, the server's verdict): in a case's trial
+/// (the other cases still run) and before the cases. `ICWS_FORCE_PANIC` is
+/// the test hook, read at the edge.
+#[test]
+fn a_panic_of_the_tool_is_exit_3_with_one_line_not_a_failed_case() {
+    for (at, place) in [
+        ("session/fresh", "src/cli/trials.rs:"),
+        ("start", "src/cli/mod.rs:"),
+    ] {
+        let env = [("ICWS_FORCE_PANIC", at), ("RUST_BACKTRACE", "0")];
+        let (code, out, err) = run(&[], &env);
+        assert_eq!(code, 3, "{at}: {out}\n{err}");
+        let lines: Vec<&str> = err
+            .lines()
+            .filter(|l| l.starts_with("error: internal error"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{at}: {err}");
+        let line = lines[0];
+        assert!(line.starts_with("error: internal error (exit 3)"), "{line}");
+        assert!(
+            line.contains(&format!("forced by ICWS_FORCE_PANIC={at} (at {place}")),
+            "{line}"
+        );
+        assert!(
+            line.contains("not a finding about the server; please report it"),
+            "{line}"
+        );
+        // The default hook's report stays out unless RUST_BACKTRACE asks.
+        assert!(
+            !err.contains("thread '") && !err.contains("stack backtrace"),
+            "{err}"
+        );
+        if at == "start" {
+            assert!(!out.contains("running"), "{out}");
+        } else {
+            assert!(
+                crate::common::line_of(&out, "session/fresh").ends_with("FAILED"),
+                "{out}"
+            );
+            assert!(
+                crate::common::line_of(&out, "status-messages/catalog").ends_with("ok"),
+                "{out}"
+            );
+            assert!(err.contains("its results are incomplete"), "{err}");
+        }
+    }
+    let (code, _, err) = run(&[], &[("ICWS_FORCE_PANIC", "sesion/fresh")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("did you mean \"session/fresh\""), "{err}");
 }
