@@ -1,7 +1,8 @@
 //! The cases as libtest-mimic trials: which cases the tags select
 //! ([`select_by_tags`]), one trial per case named after it ([`trials`]), and
 //! what libtest shows for a case's record ([`trial_result`]: ignored with
-//! the reason, a failure with the scrubbed findings text, or a pass), and
+//! the reason, a failure with the scrubbed findings text, whole or one line
+//! per finding, or a pass), and
 //! a FILTER that matches no case, with the closest names ([`filter_miss`]).
 
 use std::panic::AssertUnwindSafe;
@@ -34,6 +35,9 @@ pub struct TrialRun {
     pub output: Output,
     /// `ICWS_FORCE_PANIC`: the case whose trial panics on purpose.
     pub panic_in: Option<String>,
+    /// libtest shows one line per finding: the binary's console prints the
+    /// root causes, then the whole blocks, after the run.
+    pub brief: bool,
 }
 
 /// One trial per case, named after the case. Without a run (`--list`,
@@ -61,7 +65,7 @@ pub fn trials(cases: Vec<Case>, run: Option<TrialRun>) -> Vec<Trial> {
                              the error line above); the run exits {EXIT_INTERNAL}"
                         )));
                     };
-                    let outcome = trial_result(&run.ctx, &run.output, &result.record);
+                    let outcome = trial_result(&run.ctx, &run.output, &result.record, run.brief);
                     // The edge keeps the receiver until every trial is done.
                     let _ = run.results.send(result);
                     outcome
@@ -75,18 +79,26 @@ pub fn trials(cases: Vec<Case>, run: Option<TrialRun>) -> Vec<Trial> {
 }
 
 /// What libtest shows for a record: ignored with the reason, a failure
-/// with the scrubbed findings text, or a pass.
+/// with the scrubbed findings text (`brief`: one line per finding, the
+/// edge printing the whole blocks after the root causes), or a pass.
 pub fn trial_result(
     ctx: &Context,
     output: &Output,
     record: &CaseRecord,
+    brief: bool,
 ) -> Result<Completion, Failed> {
     if let (Verdict::Ignored, Some(reason)) = (record.verdict, &record.reason) {
         return Ok(Completion::ignored_with(reason.clone()));
     }
     let file = ctx.policy.baseline.as_ref().map_or("", |b| b.file.as_str());
     let record = record.scrubbed(output.redactor());
-    match text::trial_failure(&record, ctx.policy.strict, ctx.policy.strict_baseline, file) {
+    let (strict, strict_baseline) = (ctx.policy.strict, ctx.policy.strict_baseline);
+    let message = if brief {
+        text::trial_failure_brief(&record, strict, strict_baseline, file)
+    } else {
+        text::trial_failure(&record, strict, strict_baseline, file)
+    };
+    match message {
         Some(message) => Err(Failed::from(output.scrub(&message))),
         None => Ok(Completion::Completed),
     }

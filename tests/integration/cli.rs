@@ -581,3 +581,73 @@ fn a_panic_of_the_tool_is_exit_3_with_one_line_not_a_failed_case() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("did you mean \"session/fresh\""), "{err}");
 }
+
+/// One root cause behind several failing cases: the binary prints it once,
+/// grouped with the cases, before the cases' whole blocks; libtest's own
+/// failure section keeps one line per finding. `--format json` keeps
+/// libtest's events alone on stdout.
+#[test]
+fn root_causes_come_before_the_failing_cases_blocks() {
+    let rt = runtime();
+    let server = crate::common::faulty("missing-header-500", &rt);
+    let env = crate::common::login_env(&server.base_url());
+    let (code, out, err) = run(&[], &crate::common::pairs(&env));
+    assert_eq!(code, 101, "{out}\n{err}");
+    let result = out
+        .find("\ntest result: FAILED")
+        .expect("libtest's result line");
+    let causes = out
+        .find("\n3 failing case(s), 1 root cause(s):\n")
+        .unwrap_or_else(|| panic!("no root causes:\n{out}"));
+    let first_block = out
+        .find("   = expected: 400 or 401")
+        .unwrap_or_else(|| panic!("no block:\n{out}"));
+    assert!(result < causes && causes < first_block, "{out}");
+    assert!(
+        out[causes..].contains(
+            "\n  error[REQ-400-1] status: unexpected status (expected 400 or 401, actual 500 "
+        ) && out[causes..].contains(
+            "\n    in 3 case(s): auth/missing-cookie, auth/missing-token, session/no-session\n"
+        ),
+        "{out}"
+    );
+    // Each case's whole block once, after the causes; libtest's section
+    // has one line per finding.
+    assert_eq!(out.matches("   = expected: 400 or 401").count(), 3, "{out}");
+    let libtest = &out[..result];
+    assert!(
+        libtest.contains(
+            "---- auth/missing-token ----\nerror[REQ-400-1]: unexpected status (status)\n"
+        ),
+        "{libtest}"
+    );
+    for case in [
+        "auth/missing-cookie",
+        "auth/missing-token",
+        "session/no-session",
+    ] {
+        let block = out[first_block - 200..]
+            .split(&format!("---- {case} ----\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no block for {case}:\n{out}"));
+        assert!(
+            block.starts_with("error[REQ-400-1]: unexpected status\n"),
+            "{block}"
+        );
+    }
+    // The footer (stderr) still lists the broken requirements.
+    assert!(err.contains("REQ-400-1: auth/missing-cookie"), "{err}");
+    // JSON: every stdout line is one of libtest's events.
+    let (code, out, _) = run(
+        &["--format", "json", "-Z", "unstable-options"],
+        &crate::common::pairs(&env),
+    );
+    assert_eq!(code, 101, "{out}");
+    for line in out.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "{line}"
+        );
+    }
+    assert!(!out.contains("root cause"), "{out}");
+}
