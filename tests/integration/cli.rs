@@ -651,3 +651,46 @@ fn root_causes_come_before_the_failing_cases_blocks() {
     }
     assert!(!out.contains("root cause"), "{out}");
 }
+
+/// A shipped case is named by its path only where that very file is on
+/// disk (a checkout, as here); run from another folder, as an installed
+/// binary is, the console, JUnit and the JSON and HTML reports mark it
+/// `(built in)` rather than send the reader to a file that is not there.
+#[test]
+fn shipped_cases_outside_a_checkout_are_named_built_in() {
+    let rt = runtime();
+    let server = crate::common::faulty("wrong-type-isAcdStatus", &rt);
+    let env = crate::common::login_env(&server.base_url());
+    let env = crate::common::pairs(&env);
+    let elsewhere = tempfile::tempdir().unwrap();
+    for (dir, want) in [
+        (None, "cases/status-messages/catalog.toml"),
+        (
+            Some(elsewhere.path()),
+            "cases/status-messages/catalog.toml (built in)",
+        ),
+    ] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let report = |name: &str| out_dir.path().join(name).to_str().unwrap().to_owned();
+        let (junit, json, html) = (report("j.xml"), report("r.json"), report("r.html"));
+        let args = [
+            "status-messages/catalog",
+            "--junit",
+            &junit,
+            "--report-json",
+            &json,
+            "--report-html",
+            &html,
+        ];
+        let (code, out, err) = crate::common::run_in(dir, &args, &env);
+        assert_eq!(code, 101, "{out}\n{err}");
+        assert!(out.contains(&format!("ms ({want})\n")), "{want}: {out}");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(report["cases"][0]["file"], want, "{report}");
+        let junit = std::fs::read_to_string(&junit).unwrap();
+        assert!(junit.contains(&format!("({want})")), "{junit}");
+        let html = std::fs::read_to_string(&html).unwrap();
+        assert!(html.contains(&format!("<code>{want}</code>")), "{html}");
+    }
+}
