@@ -66,58 +66,84 @@ pub fn flags_markdown() -> String {
     let mut out = generated_note("the clap command (`src/cli/`, `Cli`)");
     out.push_str("# Flags and environment variables\n\n");
     out.push_str(
-        "Every flag of `icws-conformance`, as `--help` shows it. A flag with an environment \
-         variable can be given either way; the flag wins. Boolean variables take \
-         `1`/`true`/`yes`/`on`, and `0`/`false`/`no`/`off` or empty for off; any other value \
-         is an error (exit 2). The libtest options (the FILTER, `--exact`, `--list`, \
-         `--test-threads`, …) come last.\n\n",
+        "Every flag of `icws-conformance`, as `--help` shows it, under the same headings. A \
+         flag with an environment variable can be given either way; the flag wins. Boolean \
+         variables take `1`/`true`/`yes`/`on`, and `0`/`false`/`no`/`off` or empty for off; any \
+         other value is an error (exit 2). The libtest options that work here (the FILTER, \
+         `--exact`, `--skip`, `--list`, `--format`, `-q`, `--color`, `--test-threads`) sit \
+         under the heading where they belong; libtest's others (`--ignored`, \
+         `--include-ignored`, `--nocapture`, `--show-output`, `--logfile`, `--test`, `--bench`, \
+         `-Z`) are accepted, for `cargo test` and nextest, but hidden: they do nothing useful \
+         here.\n",
     );
-    out.push_str("| flag | value | environment | default | meaning |\n|---|---|---|---|---|\n");
-    for arg in cmd.get_arguments() {
-        if arg.is_hide_set() {
-            continue;
-        }
-        let id = arg.get_id().as_str();
-        if id == "help" || id == "version" {
-            continue;
-        }
-        let flag = match (arg.get_long(), arg.get_short()) {
-            (Some(l), Some(s)) => format!("`--{l}`, `-{s}`"),
-            (Some(l), None) => format!("`--{l}`"),
-            (None, Some(s)) => format!("`-{s}`"),
-            (None, None) => format!("`{}` (positional)", id.to_uppercase()),
-        };
-        let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values())
-            && !matches!(
-                arg.get_action(),
-                clap::ArgAction::SetTrue | clap::ArgAction::SetFalse | clap::ArgAction::Count
-            );
-        let value = match arg.get_value_names() {
-            Some(names) if takes_value && arg.get_long().is_some() => names
-                .iter()
-                .map(|n| format!("`{}`", n.as_str().replace('|', "\\|")))
-                .collect::<Vec<_>>()
-                .join(" "),
-            _ => String::new(),
-        };
-        let env = arg
-            .get_env()
-            .map(|e| format!("`{}`", e.to_string_lossy()))
-            .unwrap_or_default();
-        let default = arg
-            .get_default_values()
+    let args: Vec<&clap::Arg> = cmd.get_arguments().filter(|a| !a.is_hide_set()).collect();
+    let mut headings: Vec<Option<&str>> = crate::cli::args::HEADING_ORDER
+        .iter()
+        .map(|h| Some(*h))
+        .collect();
+    // A flag left without a heading would be listed, not lost.
+    headings.push(None);
+    for heading in headings {
+        let mut under: Vec<&clap::Arg> = args
             .iter()
-            .map(|d| format!("`{}`", d.to_string_lossy()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let help = arg
-            .get_long_help()
-            .or_else(|| arg.get_help())
-            .map(|h| cell(&h.to_string()))
-            .unwrap_or_default();
-        let _ = writeln!(out, "| {flag} | {value} | {env} | {default} | {help} |");
+            .copied()
+            .filter(|a| a.get_help_heading() == heading)
+            .collect();
+        under.sort_by_key(|a| a.get_display_order());
+        if under.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n## {}\n", heading.unwrap_or("Other"));
+        out.push_str("| flag | value | environment | default | meaning |\n|---|---|---|---|---|\n");
+        for arg in under {
+            out.push_str(&flag_row(arg));
+        }
     }
     out
+}
+
+/// One flag's row of the table.
+fn flag_row(arg: &clap::Arg) -> String {
+    let id = arg.get_id().as_str();
+    let flag = match (arg.get_long(), arg.get_short()) {
+        (Some(l), Some(s)) => format!("`--{l}`, `-{s}`"),
+        (Some(l), None) => format!("`--{l}`"),
+        (None, Some(s)) => format!("`-{s}`"),
+        (None, None) => format!("`{}` (positional)", id.to_uppercase()),
+    };
+    let takes_value = arg.get_num_args().is_some_and(|n| n.takes_values())
+        && !matches!(
+            arg.get_action(),
+            clap::ArgAction::SetTrue
+                | clap::ArgAction::SetFalse
+                | clap::ArgAction::Count
+                | clap::ArgAction::Help
+                | clap::ArgAction::Version
+        );
+    let value = match arg.get_value_names() {
+        Some(names) if takes_value && arg.get_long().is_some() => names
+            .iter()
+            .map(|n| format!("`{}`", n.as_str().replace('|', "\\|")))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    };
+    let env = arg
+        .get_env()
+        .map(|e| format!("`{}`", e.to_string_lossy()))
+        .unwrap_or_default();
+    let default = arg
+        .get_default_values()
+        .iter()
+        .map(|d| format!("`{}`", d.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = arg
+        .get_long_help()
+        .or_else(|| arg.get_help())
+        .map(|h| cell(&h.to_string()))
+        .unwrap_or_default();
+    format!("| {flag} | {value} | {env} | {default} | {help} |\n")
 }
 
 /// `reference/requirements.md`: every requirement id, where it comes from,

@@ -1,5 +1,5 @@
 //! Small text helpers every stage shares: a did-you-mean for names a user
-//! mistyped, an error with its causes in one line, and [`inert`], which makes
+//! mistyped (whole names, or a part of one for a substring filter), an error with its causes in one line, and [`inert`], which makes
 //! text a server controls safe to print on one line. Pure; no I/O.
 
 /// `, did you mean "X"?` when a candidate is close to `word`, else empty.
@@ -18,18 +18,109 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+/// How many names [`did_you_mean_any`] shows before "and N more".
+const SHOWN_NAMES: usize = 3;
+
+/// `, did you mean "A", "B" or "C" (and 4 more)?` naming every candidate
+/// closest to `word` (shortest first), or empty when none is close. With
+/// `part`, `word` is taken as a part of a name (a substring filter): a
+/// candidate is as close as the nearest stretch of it. A swap of two
+/// neighbouring letters counts as one edit.
+pub fn did_you_mean_any<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    part: bool,
+) -> String {
+    let word_lower = word.to_ascii_lowercase();
+    let most = if part {
+        (word.chars().count() / 4).max(1)
+    } else {
+        3.max(word.chars().count() / 4)
+    };
+    let scored: Vec<(usize, &str)> = candidates
+        .map(|c| {
+            let c_lower = c.to_ascii_lowercase();
+            let d = if part {
+                part_distance(&word_lower, &c_lower)
+            } else {
+                edit_distance(&word_lower, &c_lower)
+            };
+            (d, c)
+        })
+        .filter(|(d, _)| *d <= most)
+        .collect();
+    let Some(best) = scored.iter().map(|(d, _)| *d).min() else {
+        return String::new();
+    };
+    let mut names: Vec<&str> = scored
+        .into_iter()
+        .filter(|(d, _)| *d == best)
+        .map(|(_, c)| c)
+        .collect();
+    names.sort_by_key(|n| (n.len(), *n));
+    names.dedup();
+    let more = names.len().saturating_sub(SHOWN_NAMES);
+    let quoted: Vec<String> = names
+        .iter()
+        .take(SHOWN_NAMES)
+        .map(|n| format!("{n:?}"))
+        .collect();
+    let list = match quoted.as_slice() {
+        [] => return String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    };
+    if more > 0 {
+        format!(", did you mean {list} (and {more} more)?")
+    } else {
+        format!(", did you mean {list}?")
     }
-    prev[b.len()]
+}
+
+/// The fewest edits (insert, delete, replace, swap two neighbours) that
+/// turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    distance(a, b, false)
+}
+
+/// The fewest edits that turn `part` into some stretch of `whole` (what a
+/// substring filter needs to match it).
+fn part_distance(part: &str, whole: &str) -> usize {
+    distance(part, whole, true)
+}
+
+/// Optimal string alignment distance from `a` to `b`; with `within`, to
+/// the closest stretch of `b` (a stretch may start and end anywhere).
+fn distance(a: &str, b: &str, within: bool) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // rows[i][j]: edits from a[..i] to b[..j] (to a stretch ending at j).
+    let mut rows: Vec<Vec<usize>> = Vec::with_capacity(a.len() + 1);
+    rows.push(if within {
+        vec![0; b.len() + 1]
+    } else {
+        (0..=b.len()).collect()
+    });
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j - 1] + cost)
+                .min(rows[i - 1][j] + 1)
+                .min(row[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            row[j] = d;
+        }
+        rows.push(row);
+    }
+    let last = &rows[a.len()];
+    if within {
+        last.iter().copied().min().unwrap_or(a.len())
+    } else {
+        last[b.len()]
+    }
 }
 
 /// An error and its causes, `a: b: c`, without the repetition reqwest's
@@ -163,5 +254,38 @@ mod tests {
             ", did you mean \"csrf-token\"?"
         );
         assert_eq!(did_you_mean("zzzzzz", ["cookie"].into_iter()), "");
+    }
+
+    #[test]
+    fn a_mistyped_part_of_a_name_names_the_closest_names() {
+        let names = [
+            "auth/token",
+            "auth/token/empty",
+            "auth/missing-token",
+            "auth/wrong-token",
+            "session/fresh",
+            "session/other-cookie",
+        ];
+        // A letter left out, as a part of the names: every name holding
+        // "token", shortest first, three of them.
+        assert_eq!(
+            did_you_mean_any("tokn", names.into_iter(), true),
+            ", did you mean \"auth/token\", \"auth/token/empty\" or \"auth/wrong-token\" (and 1 more)?"
+        );
+        // Two letters swapped count as one edit.
+        assert_eq!(
+            did_you_mean_any("cookei", names.into_iter(), true),
+            ", did you mean \"session/other-cookie\"?"
+        );
+        // A Rust path separator for the folder's slash.
+        assert_eq!(
+            did_you_mean_any("session::fresh", names.into_iter(), false),
+            ", did you mean \"session/fresh\"?"
+        );
+        // Nothing close: nothing suggested.
+        assert_eq!(did_you_mean_any("zzzz", names.into_iter(), true), "");
+        assert_eq!(did_you_mean_any("", [].into_iter(), true), "");
+        assert_eq!(part_distance("oken", "auth/token"), 0);
+        assert_eq!(edit_distance("ab", "ba"), 1);
     }
 }

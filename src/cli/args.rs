@@ -1,6 +1,8 @@
 //! Flags and environment → [`Settings`], as ripgrep turns raw flags into
 //! validated arguments: the clap definition of every flag ([`Cli`], with
-//! [`command`] adding the help's frame), the value parsers (`--timeout`,
+//! [`command`] adding the help's frame: its headings, libtest's options
+//! placed under them or hidden ([`HIDDEN_LIBTEST`] says why), the examples
+//! and the exit statuses), the value parsers (`--timeout`,
 //! `--max-body`, switches), and [`settings`], which checks that the flags go
 //! together and returns the one [`Settings`] value the rest of the edge
 //! reads (every flag is in it). Pure but for [`Environment::read`]: it
@@ -59,15 +61,6 @@ pub struct Cli {
         default_value = "en-US"
     )]
     pub accept_language: String,
-    /// Per-request timeout in seconds (at most a day).
-    #[arg(
-        long,
-        env = "ICWS_TIMEOUT",
-        value_name = "SECS",
-        default_value = "30",
-        value_parser = parse_timeout
-    )]
-    pub timeout: Duration,
     /// An extra case folder (repeatable); the shipped cases are built in.
     #[arg(long = "cases", value_name = "DIR")]
     pub cases: Vec<PathBuf>,
@@ -100,6 +93,17 @@ pub struct Cli {
     /// Write the run's failures as a baseline file (keeping known reasons).
     #[arg(long, env = "ICWS_WRITE_BASELINE", value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+    /// Compare catalogue snapshots, kept in DIR/<target>/ (default folder
+    /// `snapshots`; always on for the embedded server).
+    #[arg(long, env = "ICWS_SNAPSHOTS", value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// The target's name for its snapshot folder (turns snapshots on;
+    /// default: derived from the host).
+    #[arg(long, env = "ICWS_TARGET_NAME", value_name = "NAME")]
+    pub target_name: Option<String>,
+    /// Overwrite differing snapshots with the current catalogue (refused under CI).
+    #[arg(long)]
+    pub accept_snapshots: bool,
     /// Write a JUnit XML report.
     #[arg(long, env = "ICWS_JUNIT", value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -114,26 +118,24 @@ pub struct Cli {
     /// (secrets replaced), which browsers' DevTools open.
     #[arg(long, env = "ICWS_REPORT_HAR", value_name = "FILE")]
     pub report_har: Option<PathBuf>,
+    /// Print each case's request and response in full (secrets replaced);
+    /// with --list, each case's description.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Run the browser cases (browser/*) as a page on this origin would,
     /// e.g. https://agent.example:8443: CORS preflights and answers, as the
     /// vendor's JavaScript client needs them. One more login.
     #[arg(long, env = "ICWS_ORIGIN", value_name = "URL")]
     pub origin: Option<String>,
-    /// Print each case's request and response in full (secrets replaced);
-    /// with --list, each case's description.
-    #[arg(short = 'v', long)]
-    pub verbose: bool,
-    /// Compare catalogue snapshots, kept in DIR/<target>/ (default folder
-    /// `snapshots`; always on for the embedded server).
-    #[arg(long, env = "ICWS_SNAPSHOTS", value_name = "DIR")]
-    pub snapshots: Option<PathBuf>,
-    /// The target's name for its snapshot folder (turns snapshots on;
-    /// default: derived from the host).
-    #[arg(long, env = "ICWS_TARGET_NAME", value_name = "NAME")]
-    pub target_name: Option<String>,
-    /// Overwrite differing snapshots with the current catalogue (refused under CI).
-    #[arg(long)]
-    pub accept_snapshots: bool,
+    /// Per-request timeout in seconds (at most a day).
+    #[arg(
+        long,
+        env = "ICWS_TIMEOUT",
+        value_name = "SECS",
+        default_value = "30",
+        value_parser = parse_timeout
+    )]
+    pub timeout: Duration,
     /// Retry a request up to N times (at most 10) on transport failures
     /// before any response byte (refused, reset, timeout); never on a finding.
     #[arg(
@@ -223,18 +225,211 @@ impl std::fmt::Debug for Cli {
     }
 }
 
-/// The command with its help frame: version, about, exit statuses.
+/// The help's headings, in the order the help shows them.
+pub const HEADING_ORDER: [&str; 6] = [
+    HEADING_TARGET,
+    HEADING_SELECTION,
+    HEADING_GATE,
+    HEADING_REPORTS,
+    HEADING_TRANSPORT,
+    HEADING_INFORMATION,
+];
+/// Where and as whom.
+pub const HEADING_TARGET: &str = "Target and login";
+/// Which cases run.
+pub const HEADING_SELECTION: &str = "Selection";
+/// What fails the run: strictness, the baseline, catalogue snapshots.
+pub const HEADING_GATE: &str = "CI gate";
+/// Report files and the console's format.
+pub const HEADING_REPORTS: &str = "Reports and console";
+/// Timeouts, limits, retries, TLS, proxy, concurrency.
+pub const HEADING_TRANSPORT: &str = "Transport";
+/// What the tool can tell without running against a target.
+pub const HEADING_INFORMATION: &str = "Information";
+
+/// Each heading with the flags of [`Cli`] under it (by their ids); libtest's
+/// options are placed in [`command`].
+const HEADINGS: [(&str, &[&str]); 6] = [
+    (
+        HEADING_TARGET,
+        &[
+            "base_url",
+            "user",
+            "password",
+            "session_id",
+            "csrf_token",
+            "cookie",
+            "accept_language",
+        ],
+    ),
+    (HEADING_SELECTION, &["cases", "tags", "skip_tags", "origin"]),
+    (
+        HEADING_GATE,
+        &[
+            "strict",
+            "baseline",
+            "strict_baseline",
+            "write_baseline",
+            "snapshots",
+            "target_name",
+            "accept_snapshots",
+        ],
+    ),
+    (
+        HEADING_REPORTS,
+        &["junit", "report_json", "report_html", "report_har", "verbose"],
+    ),
+    (
+        HEADING_TRANSPORT,
+        &[
+            "timeout",
+            "retries",
+            "max_wait",
+            "max_sessions",
+            "max_body",
+            "insecure",
+            "ca_cert",
+            "client_cert",
+            "client_key",
+            "proxy",
+        ],
+    ),
+    (HEADING_INFORMATION, &["coverage", "explain"]),
+];
+
+/// libtest's options that do nothing useful for this tool, hidden from the
+/// help (still accepted: `cargo test` and nextest pass some of them):
+/// `--test` and `--bench` (there are no benchmarks; `--bench` would ignore
+/// every case), `--nocapture`, `--show-output` and `-Z` (no-ops in
+/// libtest-mimic), `--logfile` (it takes only libtest's lines, not the
+/// findings' summary or the reports), and `--ignored` / `--include-ignored`
+/// (no case is ignored before the run; cases are ignored at run time with a
+/// reason, so `--ignored` selects none and `--include-ignored` changes
+/// nothing).
+pub const HIDDEN_LIBTEST: [&str; 8] = [
+    "test",
+    "bench",
+    "nocapture",
+    "show_output",
+    "unstable_flags",
+    "logfile",
+    "ignored",
+    "include_ignored",
+];
+
+/// The help's closing text: two examples and the exit statuses.
+pub const AFTER_HELP: &str = "\
+Examples:
+  # The suite against the embedded reference server (no target needed):
+  icws-conformance
+
+  # A server, the login from the environment, JUnit and HTML reports:
+  export ICWS_USER=agent1 ICWS_PASSWORD='…'
+  icws-conformance --base-url https://cic.example:8019 \\
+      --junit out/junit.xml --report-html out/report.html
+
+Exit status: 0 all cases passed, 101 one or more cases failed, \
+2 the run could not start (bad flag, invalid case file, login refused, target unreachable), \
+3 an internal error: the tool itself failed (a bug to report, not a finding about the server).";
+
+/// The command with its help frame: version, about, headings, libtest's
+/// options placed or hidden, examples and exit statuses.
 pub fn command() -> clap::Command {
-    Cli::command()
-        .help_template("{name} {version}\n{about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}")
+    let mut cmd = Cli::command()
+        .help_template(
+            "{name} {version}\n{about}\n\n{usage-heading} {usage}\n\n{all-args}{after-help}",
+        )
         .about("Conformance suite for GET /icws/{sessionId}/status/status-messages")
         .long_about(None::<&str>)
-        .disable_version_flag(false)
+        .disable_version_flag(true)
+        .disable_help_flag(true)
         .version(env!("CARGO_PKG_VERSION"))
-        .after_help(
-            "\nExit status: 0 all cases passed, 101 one or more cases failed, \
-             2 the run could not start (bad flag, invalid case file, login refused, target unreachable).",
-        )
+        .after_help(AFTER_HELP);
+    for (heading, ids) in HEADINGS {
+        for id in ids {
+            cmd = cmd.mut_arg(id, |a| a.help_heading(heading));
+        }
+    }
+    for id in HIDDEN_LIBTEST {
+        cmd = cmd.mut_arg(id, |a| a.hide(true));
+    }
+    // libtest's options where a user of this tool looks for them, worded
+    // for cases (libtest says "tests").
+    let placed: [(&str, &str, &str); 7] = [
+        (
+            "filter",
+            HEADING_SELECTION,
+            "Run only the cases whose names contain FILTER (with --exact: the case named \
+                 FILTER), e.g. `auth/` or `session/fresh`",
+        ),
+        (
+            "exact",
+            HEADING_SELECTION,
+            "FILTER is a whole case name, not a part of one",
+        ),
+        (
+            "skip",
+            HEADING_SELECTION,
+            "Leave out the cases whose names contain FILTER (repeatable)",
+        ),
+        (
+            "format",
+            HEADING_REPORTS,
+            "The console's format: pretty (one line per case), terse (one character per \
+                 case) or json (libtest's events, one JSON object a line)",
+        ),
+        (
+            "quiet",
+            HEADING_REPORTS,
+            "One character per case (--format terse)",
+        ),
+        (
+            "color",
+            HEADING_REPORTS,
+            "Colour the outcomes (ok, FAILED): auto (on a terminal), always or never",
+        ),
+        (
+            "list",
+            HEADING_INFORMATION,
+            "List the cases (needs no target), then exit",
+        ),
+    ];
+    for (id, heading, help) in placed {
+        cmd = cmd.mut_arg(id, |a| {
+            a.help_heading(heading).help(help).long_help(None::<&str>)
+        });
+    }
+    // Their help says the values in words.
+    for id in ["format", "color"] {
+        cmd = cmd.mut_arg(id, |a| a.hide_possible_values(true));
+    }
+    cmd = cmd
+        .mut_arg("test_threads", |a| {
+            a.help_heading(HEADING_TRANSPORT)
+                .value_name("N")
+                .help(format!(
+                    "Cases run at once [default: {}]",
+                    super::DEFAULT_TEST_THREADS
+                ))
+                .long_help(None::<&str>)
+        })
+        .mut_arg("filter", |a| a.display_order(0));
+    cmd.arg(
+        clap::Arg::new("help")
+            .short('h')
+            .long("help")
+            .help("Print help")
+            .action(clap::ArgAction::Help)
+            .help_heading(HEADING_INFORMATION),
+    )
+    .arg(
+        clap::Arg::new("version")
+            .short('V')
+            .long("version")
+            .help("Print version")
+            .action(clap::ArgAction::Version)
+            .help_heading(HEADING_INFORMATION),
+    )
 }
 
 /// The most `--retries` taken.
@@ -286,6 +481,8 @@ pub struct Settings {
     pub origin: Option<String>,
     /// Under GitHub Actions: annotations, and the step summary's file.
     pub github: Option<GitHub>,
+    /// `ICWS_FORCE_PANIC`: where the tool panics on purpose, if anywhere.
+    pub force_panic: Option<String>,
 }
 
 /// The report files asked for (each flag or its variable).
@@ -339,6 +536,9 @@ pub struct SnapshotSettings {
     pub mode: WriteMode,
 }
 
+/// The variable that makes the tool panic on purpose ([`Environment::force_panic`]).
+pub const FORCE_PANIC_VAR: &str = "ICWS_FORCE_PANIC";
+
 /// The environment variables that are not flags but change the run.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
@@ -348,6 +548,9 @@ pub struct Environment {
     pub insta_update: Option<String>,
     /// `GITHUB_ACTIONS=true`, with `GITHUB_STEP_SUMMARY`.
     pub github: Option<GitHub>,
+    /// `ICWS_FORCE_PANIC`: a case name (its trial panics) or `start` (the
+    /// run panics before the cases), to check how a CI job treats exit 3.
+    pub force_panic: Option<String>,
 }
 
 impl Environment {
@@ -369,6 +572,9 @@ impl Environment {
             ci,
             insta_update: std::env::var("INSTA_UPDATE").ok(),
             github,
+            force_panic: std::env::var(FORCE_PANIC_VAR)
+                .ok()
+                .filter(|v| !v.is_empty()),
         }
     }
 }
@@ -459,6 +665,7 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
             .map(|o| parse_origin(&o))
             .transpose()?,
         github: env.github.clone(),
+        force_panic: env.force_panic.clone(),
     };
     Ok((settings, warnings))
 }
@@ -647,6 +854,38 @@ pub fn parse_size(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every flag the help shows sits under one of the headings; libtest's
+    /// no-ops are hidden but still parse (cargo test and nextest pass them).
+    #[test]
+    fn every_shown_flag_has_a_heading_and_the_no_ops_still_parse() {
+        let mut cmd = command();
+        cmd.build();
+        for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            let heading = arg.get_help_heading();
+            assert!(
+                heading.is_some_and(|h| HEADING_ORDER.contains(&h)),
+                "{} has no heading",
+                arg.get_id()
+            );
+        }
+        for id in HIDDEN_LIBTEST {
+            let arg = cmd.get_arguments().find(|a| a.get_id() == id);
+            assert!(arg.is_some_and(clap::Arg::is_hide_set), "{id}");
+        }
+        let parsed = command().try_get_matches_from([
+            "icws-conformance",
+            "--nocapture",
+            "--show-output",
+            "-Z",
+            "unstable-options",
+            "--include-ignored",
+            "--test",
+            "--exact",
+            "auth/token",
+        ]);
+        assert!(parsed.is_ok(), "{parsed:?}");
+    }
 
     #[test]
     fn sizes_and_timeouts() {

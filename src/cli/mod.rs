@@ -5,7 +5,9 @@
 //! ([`target`]), prepare the runner, one trial per case ([`trials`]), the
 //! record, the reports. Everything leaves through [`output::Output`], which
 //! owns the redactor. Exit codes: 0 all passed, 101 a case failed, 2 the run
-//! could not start.
+//! could not start, 3 an internal error: any panic of the process (a trial
+//! that panics is a bug of the tool, not a finding about the server), told
+//! in one line by the panic hook installed here.
 
 pub mod args;
 pub mod files;
@@ -16,8 +18,10 @@ pub mod target;
 pub mod trials;
 
 use std::ffi::OsString;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::FromArgMatches;
 
@@ -25,11 +29,66 @@ use crate::load::{self, Case, Schemas};
 use crate::secret::Redactor;
 use output::Output;
 
-pub use args::{Cli, MAX_RETRIES, Settings, command, settings};
+pub use args::{Cli, FORCE_PANIC_VAR, MAX_RETRIES, Settings, command, settings};
 pub use trials::select_by_tags;
 
 /// Exit code when the run could not start.
 pub const EXIT_SETUP: u8 = 2;
+
+/// Exit code of an internal error: the tool panicked somewhere (libtest
+/// would count a panicking trial as a failed case, 101).
+pub const EXIT_INTERNAL: u8 = 3;
+
+/// `ICWS_FORCE_PANIC`'s value that panics before the cases run.
+pub const FORCE_PANIC_AT_START: &str = "start";
+
+/// The first panic of the process, as `message (at file:line:col)`.
+static PANICKED: OnceLock<String> = OnceLock::new();
+
+/// Installs the hook that turns any panic of the process into one
+/// `error: internal error …` line (scrubbed by `out`) and exit 3. With
+/// `RUST_BACKTRACE` set, the default report (and backtrace) follows.
+fn install_panic_hook(out: &Output) {
+    let out = out.clone();
+    let default = std::panic::take_hook();
+    let backtrace = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned());
+        let at = info.location().map_or_else(
+            || "an unknown place".to_owned(),
+            |l| format!("{}:{}:{}", l.file(), l.line(), l.column()),
+        );
+        if PANICKED.set(format!("{what} (at {at})")).is_ok() {
+            out.error(internal_error(&format!("{what} (at {at})")));
+        }
+        if backtrace {
+            default(info);
+        }
+    }));
+}
+
+/// The one line an internal error prints.
+pub fn internal_error(panic: &str) -> String {
+    let to = match env!("CARGO_PKG_REPOSITORY") {
+        "" => "to the kit's maintainers".to_owned(),
+        repo => format!("at {repo}/issues"),
+    };
+    format!(
+        "internal error (exit {EXIT_INTERNAL}): icws-conformance panicked: {panic}. This is a bug \
+         of the tool, not a finding about the server; please report it {to}, with this line \
+         and the command (RUST_BACKTRACE=1 adds a backtrace)"
+    )
+}
+
+/// True once any thread of the process has panicked.
+pub fn panicked() -> bool {
+    PANICKED.get().is_some()
+}
 
 /// Who runs the program: the installed binary, or the `cargo test` /
 /// nextest target (which cargo hands one FILTER meant for every test binary).
@@ -84,10 +143,28 @@ fn secret_flag_values(args: &[OsString], redactor: &Redactor) -> Vec<&'static st
     dashed
 }
 
-/// The whole program.
+/// The whole program: exit 3 if anything in it panicked (the hook has
+/// said so in one line), whatever the run's own outcome.
 pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let out = Output::new(Redactor::default());
+    install_panic_hook(&out);
     let args: Vec<OsString> = args.into_iter().collect();
+    let code = std::panic::catch_unwind(AssertUnwindSafe(|| main_with(entry, args, &out)));
+    match code {
+        Ok(code) if !panicked() => code,
+        Ok(_) => {
+            // The run went on after the panic: its line may be far above.
+            out.error(format!(
+                "exit {EXIT_INTERNAL}: the tool panicked during the run (the internal error \
+                 above), so its results are incomplete"
+            ));
+            ExitCode::from(EXIT_INTERNAL)
+        }
+        Err(_) => ExitCode::from(EXIT_INTERNAL),
+    }
+}
+
+fn main_with(entry: Entry, args: Vec<OsString>, out: &Output) -> ExitCode {
     let dashed = secret_flag_values(&args, out.redactor());
     let matches = match args::command().try_get_matches_from(args) {
         Ok(m) => m,
@@ -107,10 +184,10 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
     };
     let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
-        Err(e) => return setup_error(&out, e),
+        Err(e) => return setup_error(out, e),
     };
     if cli.test.test_threads == Some(0) {
-        return setup_error(&out, "--test-threads 0: give at least 1");
+        return setup_error(out, "--test-threads 0: give at least 1");
     }
     // The cases wait on the server, not on the processor: a few at once
     // whatever the core count, and a burst of refused requests shares one
@@ -125,22 +202,53 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
             }
             s
         }
-        Err(e) => return setup_error(&out, e),
+        Err(e) => return setup_error(out, e),
     };
     drop(cli);
-    let (schemas, cases) = match load_everything(&settings.extra_cases, &out) {
+    let (schemas, cases) = match load_everything(&settings.extra_cases, out) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    if entry == Entry::Binary {
-        if let Err(e) = trials::filter_matches(&settings.test, &cases) {
-            return setup_error(&out, e);
+    if let Some(miss) = trials::filter_miss(&settings.test, &cases) {
+        match entry {
+            Entry::Binary => {
+                return setup_error(
+                    out,
+                    format!(
+                        "{} matches no case{} (--list shows them all)",
+                        miss.filter, miss.suggestion
+                    ),
+                );
+            }
+            // cargo hands its FILTER to every test target: matching no case
+            // here is normal, so a note only when a name is close. stdout
+            // stays libtest's (nextest reads `--list` there).
+            Entry::TestTarget if !miss.suggestion.is_empty() => out.note(format!(
+                "{} matches no case of the conformance suite{} (cargo passes its FILTER to \
+                 every test target, so this is not an error here)",
+                miss.filter, miss.suggestion
+            )),
+            Entry::TestTarget => {}
+        }
+    }
+    if let Some(at) = &settings.force_panic {
+        if at == FORCE_PANIC_AT_START {
+            panic!("forced by {FORCE_PANIC_VAR}={FORCE_PANIC_AT_START}");
+        }
+        if !cases.iter().any(|c| &c.name == at) {
+            return setup_error(
+                out,
+                format!(
+                    "{FORCE_PANIC_VAR} {at:?}: give `{FORCE_PANIC_AT_START}` or a case name{}",
+                    crate::text::did_you_mean(at, cases.iter().map(|c| c.name.as_str()))
+                ),
+            );
         }
     }
     if settings.coverage || settings.explain.is_some() {
-        return proof::report(&settings, &cases, schemas, &out);
+        return proof::report(&settings, &cases, schemas, out);
     }
-    run::run(&settings, schemas, cases, entry == Entry::Binary, &out)
+    run::run(&settings, schemas, cases, entry == Entry::Binary, out)
 }
 
 /// Prints a one-line error and returns exit 2.

@@ -79,7 +79,8 @@ impl Output {
     }
 
     /// The target's observer: a line for each request still waiting (after
-    /// 2 s, then every 10 s) and for each wait on `Retry-After`.
+    /// 2 s, then every 10 s: the case, method and path, seconds so far and
+    /// the timeout) and for each wait on `Retry-After`.
     pub fn observer(&self) -> Observer {
         let out = self.clone();
         Observer::new(move |event| out.note(event_line(&event)))
@@ -155,11 +156,30 @@ pub(super) fn regular_or_absent(path: &Path) -> Result<(), String> {
     }
 }
 
+/// A file another library creates (libtest's `--logfile`): a regular file
+/// or none yet, in a folder that exists.
+pub(super) fn creatable(path: &Path) -> Result<(), String> {
+    regular_or_absent(path)?;
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(format!("its folder {} does not exist", dir.display())),
+        _ => Ok(()),
+    }
+}
+
 /// Writes a file, creating its folder.
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
     regular_or_absent(path)?;
     create_parent(path)?;
     std::fs::write(path, text).map_err(|e| format!("cannot write: {e}"))
+}
+
+/// `30`, `0.5`: whole seconds without a fraction.
+fn seconds_text(d: std::time::Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        d.as_secs().to_string()
+    } else {
+        format!("{}", d.as_secs_f64())
+    }
 }
 
 /// One line for an [`Event`].
@@ -169,7 +189,11 @@ fn event_line(event: &Event) -> String {
             case,
             request,
             seconds,
-        } => format!("{case}: {request}: still waiting for the answer, {seconds} s so far"),
+            timeout,
+        } => format!(
+            "{case}: still waiting for {request} ({seconds} s so far, timeout {} s)",
+            seconds_text(*timeout)
+        ),
         Event::RetryAfter {
             case,
             request,

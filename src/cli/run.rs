@@ -1,6 +1,8 @@
 //! One run against the target: read the baseline, select the cases, decide
 //! the target and prepare the runner, run one trial per case, build the
-//! record, then the console's closing block, the exit code and the reports.
+//! record, then the console's closing block (in the binary, the failing
+//! cases' root causes before their whole blocks), the exit code and the
+//! reports.
 //! Each step is a function below; [`run`] reads as the list of them.
 
 use std::process::ExitCode;
@@ -73,6 +75,10 @@ fn run_steps(
     )?;
     let ctx = Arc::new(ctx);
     let human = !matches!(args.format, Some(libtest_mimic::FormatSetting::Json));
+    // The binary's console: libtest's failure section one line per finding,
+    // then the root causes and the whole blocks (a cargo / nextest target
+    // keeps each trial's whole block: nextest shows one trial at a time).
+    let grouped = human && binary;
     if human {
         let given = settings.given_session.is_some() && !embedded;
         let who = match (&ctx.runner.credentials, given) {
@@ -99,6 +105,8 @@ fn run_steps(
         results: send,
         output: out.clone(),
         verbose: settings.verbose,
+        panic_in: settings.force_panic.clone(),
+        brief: grouped,
     };
     let conclusion = libtest_mimic::run(args, trials::trials(cases, Some(run)));
     let finish_warnings = rt.block_on(ctx.runner.finish());
@@ -123,7 +131,7 @@ fn run_steps(
         },
     }
     .scrubbed(out.redactor());
-    closing_block(&record, &finish_warnings, human, out);
+    closing_block(&record, &finish_warnings, human, grouped, out);
     let mut code = conclusion.exit_code();
     if !nothing_amiss(&record, binary && selected.is_empty(), args.ignored, out) {
         code = ExitCode::from(EXIT_SETUP);
@@ -223,9 +231,22 @@ fn prepare(
     Ok((ctx, server))
 }
 
-/// The console's closing block: the short-secret warning, the run's
-/// warnings and notes, the grouped summary and (for people) the footer.
-fn closing_block(record: &RunRecord, finish_warnings: &[String], human: bool, out: &Output) {
+/// The console's closing block: (`grouped`) the failing cases' root causes
+/// and then their whole blocks on stdout, after libtest's lines; the
+/// short-secret warning, the run's warnings and notes, the summary and
+/// (for people) the footer.
+fn closing_block(
+    record: &RunRecord,
+    finish_warnings: &[String],
+    human: bool,
+    grouped: bool,
+    out: &Output,
+) {
+    let causes = text::root_causes(record);
+    if grouped && !causes.is_empty() {
+        out.stdout(&causes);
+        out.stdout(&text::failure_blocks(record));
+    }
     let short = out.redactor().short_secrets();
     if short > 0 {
         out.warning(format!(
@@ -303,6 +324,11 @@ fn writable_outputs(settings: &Settings) -> Result<(), String> {
             super::output::regular_or_absent(path)
                 .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
         }
+    }
+    // libtest creates it and panics when it cannot (its folder missing).
+    if let Some(path) = &settings.test.logfile {
+        super::output::creatable(std::path::Path::new(path))
+            .map_err(|e| format!("--logfile {path}: {e}"))?;
     }
     if let Some(path) = settings
         .github

@@ -1,19 +1,23 @@
 //! The cases as libtest-mimic trials: which cases the tags select
 //! ([`select_by_tags`]), one trial per case named after it ([`trials`]), and
 //! what libtest shows for a case's record ([`trial_result`]: ignored with
-//! the reason, a failure with the scrubbed findings text, or a pass).
+//! the reason, a failure with the scrubbed findings text, whole or one line
+//! per finding, or a pass), and
+//! a FILTER that matches no case, with the closest names ([`filter_miss`]).
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
 use libtest_mimic::{Completion, Failed, Trial};
 
 use super::output::Output;
+use super::{EXIT_INTERNAL, FORCE_PANIC_VAR};
 use crate::load::case::Case;
 use crate::pipeline::{CaseResult, Context};
 use crate::record::{CaseRecord, Verdict};
 use crate::report::text;
-use crate::text::did_you_mean;
+use crate::text::{did_you_mean, did_you_mean_any};
 
 /// Where the trials of a run send their results.
 pub type Results = Sender<CaseResult>;
@@ -31,6 +35,11 @@ pub struct TrialRun {
     pub output: Output,
     /// `-v`: every case's exchange printed as it finishes.
     pub verbose: bool,
+    /// `ICWS_FORCE_PANIC`: the case whose trial panics on purpose.
+    pub panic_in: Option<String>,
+    /// libtest shows one line per finding: the binary's console prints the
+    /// root causes, then the whole blocks, after the run.
+    pub brief: bool,
 }
 
 /// One trial per case, named after the case. Without a run (`--list`,
@@ -43,8 +52,22 @@ pub fn trials(cases: Vec<Case>, run: Option<TrialRun>) -> Vec<Trial> {
             let run = run.clone();
             Trial::ignorable_test(name, move || match run {
                 Some(run) => {
-                    let result = run.rt.block_on(run.ctx.run_case(&case));
-                    let outcome = trial_result(&run.ctx, &run.output, &result.record);
+                    // A panic here is the tool's bug, not the server's: the
+                    // hook has said so and the run will exit 3; libtest
+                    // shows this case as failed with a pointer to that line.
+                    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        if run.panic_in.as_deref() == Some(case.name.as_str()) {
+                            panic!("forced by {FORCE_PANIC_VAR}={}", case.name);
+                        }
+                        run.rt.block_on(run.ctx.run_case(&case))
+                    }));
+                    let Ok(result) = result else {
+                        return Err(Failed::from(format!(
+                            "internal error: the tool panicked while running this case (see \
+                             the error line above); the run exits {EXIT_INTERNAL}"
+                        )));
+                    };
+                    let outcome = trial_result(&run.ctx, &run.output, &result.record, run.brief);
                     if run.verbose {
                         let shown = result.record.scrubbed(run.output.redactor());
                         run.output.block(&text::exchange_text(&shown));
@@ -62,18 +85,26 @@ pub fn trials(cases: Vec<Case>, run: Option<TrialRun>) -> Vec<Trial> {
 }
 
 /// What libtest shows for a record: ignored with the reason, a failure
-/// with the scrubbed findings text, or a pass.
+/// with the scrubbed findings text (`brief`: one line per finding, the
+/// edge printing the whole blocks after the root causes), or a pass.
 pub fn trial_result(
     ctx: &Context,
     output: &Output,
     record: &CaseRecord,
+    brief: bool,
 ) -> Result<Completion, Failed> {
     if let (Verdict::Ignored, Some(reason)) = (record.verdict, &record.reason) {
         return Ok(Completion::ignored_with(reason.clone()));
     }
     let file = ctx.policy.baseline.as_ref().map_or("", |b| b.file.as_str());
     let record = record.scrubbed(output.redactor());
-    match text::trial_failure(&record, ctx.policy.strict, ctx.policy.strict_baseline, file) {
+    let (strict, strict_baseline) = (ctx.policy.strict, ctx.policy.strict_baseline);
+    let message = if brief {
+        text::trial_failure_brief(&record, strict, strict_baseline, file)
+    } else {
+        text::trial_failure(&record, strict, strict_baseline, file)
+    };
+    match message {
         Some(message) => Err(Failed::from(output.scrub(&message))),
         None => Ok(Completion::Completed),
     }
@@ -125,23 +156,74 @@ pub fn selected(args: &libtest_mimic::Arguments, cases: &[Case]) -> Vec<Case> {
         .collect()
 }
 
-/// A FILTER (with `--exact` or not) must match some case: a typo in a CI
-/// job would otherwise run nothing and pass.
-pub fn filter_matches(args: &libtest_mimic::Arguments, cases: &[Case]) -> Result<(), String> {
-    let Some(filter) = &args.filter else {
-        return Ok(());
-    };
+/// A FILTER (with `--exact` or not) that matches no case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterMiss {
+    /// `FILTER "tokn"` or `FILTER "x" (--exact)`.
+    pub filter: String,
+    /// `, did you mean "auth/token", …?`, or empty when no name is close.
+    pub suggestion: String,
+}
+
+/// The FILTER when it matches no case, with the closest case names: as a
+/// whole name under `--exact`, else as a part of one (a typo in a CI job
+/// would otherwise run nothing and pass). `None` without a FILTER or when
+/// it matches.
+pub fn filter_miss(args: &libtest_mimic::Arguments, cases: &[Case]) -> Option<FilterMiss> {
+    let filter = args.filter.as_ref()?;
     let only_filter = libtest_mimic::Arguments {
         filter: Some(filter.clone()),
         exact: args.exact,
         ..libtest_mimic::Arguments::default()
     };
     if !selected(&only_filter, cases).is_empty() {
-        return Ok(());
+        return None;
     }
-    Err(format!(
-        "FILTER {filter:?}{} matches no case{} (--list shows them all)",
-        if args.exact { " (--exact)" } else { "" },
-        did_you_mean(filter, cases.iter().map(|c| c.name.as_str()))
-    ))
+    Some(FilterMiss {
+        filter: format!(
+            "FILTER {filter:?}{}",
+            if args.exact { " (--exact)" } else { "" }
+        ),
+        suggestion: did_you_mean_any(filter, cases.iter().map(|c| c.name.as_str()), !args.exact),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cases() -> Vec<Case> {
+        let schemas = crate::load::Schemas::shipped().unwrap_or_else(|_| panic!("schemas"));
+        crate::load::load_all(&[], &schemas).unwrap_or_else(|_| panic!("cases"))
+    }
+
+    fn args(filter: &str, exact: bool) -> libtest_mimic::Arguments {
+        libtest_mimic::Arguments {
+            filter: Some(filter.to_owned()),
+            exact,
+            ..libtest_mimic::Arguments::default()
+        }
+    }
+
+    #[test]
+    fn a_filter_that_matches_nothing_names_the_closest_cases() {
+        let cases = cases();
+        assert_eq!(filter_miss(&args("auth/", false), &cases), None);
+        assert_eq!(filter_miss(&args("session/fresh", true), &cases), None);
+        assert_eq!(
+            filter_miss(&libtest_mimic::Arguments::default(), &cases),
+            None
+        );
+        let miss = filter_miss(&args("catalgo", false), &cases);
+        assert_eq!(
+            miss,
+            Some(FilterMiss {
+                filter: "FILTER \"catalgo\"".into(),
+                suggestion: ", did you mean \"status-messages/catalog\"?".into(),
+            })
+        );
+        // Under --exact the whole name is compared: a part is not enough.
+        let miss = filter_miss(&args("catalog", true), &cases);
+        assert!(miss.is_some_and(|m| m.filter.ends_with("(--exact)") && m.suggestion.is_empty()));
+    }
 }

@@ -379,7 +379,9 @@ pub struct Expect {
 pub struct Case {
     /// `<area>/<name>`: the path without `.toml`; the trial's name.
     pub name: String,
-    /// The file it came from, as shown in errors.
+    /// The file it came from, as shown in errors and reports: a `--cases`
+    /// file's path, or a shipped case's path from the crate root, marked
+    /// ` (built in)` when the working folder does not hold that very file.
     pub file: String,
     /// What it checks, in a sentence.
     pub description: String,

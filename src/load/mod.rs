@@ -1,4 +1,6 @@
-//! Stage 1, **load**: the shipped cases (embedded at build time) and the
+//! Stage 1, **load**: the shipped cases (embedded at build time; named by
+//! their path when the working folder holds the same file, else marked
+//! `(built in)`: [`shipped_file_name`]) and the
 //! `*.toml` files under each `--cases` folder → validated [`case::Case`]s,
 //! and `schemas/*.json` → compiled [`schema::Schemas`]. Every file is read
 //! and every problem collected before the run is refused, so a user fixes
@@ -38,7 +40,7 @@ pub fn load_all_noting(
                 .trim_start_matches("cases/")
                 .trim_end_matches(".toml")
                 .to_owned();
-            ((*path).to_owned(), name, Ok((*text).to_owned()))
+            (shipped_file_name(path, text), name, Ok((*text).to_owned()))
         })
         .collect();
     let mut errors = Vec::new();
@@ -90,6 +92,21 @@ pub fn load_all_noting(
         Ok(cases.into_values().collect())
     } else {
         Err(errors)
+    }
+}
+
+/// What marks a shipped case's file that is not in the working folder.
+pub const BUILT_IN: &str = " (built in)";
+
+/// How outputs name a shipped case's file: its path (from the crate root)
+/// when the working folder holds that very file (a checkout), else the path
+/// marked [`BUILT_IN`]. An installed binary must not send a user to a file
+/// that is not there, or that differs from the one built in (its lines
+/// would not match).
+pub fn shipped_file_name(path: &str, text: &str) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(on_disk) if on_disk == text => path.to_owned(),
+        _ => format!("{path}{BUILT_IN}"),
     }
 }
 

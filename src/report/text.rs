@@ -1,7 +1,10 @@
 //! The console text, built from the record: the compiler-style block of a
 //! case's findings (what a failing trial prints, and JUnit's failure body),
-//! the message libtest shows for a failing trial, and the block printed after
-//! the run. Returns text; the edge scrubs secrets and prints it.
+//! the message libtest shows for a failing trial (the whole block, or in the
+//! binary's console one line per finding: [`trial_failure_brief`]), the
+//! failing cases' root causes grouped ([`root_causes`]) and then their
+//! blocks ([`failure_blocks`]), and the block printed after the run.
+//! Returns text; the edge scrubs secrets and prints it.
 
 use std::fmt::Write as _;
 
@@ -38,7 +41,7 @@ pub fn case_text(case: &CaseRecord, strict: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "request: {} → {status} in {} ms ({})",
+        "request: {} → {status} in {} ms · {}",
         inert(&request.line),
         request.elapsed.as_millis(),
         case.file
@@ -160,11 +163,7 @@ pub fn exchange_text(case: &CaseRecord) -> String {
 /// inert, on one line.
 pub fn finding_text(origin: &str, f: &Finding, strict: bool) -> String {
     let mut out = String::new();
-    let kind = match (f.level, strict) {
-        (Level::Must, _) => "error",
-        (Level::Interop, true) => "error(interop, --strict)",
-        (Level::Interop, false) => "warning(interop)",
-    };
+    let kind = kind(f.level, strict);
     let _ = writeln!(out, "{kind}[{}]: {}", f.req, inert(&f.message));
     let _ = writeln!(
         out,
@@ -189,6 +188,15 @@ pub fn finding_text(origin: &str, f: &Finding, strict: bool) -> String {
         );
     }
     out
+}
+
+/// `error`, `error(interop, --strict)` or `warning(interop)`.
+fn kind(level: Level, strict: bool) -> &'static str {
+    match (level, strict) {
+        (Level::Must, _) => "error",
+        (Level::Interop, true) => "error(interop, --strict)",
+        (Level::Interop, false) => "warning(interop)",
+    }
 }
 
 /// `--explain ID`: the requirement, where it comes from, the policy that
@@ -411,6 +419,125 @@ pub fn console_summary(run: &RunRecord) -> String {
                 .collect();
             let _ = writeln!(out, "  {}: {}", c.name, inert(&tries.join(" → ")));
         }
+    }
+    out
+}
+
+/// One line per failing finding, for libtest's failure section when the
+/// root causes and the whole blocks follow the run ([`root_causes`],
+/// [`failure_blocks`]): the kind, rule, message and place, e.g.
+/// `error[REQ-400-1]: unexpected status (status)`.
+pub fn trial_failure_brief(
+    case: &CaseRecord,
+    strict: bool,
+    strict_baseline: bool,
+    baseline_file: &str,
+) -> Option<String> {
+    if case.verdict != Verdict::Failed {
+        return trial_failure(case, strict, strict_baseline, baseline_file);
+    }
+    let lines: Vec<String> = case
+        .failing_findings()
+        .map(|f| {
+            format!(
+                "{}[{}]: {} ({})",
+                kind(f.level, strict),
+                f.req,
+                inert(&f.message),
+                inert(&f.place.to_string())
+            )
+        })
+        .collect();
+    Some(lines.join("\n"))
+}
+
+/// One root cause: a finding that failing cases share (same rule, place,
+/// message and expected value).
+struct Cause<'a> {
+    finding: &'a Finding,
+    cases: Vec<&'a str>,
+    /// True when the cases' actual values differ.
+    varies: bool,
+}
+
+/// The failing cases' findings grouped by root cause (rule, place, message,
+/// expected), the cause most cases share first: what to fix, before the
+/// case-by-case blocks. Empty when no case failed on a finding.
+///
+/// ```text
+/// 3 failing case(s), 1 root cause(s):
+///   error[REQ-400-1] status: unexpected status (expected 400 or 401, actual 500 …)
+///     in 3 case(s): auth/missing-cookie, auth/missing-token, session/no-session
+/// ```
+pub fn root_causes(run: &RunRecord) -> String {
+    let failing: Vec<&CaseRecord> = run
+        .cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Failed)
+        .collect();
+    let mut causes: Vec<Cause> = Vec::new();
+    for c in &failing {
+        for f in c.failing_findings() {
+            let same = |g: &&mut Cause| {
+                g.finding.req == f.req
+                    && g.finding.level == f.level
+                    && g.finding.place == f.place
+                    && g.finding.message == f.message
+                    && g.finding.expected == f.expected
+            };
+            match causes.iter_mut().find(same) {
+                Some(g) => {
+                    if !g.cases.contains(&c.name.as_str()) {
+                        g.cases.push(&c.name);
+                    }
+                    g.varies |= g.finding.actual != f.actual;
+                }
+                None => causes.push(Cause {
+                    finding: f,
+                    cases: vec![&c.name],
+                    varies: false,
+                }),
+            }
+        }
+    }
+    if causes.is_empty() {
+        return String::new();
+    }
+    // Most cases first; ties in the order the cases and findings came.
+    causes.sort_by_key(|g| std::cmp::Reverse(g.cases.len()));
+    let mut out = format!(
+        "\n{} failing case(s), {} root cause(s):\n",
+        failing.len(),
+        causes.len()
+    );
+    for g in causes {
+        let mut line = g.finding.one_line();
+        if g.varies {
+            line.push_str(" (the actual value differs from case to case)");
+        }
+        let _ = writeln!(
+            out,
+            "  {}{}\n    in {} case(s): {}",
+            kind(g.finding.level, run.strict),
+            inert(&line),
+            g.cases.len(),
+            inert(&g.cases.join(", "))
+        );
+    }
+    out
+}
+
+/// Every failing case's whole block (its findings, then the request), each
+/// under `---- name ----` as libtest would show it, in name order.
+pub fn failure_blocks(run: &RunRecord) -> String {
+    let mut out = String::new();
+    for c in run.cases.iter().filter(|c| c.verdict == Verdict::Failed) {
+        let _ = write!(
+            out,
+            "\n---- {} ----\n{}",
+            inert(&c.name),
+            case_text(c, run.strict)
+        );
     }
     out
 }

@@ -186,6 +186,7 @@ impl Target {
                         case: current_case(),
                         request: request.to_owned(),
                         seconds: started.elapsed().as_secs(),
+                        timeout: self.timeout,
                     });
                     step = STILL_WAITING_AGAIN;
                 }

@@ -162,6 +162,8 @@ pub enum Event {
         request: String,
         /// Seconds so far.
         seconds: u64,
+        /// `--timeout`: when the request gives up.
+        timeout: Duration,
     },
     /// The server answered 429 or 503 with `Retry-After`: the request is
     /// sent again after `delay`.

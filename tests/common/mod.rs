@@ -14,7 +14,20 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_icws-conformance");
 /// Runs the binary with `args` and `env` on top of an environment without
 /// any `ICWS_*`, `GITHUB_*` or proxy variable. Returns (exit code, stdout, stderr).
 pub fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    run_in(None, args, env)
+}
+
+/// [`run`] in the working folder `dir` (the package root when `None`, as
+/// cargo runs tests), e.g. an empty folder, as an installed binary runs.
+pub fn run_in(
+    dir: Option<&std::path::Path>,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let mut cmd = Command::new(BIN);
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     for (var, _) in std::env::vars_os() {
         let name = var.to_string_lossy().to_ascii_uppercase();
         if name.starts_with("ICWS_") || name.starts_with("GITHUB_") || name.ends_with("_PROXY") {

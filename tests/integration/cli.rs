@@ -1,7 +1,9 @@
 //! The binary's contract: exit 0 when every case passes, 101 when one fails
 //! (naming the rule and the place), 2 with a one-line reason when the run
 //! cannot start (bad flag, invalid case file, unreachable target, refused
-//! login). Secrets are proven absent from every output in `secrets.rs`.
+//! login), 3 with one line when the tool itself panics; the help's headings
+//! and examples; a mistyped FILTER's did-you-mean. Secrets are proven absent
+//! from every output in `secrets.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -396,5 +398,299 @@ fn filters_are_counted_and_running_nothing_is_not_a_pass() {
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
         assert_eq!(report["passed"], false, "{report}");
+    }
+}
+
+/// `--help` groups the flags under headings, hides libtest's options that
+/// do nothing here, and ends with two examples and every exit status.
+#[test]
+fn help_has_headings_examples_and_no_libtest_no_ops() {
+    let (code, out, err) = run(&["--help"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let mut at = 0;
+    for heading in [
+        "Target and login:",
+        "Selection:",
+        "CI gate:",
+        "Reports and console:",
+        "Transport:",
+        "Information:",
+        "Examples:",
+        "Exit status:",
+    ] {
+        let found = out[at..]
+            .lines()
+            .position(|l| l.starts_with(heading))
+            .unwrap_or_else(|| panic!("no line {heading:?} (in order) in\n{out}"));
+        at += out[at..]
+            .lines()
+            .take(found + 1)
+            .map(|l| l.len() + 1)
+            .sum::<usize>();
+    }
+    // Nothing sits under a heading of its own ("Options:", "Arguments:").
+    assert!(
+        !out.contains("\nOptions:") && !out.contains("\nArguments:"),
+        "{out}"
+    );
+    let section = |name: &str| {
+        out.split(&format!("\n{name}:\n"))
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for (heading, flags) in [
+        (
+            "Selection",
+            &["[FILTER]", "--exact", "--skip <FILTER>", "--tag"][..],
+        ),
+        (
+            "Reports and console",
+            &["--junit", "--report-html", "--format", "-q, --quiet"][..],
+        ),
+        (
+            "Transport",
+            &["--timeout", "--proxy", "--test-threads <N>"][..],
+        ),
+        (
+            "Information",
+            &["--list", "--coverage", "--explain", "--help", "--version"][..],
+        ),
+    ] {
+        let text = section(heading);
+        for flag in flags {
+            assert!(text.contains(flag), "{flag} not under {heading}:\n{text}");
+        }
+    }
+    for hidden in [
+        "--nocapture",
+        "--show-output",
+        "--logfile",
+        "--bench",
+        "--test ",
+        "-Z",
+        "--ignored",
+        "--include-ignored",
+    ] {
+        assert!(!out.contains(hidden), "{hidden} shown:\n{out}");
+    }
+    // The examples: the embedded server, and a target with the login from
+    // the environment and JUnit and HTML reports.
+    let examples = out.split("Examples:").nth(1).unwrap_or_default();
+    assert!(examples.contains("\n  icws-conformance\n"), "{examples}");
+    assert!(
+        examples.contains("ICWS_USER=")
+            && examples.contains("ICWS_PASSWORD=")
+            && examples.contains("--base-url https://")
+            && examples.contains("--junit ")
+            && examples.contains("--report-html "),
+        "{examples}"
+    );
+    assert!(!examples.contains("--password"), "{examples}");
+    // -h is the same help.
+    let (code, short, _) = run(&["-h"], &[]);
+    assert_eq!((code, short.as_str()), (0, out.as_str()));
+    // The hidden options still parse (cargo test and nextest pass them).
+    let (code, out, err) = run(&["--nocapture", "--exact", "status-messages/catalog"], &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+/// A FILTER that matches no case names the closest cases: a mistyped part
+/// of a name (the usual filter), a whole name under `--exact`. Nothing runs.
+#[test]
+fn a_mistyped_filter_gets_the_closest_case_names() {
+    for (args, needle) in [
+        (
+            &["tokn"][..],
+            "FILTER \"tokn\" matches no case, did you mean \"auth/token/empty\"",
+        ),
+        (
+            &["sesion/"][..],
+            "did you mean \"session/ended\", \"session/fresh\"",
+        ),
+        (
+            &["--exact", "session/fresch"][..],
+            "FILTER \"session/fresch\" (--exact) matches no case, did you mean \"session/fresh\"?",
+        ),
+        (
+            &["--list", "statsu-messages"][..],
+            "did you mean \"status-messages/catalog\"?",
+        ),
+    ] {
+        let (code, out, err) = run(args, &[]);
+        assert_eq!(code, 2, "{args:?}: {out}\n{err}");
+        assert!(err.contains(needle), "{args:?}: no {needle:?} in {err}");
+        assert!(err.contains("(--list shows them all)"), "{err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+    }
+    // Far from every name: no guess.
+    let (code, _, err) = run(&["zzzz"], &[]);
+    assert_eq!(code, 2);
+    assert!(!err.contains("did you mean"), "{err}");
+}
+
+/// A panic of the tool is exit 3 with one line saying where and whom to
+/// tell, not a failed case (101, the server's verdict): in a case's trial
+/// (the other cases still run) and before the cases. `ICWS_FORCE_PANIC` is
+/// the test hook, read at the edge.
+#[test]
+fn a_panic_of_the_tool_is_exit_3_with_one_line_not_a_failed_case() {
+    for (at, place) in [
+        ("session/fresh", "src/cli/trials.rs:"),
+        ("start", "src/cli/mod.rs:"),
+    ] {
+        let env = [("ICWS_FORCE_PANIC", at), ("RUST_BACKTRACE", "0")];
+        let (code, out, err) = run(&[], &env);
+        assert_eq!(code, 3, "{at}: {out}\n{err}");
+        let lines: Vec<&str> = err
+            .lines()
+            .filter(|l| l.starts_with("error: internal error"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{at}: {err}");
+        let line = lines[0];
+        assert!(line.starts_with("error: internal error (exit 3)"), "{line}");
+        assert!(
+            line.contains(&format!("forced by ICWS_FORCE_PANIC={at} (at {place}")),
+            "{line}"
+        );
+        assert!(
+            line.contains("not a finding about the server; please report it"),
+            "{line}"
+        );
+        // The default hook's report stays out unless RUST_BACKTRACE asks.
+        assert!(
+            !err.contains("thread '") && !err.contains("stack backtrace"),
+            "{err}"
+        );
+        if at == "start" {
+            assert!(!out.contains("running"), "{out}");
+        } else {
+            assert!(
+                crate::common::line_of(&out, "session/fresh").ends_with("FAILED"),
+                "{out}"
+            );
+            assert!(
+                crate::common::line_of(&out, "status-messages/catalog").ends_with("ok"),
+                "{out}"
+            );
+            assert!(err.contains("its results are incomplete"), "{err}");
+        }
+    }
+    let (code, _, err) = run(&[], &[("ICWS_FORCE_PANIC", "sesion/fresh")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("did you mean \"session/fresh\""), "{err}");
+}
+
+/// One root cause behind several failing cases: the binary prints it once,
+/// grouped with the cases, before the cases' whole blocks; libtest's own
+/// failure section keeps one line per finding. `--format json` keeps
+/// libtest's events alone on stdout.
+#[test]
+fn root_causes_come_before_the_failing_cases_blocks() {
+    let rt = runtime();
+    let server = crate::common::faulty("missing-header-500", &rt);
+    let env = crate::common::login_env(&server.base_url());
+    let (code, out, err) = run(&[], &crate::common::pairs(&env));
+    assert_eq!(code, 101, "{out}\n{err}");
+    let result = out
+        .find("\ntest result: FAILED")
+        .expect("libtest's result line");
+    let causes = out
+        .find("\n3 failing case(s), 1 root cause(s):\n")
+        .unwrap_or_else(|| panic!("no root causes:\n{out}"));
+    let first_block = out
+        .find("   = expected: 400 or 401")
+        .unwrap_or_else(|| panic!("no block:\n{out}"));
+    assert!(result < causes && causes < first_block, "{out}");
+    assert!(
+        out[causes..].contains(
+            "\n  error[REQ-400-1] status: unexpected status (expected 400 or 401, actual 500 "
+        ) && out[causes..].contains(
+            "\n    in 3 case(s): auth/missing-cookie, auth/missing-token, session/no-session\n"
+        ),
+        "{out}"
+    );
+    // Each case's whole block once, after the causes; libtest's section
+    // has one line per finding.
+    assert_eq!(out.matches("   = expected: 400 or 401").count(), 3, "{out}");
+    let libtest = &out[..result];
+    assert!(
+        libtest.contains(
+            "---- auth/missing-token ----\nerror[REQ-400-1]: unexpected status (status)\n"
+        ),
+        "{libtest}"
+    );
+    for case in [
+        "auth/missing-cookie",
+        "auth/missing-token",
+        "session/no-session",
+    ] {
+        let block = out[first_block - 200..]
+            .split(&format!("---- {case} ----\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no block for {case}:\n{out}"));
+        assert!(
+            block.starts_with("error[REQ-400-1]: unexpected status\n"),
+            "{block}"
+        );
+    }
+    // The footer (stderr) still lists the broken requirements.
+    assert!(err.contains("REQ-400-1: auth/missing-cookie"), "{err}");
+    // JSON: every stdout line is one of libtest's events.
+    let (code, out, _) = run(
+        &["--format", "json", "-Z", "unstable-options"],
+        &crate::common::pairs(&env),
+    );
+    assert_eq!(code, 101, "{out}");
+    for line in out.lines().filter(|l| !l.is_empty()) {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "{line}"
+        );
+    }
+    assert!(!out.contains("root cause"), "{out}");
+}
+
+/// A shipped case is named by its path only where that very file is on
+/// disk (a checkout, as here); run from another folder, as an installed
+/// binary is, the console, JUnit and the JSON and HTML reports mark it
+/// `(built in)` rather than send the reader to a file that is not there.
+#[test]
+fn shipped_cases_outside_a_checkout_are_named_built_in() {
+    let rt = runtime();
+    let server = crate::common::faulty("wrong-type-isAcdStatus", &rt);
+    let env = crate::common::login_env(&server.base_url());
+    let env = crate::common::pairs(&env);
+    let elsewhere = tempfile::tempdir().unwrap();
+    for (dir, want) in [
+        (None, "cases/status-messages/catalog.toml"),
+        (
+            Some(elsewhere.path()),
+            "cases/status-messages/catalog.toml (built in)",
+        ),
+    ] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let report = |name: &str| out_dir.path().join(name).to_str().unwrap().to_owned();
+        let (junit, json, html) = (report("j.xml"), report("r.json"), report("r.html"));
+        let args = [
+            "status-messages/catalog",
+            "--junit",
+            &junit,
+            "--report-json",
+            &json,
+            "--report-html",
+            &html,
+        ];
+        let (code, out, err) = crate::common::run_in(dir, &args, &env);
+        assert_eq!(code, 101, "{out}\n{err}");
+        assert!(out.contains(&format!("ms ({want})\n")), "{want}: {out}");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(report["cases"][0]["file"], want, "{report}");
+        let junit = std::fs::read_to_string(&junit).unwrap();
+        assert!(junit.contains(&format!("({want})")), "{junit}");
+        let html = std::fs::read_to_string(&html).unwrap();
+        assert!(html.contains(&format!("<code>{want}</code>")), "{html}");
     }
 }

@@ -297,6 +297,11 @@ fn careless_flags_and_case_folders_end_in_a_clear_exit_2_or_a_warning() {
             "matches no case, did you mean \"status-messages/catalog\"?",
         ),
         (&["auth/wrong", "--exact"], "(--exact) matches no case"),
+        // libtest would panic creating it (an internal error, exit 3).
+        (
+            &["--logfile", "/nonexistent-icws-folder/x.log"],
+            "--logfile /nonexistent-icws-folder/x.log: its folder",
+        ),
     ];
     for (args, needle) in checks {
         let (code, out, err) = run(args, &[]);

@@ -92,7 +92,8 @@ fn a_retry_cures_a_timeout_and_the_case_is_marked_flaky() {
 }
 
 /// A request still waiting after 2 s prints one line naming the case, the
-/// request and the seconds so far (issue: a good citizen, point 5).
+/// request, the seconds so far and the timeout (issue: a good citizen,
+/// point 5; issue 26, readable output), never the token or cookie sent.
 #[test]
 fn a_slow_answer_prints_what_the_run_waits_for() {
     let rt = runtime();
@@ -107,12 +108,27 @@ fn a_slow_answer_prints_what_the_run_waits_for() {
         .find(|l| l.contains("still waiting"))
         .unwrap_or_else(|| panic!("no progress line:\n{err}"));
     assert!(
-        line.starts_with("note: status-messages/catalog: GET /icws/")
-            && line.ends_with("/status/status-messages: still waiting for the answer, 2 s so far"),
+        line.starts_with("note: status-messages/catalog: still waiting for GET /icws/")
+            && line.ends_with("/status/status-messages (2 s so far, timeout 30 s)"),
         "{line}"
     );
     // Once: the answer came after 3 s, before the next line at 12 s.
     assert_eq!(err.matches("still waiting").count(), 1, "{err}");
+    assert!(!line.contains("Cookie") && !line.contains("CSRF"), "{line}");
+    // A server that never finishes its answer: the line, then the timeout.
+    let server = crate::common::faulty("never-finishes", &rt);
+    let (code, out, err) = run(
+        &["status-messages/catalog", "--exact", "--timeout", "2.5"],
+        &pairs(&login_env(&server.base_url())),
+    );
+    assert_eq!(code, 101, "{out}\n{err}");
+    assert!(
+        err.lines().any(
+            |l| l.starts_with("note: status-messages/catalog: still waiting for GET ")
+                && l.ends_with(" (2 s so far, timeout 2.5 s)")
+        ),
+        "{err}"
+    );
 }
 
 #[test]
