@@ -42,11 +42,12 @@ fn exchange(body: Vec<u8>) -> Exchange {
     );
     Exchange {
         request_line: "GET /icws/300000123/status/status-messages".into(),
-        request_headers: Vec::new(),
+        sent: Default::default(),
         outcome: Ok(Response {
             status: 200,
             headers,
             body,
+            version: "HTTP/1.1".into(),
         }),
         elapsed: Duration::ZERO,
         attempts: Vec::new(),

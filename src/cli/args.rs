@@ -277,7 +277,13 @@ const HEADINGS: [(&str, &[&str]); 6] = [
     ),
     (
         HEADING_REPORTS,
-        &["junit", "report_json", "report_html", "report_har", "verbose"],
+        &[
+            "junit",
+            "report_json",
+            "report_html",
+            "report_har",
+            "verbose",
+        ],
     ),
     (
         HEADING_TRANSPORT,

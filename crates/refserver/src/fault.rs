@@ -1963,6 +1963,37 @@ fn drop_mid_body(text: String) -> Response {
     half_then(&text, broken)
 }
 
+fn cors_fixed_headers(h: &mut axum::http::HeaderMap, preflight: bool) {
+    if preflight {
+        h.insert(
+            axum::http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+            axum::http::HeaderValue::from_static(
+                "ININ-ICWS-CSRF-Token, Content-Type, Accept-Language",
+            ),
+        );
+    }
+}
+
+fn cors_no_credentials(h: &mut axum::http::HeaderMap, _: bool) {
+    h.remove(axum::http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+}
+
+fn cors_session_headers_hidden(h: &mut axum::http::HeaderMap, preflight: bool) {
+    if !preflight {
+        h.insert(
+            axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            axum::http::HeaderValue::from_static("Location"),
+        );
+    }
+}
+
+fn cors_wildcard_origin(h: &mut axum::http::HeaderMap, _: bool) {
+    h.insert(
+        axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        axum::http::HeaderValue::from_static("*"),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1996,35 +2027,4 @@ mod tests {
         );
         assert_eq!(Fault::NullValue(13).name(), "null-systemId");
     }
-}
-
-fn cors_fixed_headers(h: &mut axum::http::HeaderMap, preflight: bool) {
-    if preflight {
-        h.insert(
-            axum::http::header::ACCESS_CONTROL_ALLOW_HEADERS,
-            axum::http::HeaderValue::from_static(
-                "ININ-ICWS-CSRF-Token, Content-Type, Accept-Language",
-            ),
-        );
-    }
-}
-
-fn cors_no_credentials(h: &mut axum::http::HeaderMap, _: bool) {
-    h.remove(axum::http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
-}
-
-fn cors_session_headers_hidden(h: &mut axum::http::HeaderMap, preflight: bool) {
-    if !preflight {
-        h.insert(
-            axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            axum::http::HeaderValue::from_static("Location"),
-        );
-    }
-}
-
-fn cors_wildcard_origin(h: &mut axum::http::HeaderMap, _: bool) {
-    h.insert(
-        axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        axum::http::HeaderValue::from_static("*"),
-    );
 }
