@@ -219,7 +219,8 @@ mod tests {
             miss,
             Some(FilterMiss {
                 filter: "FILTER \"catalgo\"".into(),
-                suggestion: ", did you mean \"status-messages/catalog\"?".into(),
+                suggestion: ", did you mean \"browser/catalog\" or \"status-messages/catalog\"?"
+                    .into(),
             })
         );
         // Under --exact the whole name is compared: a part is not enough.
