@@ -129,6 +129,10 @@ impl RequestRecord {
     }
 }
 
+/// What a replay shows when the command itself would reveal a secret (the
+/// server chose an id, a token or a cookie that is also part of its text).
+pub const WITHHELD_REPLAY: &str = "(withheld: the command would hold text that matches a secret)";
+
 /// A body as reports show it: scrubbed line by line, each line inert, the
 /// line breaks kept (every renderer quotes or prefixes each line).
 fn shown_lines(r: &Redactor, body: &str) -> String {
@@ -154,7 +158,14 @@ impl CaseRecord {
         c.request.url = s(&c.request.url);
         c.request.headers = c.request.headers.iter().map(s).collect();
         c.request.body = c.request.body.as_ref().map(|b| shown_lines(r, b));
-        c.request.curl = s(&c.request.curl);
+        // The command holds no secret by construction (shell variables);
+        // one a scrub would change is withheld whole, never half quoted.
+        let curl = inert(&c.request.curl);
+        c.request.curl = if r.scrub(&curl) == curl {
+            curl
+        } else {
+            WITHHELD_REPLAY.to_owned()
+        };
         for a in &mut c.request.attempts {
             a.outcome = s(&a.outcome);
             if let Some(got) = &mut a.received {

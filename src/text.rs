@@ -139,11 +139,18 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// The runner's legacy log command (`##[error]…`), which GitHub Actions
+/// honours in the middle of a line too: [`inert`] writes it `##\[`.
+const LEGACY_COMMAND: &str = "##[";
+
 /// `text` with every control character shown escaped (`\n`, `\r`, `\t`,
 /// `\u{1b}`, …: C0, DEL and C1), so that text a server controls can neither
 /// start a new line (a forged log line, a CI workflow command such as
 /// `::error`) nor move the cursor or recolour a terminal (ANSI escapes).
 pub fn inert(text: &str) -> String {
+    if text.contains(LEGACY_COMMAND) {
+        return inert(&text.replace(LEGACY_COMMAND, "##\\["));
+    }
     if !text.chars().any(is_hidden) {
         return text.to_owned();
     }
@@ -219,6 +226,12 @@ mod tests {
     #[test]
     fn inert_escapes_every_control_character() {
         assert_eq!(inert("plain: ok …"), "plain: ok …");
+        // The runner's legacy command syntax, honoured mid-line.
+        assert_eq!(
+            inert("boom ##[error title=x]pwned"),
+            "boom ##\\[error title=x]pwned"
+        );
+        assert_eq!(inert(&inert("a ##[b")), inert("a ##[b"));
         assert_eq!(
             inert("a\n::error title=x::owned\r\u{1b}[31mred\u{9b}\u{7f}"),
             "a\\n::error title=x::owned\\r\\u{1b}[31mred\\u{9b}\\u{7f}"

@@ -66,7 +66,19 @@ pub fn check(case: &Case, resp: &Response, origin: &str) -> Vec<Finding> {
     }
     match browser {
         Browser::Preflight => {
-            let allowed = names(&resp.header_values("access-control-allow-headers"));
+            let values = resp.header_values("access-control-allow-headers");
+            if let Some(bad) = unparsed(&values) {
+                out.push(finding(
+                    "access-control-allow-headers",
+                    format!(
+                        "Access-Control-Allow-Headers does not parse ({bad:?} is not a header \
+                         name): the browser fails the preflight"
+                    ),
+                    "a comma-separated list of header names".into(),
+                    shown(&values),
+                ));
+            }
+            let allowed = names(&values);
             let (_, _, asked) = preflight_of(case.endpoint, "");
             let missing: Vec<&str> = asked
                 .split(',')
@@ -87,6 +99,17 @@ pub fn check(case: &Case, resp: &Response, origin: &str) -> Vec<Finding> {
         }
         Browser::Request if case.endpoint == Endpoint::Login && resp.status == 201 => {
             let values = resp.header_values("access-control-expose-headers");
+            if let Some(bad) = unparsed(&values) {
+                out.push(finding(
+                    "access-control-expose-headers",
+                    format!(
+                        "Access-Control-Expose-Headers does not parse ({bad:?} is not a header \
+                         name): the browser exposes none of it"
+                    ),
+                    "a comma-separated list of header names".into(),
+                    shown(&values),
+                ));
+            }
             let exposed = names(&values);
             let missing: Vec<&str> = EXPOSED
                 .into_iter()
@@ -110,6 +133,22 @@ pub fn check(case: &Case, resp: &Response, origin: &str) -> Vec<Finding> {
     out
 }
 
+/// The first item of a comma-separated list that is not a header name
+/// (an RFC 9110 token, or `*`): Fetch's parse of the list fails on it.
+/// Empty items are allowed (`a, , b`), as Fetch's list parsing skips them.
+fn unparsed(values: &[String]) -> Option<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .find(|n| {
+            !n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        })
+        .map(|n| shorten(n, 40))
+}
+
 /// The names of a comma-separated header list, over every value, trimmed;
 /// `*` left out (with credentials it is a name like any other, which no
 /// request header has).
@@ -130,5 +169,10 @@ mod tests {
     fn names_skip_the_wildcard_and_blanks() {
         let v = vec![" Content-Type ,*, ".to_owned(), "x-a".to_owned()];
         assert_eq!(names(&v), ["Content-Type", "x-a"]);
+        assert_eq!(unparsed(&v), None);
+        assert_eq!(
+            unparsed(&["content-type, bad header".to_owned()]).as_deref(),
+            Some("bad header")
+        );
     }
 }

@@ -240,6 +240,20 @@ pub fn login_headers(headers: &[(&str, Vec<String>)], body: &[u8]) -> Vec<Findin
     let mut out = Vec::new();
     for (name, member, values) in headers.iter().map(|(n, v)| (*n, login_member(n), v)) {
         let place = Place::Header(name.to_ascii_lowercase());
+        if values.len() > 1 {
+            out.push(Finding::must(
+                "POL-LOGIN-1",
+                place,
+                format!(
+                    "the 201 sends {name} {} times: a browser joins them into one value with \
+                     `, `, which the vendor's JavaScript client cannot use, so it cannot continue",
+                    values.len()
+                ),
+                format!("one {name} header"),
+                format!("{} headers (values not shown)", values.len()),
+            ));
+            continue;
+        }
         let first = values.first().map(|v| v.trim()).unwrap_or_default();
         if first.is_empty() {
             // Fails by default (not interop): the client stops here.
@@ -402,6 +416,12 @@ mod tests {
             absent[0].message
         );
         assert_eq!(login_headers(&h("301", " "), body)[0].level, Level::Must);
+        // Sent twice: the browser's joined value is of no use.
+        let twice = login_headers(
+            &[("ININ-ICWS-Session-ID", vec!["301".into(), "999".into()])],
+            body,
+        );
+        assert_eq!((twice.len(), twice[0].level), (1, Level::Must));
         // Disagreeing: an interop warning.
         assert_eq!(
             login_headers(&h("999", "tok"), body)[0].level,

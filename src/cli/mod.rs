@@ -7,7 +7,8 @@
 //! owns the redactor. Exit codes: 0 all passed, 101 a case failed, 2 the run
 //! could not start, 3 an internal error: any panic of the process (a trial
 //! that panics is a bug of the tool, not a finding about the server), told
-//! in one line by the panic hook installed here.
+//! in one line by the panic hook installed here; 141 when the console's
+//! reader closed the pipe (`| head`), silently, the sessions ended.
 
 pub mod args;
 pub mod files;
@@ -63,6 +64,11 @@ fn install_panic_hook(out: &Output) {
             || "an unknown place".to_owned(),
             |l| format!("{}:{}:{}", l.file(), l.line(), l.column()),
         );
+        if is_closed_pipe(&what) {
+            // `icws-conformance | head`: the reader left, nothing to report.
+            let _ = CLOSED_PIPE.set(());
+            return;
+        }
         if PANICKED.set(format!("{what} (at {at})")).is_ok() {
             out.error(internal_error(&format!("{what} (at {at})")));
         }
@@ -70,6 +76,18 @@ fn install_panic_hook(out: &Output) {
             default(info);
         }
     }));
+}
+
+/// Set when printing failed because the reader closed the pipe.
+static CLOSED_PIPE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+
+/// Exit code when the console's reader closed the pipe (`| head`): 128 +
+/// SIGPIPE, as a shell reports a process the signal ended.
+pub const EXIT_CLOSED_PIPE: u8 = 141;
+
+/// True for the panic of `print!` when the reader has closed the pipe.
+fn is_closed_pipe(panic: &str) -> bool {
+    panic.starts_with("failed printing to std") && panic.contains("Broken pipe")
 }
 
 /// The one line an internal error prints.
@@ -150,6 +168,9 @@ pub fn main_as(entry: Entry, args: impl IntoIterator<Item = OsString>) -> ExitCo
     install_panic_hook(&out);
     let args: Vec<OsString> = args.into_iter().collect();
     let code = std::panic::catch_unwind(AssertUnwindSafe(|| main_with(entry, args, &out)));
+    if CLOSED_PIPE.get().is_some() && !panicked() {
+        return ExitCode::from(EXIT_CLOSED_PIPE);
+    }
     match code {
         Ok(code) if !panicked() => code,
         Ok(_) => {

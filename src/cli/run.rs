@@ -108,8 +108,17 @@ fn run_steps(
         panic_in: settings.force_panic.clone(),
         brief: grouped,
     };
-    let conclusion = libtest_mimic::run(args, trials::trials(cases, Some(run)));
+    // libtest prints as the cases finish: a closed stdout (`| head`) makes
+    // it panic. The run's sessions are ended all the same, then the panic
+    // goes on to the edge.
+    let conclusion = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        libtest_mimic::run(args, trials::trials(cases, Some(run)))
+    }));
     let finish_warnings = rt.block_on(ctx.runner.finish());
+    let conclusion = match conclusion {
+        Ok(c) => c,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
     drop(server);
     let mut cases: Vec<_> = receive.try_iter().map(|r| r.record).collect();
     cases.sort_by(|a, b| a.name.cmp(&b.name));

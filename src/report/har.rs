@@ -82,7 +82,8 @@ fn entry(c: &CaseRecord, a: &Attempt) -> Value {
         "headers": r.headers.iter().map(|h| pair(h)).collect::<Vec<_>>(),
         "queryString": query(&r.url),
         "headersSize": -1,
-        "bodySize": r.body.as_ref().map_or(0, String::len),
+        // The body shown is scrubbed: its length is not the length sent.
+        "bodySize": if r.body.is_some() { -1 } else { 0 },
     });
     if let Some(body) = &r.body {
         request["postData"] = json!({"mimeType": content_type, "text": body});

@@ -599,6 +599,13 @@ impl Received {
                 Err(_) => break String::from_utf8_lossy(&r.body[..cut]).into_owned(),
             }
         };
+        // A cut body ends in `…`: the gate then also hides the beginning
+        // of a secret the cut left at the end.
+        let body = if cut < r.body.len() {
+            format!("{body}…")
+        } else {
+            body
+        };
         Self {
             status: r.status,
             version: r.version.clone(),
@@ -828,6 +835,32 @@ mod tests {
         for bad in ["", "-1", "1.5", "soon", "0x10"] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_cut_body_ends_in_an_ellipsis_the_gate_reads() {
+        let mut body = vec![b'A'; SHOWN_BODY_BYTES - 4];
+        body.extend_from_slice("Pw!q7Zr_SECRETpass#42".as_bytes());
+        let r = Response {
+            status: 200,
+            headers: HeaderMap::new(),
+            body,
+            version: "HTTP/1.1".into(),
+        };
+        let got = Received::of(&r);
+        assert!(
+            got.cut && got.body.ends_with("AAAAPw!q…"),
+            "{}",
+            &got.body[8180..]
+        );
+        let redactor = crate::secret::Redactor::default();
+        redactor.add("Pw!q7Zr_SECRETpass#42");
+        assert!(!redactor.scrub(&got.body).contains("Pw!q"));
+        // A body cut inside a character keeps whole characters only.
+        let mut body = vec![b'A'; SHOWN_BODY_BYTES - 1];
+        body.extend_from_slice("é".as_bytes());
+        let got = Received::of(&Response { body, ..r });
+        assert!(got.body.ends_with("AA…") && got.body_bytes == SHOWN_BODY_BYTES + 1);
     }
 
     #[test]

@@ -330,6 +330,18 @@ pub async fn send_login_with(
     let mut replay = body;
     replay["password"] = serde_json::Value::from(crate::run::client::PASSWORD_PLACEHOLDER);
     req.replay_body = Some(replay.to_string());
+    if creds
+        .password
+        .expose()
+        .chars()
+        .any(|c| c == '"' || c == '\\' || c.is_control())
+    {
+        req.replay_note = Some(
+            "the password goes into JSON as it is: write its \" and \\ as \\\" and \\\\ in \
+             ICWS_PASSWORD"
+                .into(),
+        );
+    }
     target.send(req).await
 }
 

@@ -223,6 +223,26 @@ fn forms(secret: &str) -> Vec<String> {
 
 /// The spellings of a long secret (a token, a cookie) searched for
 /// literally; the others are found by decoding.
+/// The NFC, NFD, NFKC and NFKD forms of `secret` that differ from it.
+fn normal_forms(secret: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    if secret.is_ascii() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = [
+        secret.nfc().collect::<String>(),
+        secret.nfd().collect(),
+        secret.nfkc().collect(),
+        secret.nfkd().collect(),
+    ]
+    .into_iter()
+    .filter(|f| f != secret)
+    .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn long_forms(secret: &str) -> Vec<String> {
     let bytes = secret.as_bytes();
     let mut out = vec![
@@ -257,11 +277,14 @@ impl Redactor {
     /// Registers a secret so that it is scrubbed from now on, in every form.
     /// Empty values are ignored (there is nothing to hide and nothing to find).
     pub fn add(&self, secret: &str) {
-        let forms = if secret.len() >= LONG_SECRET {
+        let mut forms = if secret.len() >= LONG_SECRET {
             long_forms(secret)
         } else {
             forms(secret)
         };
+        // Unicode's other normal forms of the same text (a composed `ä` or
+        // `a` and a combining mark): they look the same, and mean the same.
+        forms.extend(normal_forms(secret));
         self.add_forms(secret, forms);
     }
 
@@ -297,8 +320,11 @@ impl Redactor {
             }
         }
         // Compared without regard to letter case: an echo in any mix of
-        // cases reveals the secret as well.
+        // cases reveals the secret as well; and in each normal form.
         state.meaning.add(&secret.to_lowercase());
+        for f in normal_forms(secret) {
+            state.meaning.add(&f.to_lowercase());
+        }
     }
 
     /// The state, with both matchers built for the secrets added so far.
@@ -377,11 +403,19 @@ impl Redactor {
             }
             Ok(false)
         };
+        // A secret broken across lines is whole again once the breaks go
+        // (every renderer shows a line break as `\n` on one line).
+        let unbroken = |t: &str| -> Result<bool, matcher::Unsearchable> {
+            if !t.contains(['\n', '\r']) {
+                return Ok(false);
+            }
+            reveals(&t.replace(['\n', '\r'], ""))
+        };
         match whole {
-            Whole::Value => match reveals(&replaced) {
-                Ok(false) => replaced,
-                Ok(true) => REDACTED.to_owned(),
-                Err(_) => WITHHELD.to_owned(),
+            Whole::Value => match (reveals(&replaced), unbroken(&replaced)) {
+                (Ok(false), Ok(false)) => replaced,
+                (Ok(true), _) | (_, Ok(true)) => REDACTED.to_owned(),
+                (Err(_), _) | (_, Err(_)) => WITHHELD.to_owned(),
             },
             Whole::Line => {
                 let mut out = String::with_capacity(replaced.len());
@@ -396,7 +430,11 @@ impl Redactor {
                         Err(_) => return WITHHELD.to_owned(),
                     }
                 }
-                out
+                match unbroken(&out) {
+                    Ok(false) => out,
+                    Ok(true) => REDACTED.to_owned(),
+                    Err(_) => WITHHELD.to_owned(),
+                }
             }
         }
     }
@@ -536,6 +574,27 @@ mod tests {
             let out = r.scrub(&format!("[{e}]"));
             assert_eq!(out, "[<redacted>]", "{e}");
         }
+    }
+
+    #[test]
+    fn a_secret_broken_across_lines_or_in_another_normal_form_is_hidden() {
+        let r = Redactor::default();
+        r.add("Pw!q7Zr_SECRETpass#42");
+        r.add("Pässwörd-Ωmega-SECRET7");
+        for text in [
+            "oops Pw!q7Zr_SE\nCRETpass#42",
+            "oops Pw!q7Zr_SE\r\nCRETpass#42 and more",
+            // NFD: `a` and `o` followed by a combining diaeresis.
+            "bad login Pa\u{308}sswo\u{308}rd-Ωmega-SECRET7",
+        ] {
+            for shown in [r.scrub(text), r.scrub_value(text)] {
+                let flat = shown.replace(['\n', '\r'], "");
+                assert!(!flat.contains("SECRETpass"), "{text:?} → {shown:?}");
+                assert!(!flat.contains("SECRET7"), "{text:?} → {shown:?}");
+            }
+        }
+        // Lines that hide nothing keep their breaks.
+        assert_eq!(r.scrub("one\ntwo"), "one\ntwo");
     }
 
     #[test]

@@ -684,12 +684,12 @@ fn shipped_cases_outside_a_checkout_are_named_built_in() {
         ];
         let (code, out, err) = crate::common::run_in(dir, &args, &env);
         assert_eq!(code, 101, "{out}\n{err}");
-        assert!(out.contains(&format!("ms ({want})\n")), "{want}: {out}");
+        assert!(out.contains(&format!("ms · {want}\n")), "{want}: {out}");
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
         assert_eq!(report["cases"][0]["file"], want, "{report}");
         let junit = std::fs::read_to_string(&junit).unwrap();
-        assert!(junit.contains(&format!("({want})")), "{junit}");
+        assert!(junit.contains(&format!("· {want}")), "{junit}");
         let html = std::fs::read_to_string(&html).unwrap();
         assert!(html.contains(&format!("<code>{want}</code>")), "{html}");
     }

@@ -241,7 +241,9 @@ fn a_cut_body_says_so() {
     let content = &doc["log"]["entries"][0]["response"]["content"];
     let size = content["size"].as_u64().unwrap();
     assert!(size > 8192, "{content}");
-    assert!(content["text"].as_str().unwrap().len() <= 8192);
+    // The first 8 KiB, and `…` where the cut is.
+    let text = content["text"].as_str().unwrap();
+    assert!(text.len() <= 8192 + '…'.len_utf8() && text.ends_with('…'), "{text}");
     assert!(
         content["comment"]
             .as_str()

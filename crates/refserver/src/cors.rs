@@ -54,8 +54,20 @@ fn allowed_origin(state: &Inner, headers: &HeaderMap) -> Option<HeaderValue> {
         .config
         .cors_origins
         .iter()
-        .any(|o| o == "*" || o.trim_end_matches('/') == text)
+        .any(|o| o == "*" || origin_key(o) == origin_key(text))
         .then(|| origin.clone())
+}
+
+/// An origin as a browser serialises it in `Origin`: scheme and host in
+/// lower case, an IDN host in punycode, no default port, no trailing `/`
+/// (`HTTP://LOCALHOST:80/` is `http://localhost`). Text that is not a URL
+/// (`null`) is compared as it is.
+pub fn origin_key(origin: &str) -> String {
+    let trimmed = origin.trim();
+    match url::Url::parse(trimmed) {
+        Ok(u) if matches!(u.origin(), url::Origin::Tuple(..)) => u.origin().ascii_serialization(),
+        _ => trimmed.trim_end_matches('/').to_owned(),
+    }
 }
 
 /// A preflight: `OPTIONS` with `Access-Control-Request-Method`.
@@ -373,6 +385,17 @@ pub fn site_warnings(origins: &[String], listen: SocketAddr) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_compare_as_browsers_send_them() {
+        assert_eq!(origin_key("HTTP://LOCALHOST:80/"), "http://localhost");
+        assert_eq!(
+            origin_key("https://bücher.example:443"),
+            "https://xn--bcher-kva.example"
+        );
+        assert_eq!(origin_key("http://127.1:3000"), "http://127.0.0.1:3000");
+        assert_eq!(origin_key("null"), "null");
+    }
 
     fn asked(values: &[&str]) -> HeaderMap {
         let mut m = HeaderMap::new();
