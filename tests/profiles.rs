@@ -108,7 +108,11 @@ fn suite(profiles: &BTreeSet<Profile>, fault: Option<Fault>) -> Outcome {
     // The browser cases run under the conformant profiles; a fault's run
     // leaves them out (its one more login only spends the rate-limited
     // profile's wait budget).
-    let mut args = vec!["--test-threads", "8"];
+    // Under every profile at once (rate-limited logins, and servers that
+    // end a session on a wrong token, so the run logs in again and again)
+    // the waits for Retry-After add up to some 20 s: a budget well above
+    // that keeps a loaded machine from turning them into "could not run".
+    let mut args = vec!["--test-threads", "8", "--max-wait", "120"];
     if fault.is_none() {
         args.extend(["--origin", ORIGIN]);
     }
