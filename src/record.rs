@@ -136,11 +136,48 @@ pub const WITHHELD_REPLAY: &str = "(withheld: the command would hold text that m
 /// A body as reports show it: scrubbed line by line, each line inert, the
 /// line breaks kept (every renderer quotes or prefixes each line).
 fn shown_lines(r: &Redactor, body: &str) -> String {
-    r.scrub(body)
+    r.scrub_document(body)
         .split('\n')
         .map(|line| inert(line.strip_suffix('\r').unwrap_or(line)))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Texts already scrubbed during one scrub of a record, by kind.
+#[derive(Default)]
+struct Memo {
+    bodies: std::collections::HashMap<String, String>,
+    values: std::collections::HashMap<String, String>,
+    lines: std::collections::HashMap<String, String>,
+}
+
+impl Memo {
+    fn body(&mut self, r: &Redactor, text: &str) -> String {
+        if let Some(done) = self.bodies.get(text) {
+            return done.clone();
+        }
+        let done = shown_lines(r, text);
+        self.bodies.insert(text.to_owned(), done.clone());
+        done
+    }
+
+    fn value(&mut self, r: &Redactor, text: &str) -> String {
+        if let Some(done) = self.values.get(text) {
+            return done.clone();
+        }
+        let done = inert(&r.scrub_value(text));
+        self.values.insert(text.to_owned(), done.clone());
+        done
+    }
+
+    fn line(&mut self, r: &Redactor, text: &str) -> String {
+        if let Some(done) = self.lines.get(text) {
+            return done.clone();
+        }
+        let done = inert(&r.scrub(text));
+        self.lines.insert(text.to_owned(), done.clone());
+        done
+    }
 }
 
 impl CaseRecord {
@@ -149,6 +186,12 @@ impl CaseRecord {
     /// as data: every report is rendered from it and none scrubs or
     /// neutralises text again.
     pub fn scrubbed(&self, r: &Redactor) -> CaseRecord {
+        self.scrubbed_with(r, &mut Memo::default())
+    }
+
+    /// [`CaseRecord::scrubbed`], reusing what `memo` holds: the same
+    /// bodies and header values come back in case after case.
+    fn scrubbed_with(&self, r: &Redactor, memo: &mut Memo) -> CaseRecord {
         let s = |t: &String| inert(&r.scrub(t));
         let mut c = self.clone();
         c.reason = c.reason.as_ref().map(s);
@@ -157,7 +200,7 @@ impl CaseRecord {
         c.request.line = s(&c.request.line);
         c.request.url = s(&c.request.url);
         c.request.headers = c.request.headers.iter().map(s).collect();
-        c.request.body = c.request.body.as_ref().map(|b| shown_lines(r, b));
+        c.request.body = c.request.body.as_ref().map(|b| memo.body(r, b));
         // The command holds no secret by construction (shell variables);
         // one a scrub would change is withheld whole, never half quoted.
         let curl = inert(&c.request.curl);
@@ -170,10 +213,10 @@ impl CaseRecord {
             a.outcome = s(&a.outcome);
             if let Some(got) = &mut a.received {
                 for (name, value) in &mut got.headers {
-                    *name = s(name);
-                    *value = inert(&r.scrub_value(value));
+                    *name = memo.line(r, name);
+                    *value = memo.value(r, value);
                 }
-                got.body = shown_lines(r, &got.body);
+                got.body = memo.body(r, &got.body);
             }
         }
         for f in &mut c.findings {
@@ -188,6 +231,19 @@ impl CaseRecord {
         }
         c.notes = c.notes.iter().map(s).collect();
         c.warnings = c.warnings.iter().map(s).collect();
+        c
+    }
+
+    /// The record without the bodies sent and received (their lengths
+    /// kept), for text that shows none: the console's failure blocks.
+    pub fn without_bodies(&self) -> CaseRecord {
+        let mut c = self.clone();
+        c.request.body = None;
+        for a in &mut c.request.attempts {
+            if let Some(got) = &mut a.received {
+                got.body.clear();
+            }
+        }
         c
     }
 
@@ -315,7 +371,13 @@ impl RunRecord {
         RunRecord {
             base_url: inert(&r.scrub(&self.base_url)),
             notes: self.notes.iter().map(|n| inert(&r.scrub(n))).collect(),
-            cases: self.cases.iter().map(|c| c.scrubbed(r)).collect(),
+            cases: {
+                let mut memo = Memo::default();
+                self.cases
+                    .iter()
+                    .map(|c| c.scrubbed_with(r, &mut memo))
+                    .collect()
+            },
             ..self.clone()
         }
     }

@@ -120,7 +120,21 @@ fn run_steps(
         Err(panic) => std::panic::resume_unwind(panic),
     };
     drop(server);
-    let mut cases: Vec<_> = receive.try_iter().map(|r| r.record).collect();
+    // Bodies are shown only in the JSON, HTML and HAR reports: without
+    // them, the record leaves them out rather than scrub them for nothing.
+    let bodies = settings.reports.json.is_some()
+        || settings.reports.html.is_some()
+        || settings.reports.har.is_some();
+    let mut cases: Vec<_> = receive
+        .try_iter()
+        .map(|r| {
+            if bodies {
+                r.record
+            } else {
+                r.record.without_bodies()
+            }
+        })
+        .collect();
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     let mut notes: Vec<String> = cases.iter().flat_map(|c| c.notes.clone()).collect();
     notes.sort();

@@ -439,6 +439,75 @@ impl Redactor {
         }
     }
 
+    /// Scrubs a document (a body a report shows): short lines as
+    /// [`Redactor::scrub`] does; a long line (a whole JSON catalogue on
+    /// one line) piece by piece between its `"`, each piece judged alone
+    /// as a JSON string is, after the literal spellings are replaced in
+    /// the whole. A secret broken across a line break is looked for in a
+    /// window around each break. Judging a long line whole decoded every
+    /// run of it three layers deep: most of a run's time with reports.
+    pub fn scrub_document(&self, text: &str) -> String {
+        if text.len() <= DOCUMENT_PIECE {
+            return self.scrub(text);
+        }
+        let state = self.ready();
+        if state.over_budget {
+            return WITHHELD.to_owned();
+        }
+        drop(state);
+        let mut out = String::with_capacity(text.len());
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if line.len() <= DOCUMENT_PIECE {
+                out.push_str(&self.scrub_as(line, Whole::Line));
+                continue;
+            }
+            // Literal spellings first, over the whole line (a JSON-escaped
+            // secret holds `\"`, which the pieces below would split).
+            let literal = self.scrub_as_literal(line);
+            let pieces: Vec<String> = literal
+                .split('"')
+                .map(|p| self.scrub_as(p, Whole::Value))
+                .collect();
+            out.push_str(&pieces.join("\""));
+        }
+        if out.contains(WITHHELD) {
+            return WITHHELD.to_owned();
+        }
+        // Around each line break: the end of one line and the start of the
+        // next, joined.
+        let lines: Vec<&str> = text.split('\n').collect();
+        for pair in lines.windows(2) {
+            let tail = tail_chars(pair[0], DOCUMENT_PIECE / 2);
+            let head = head_chars(pair[1], DOCUMENT_PIECE / 2);
+            let joined = format!("{tail}{head}").replace('\r', "");
+            if self.scrub_as(&joined, Whole::Value) != joined {
+                return REDACTED.to_owned();
+            }
+        }
+        out
+    }
+
+    /// `text` with the literal spellings of every secret replaced, and no
+    /// decoding.
+    fn scrub_as_literal(&self, text: &str) -> String {
+        let state = self.ready();
+        let Ok(spans) = state.literal.spans(text) else {
+            return WITHHELD.to_owned();
+        };
+        let mut replaced = String::with_capacity(text.len());
+        let mut at = 0;
+        for (s, e) in spans {
+            replaced.push_str(&text[at..s]);
+            replaced.push_str(REDACTED);
+            at = e;
+        }
+        replaced.push_str(&text[at..]);
+        replaced
+    }
+
     /// Scrubs one value that stands alone (a JSON string, a header value):
     /// a value that is exactly a secret, however short, is replaced whole,
     /// and so is one that reveals a secret once decoded.
@@ -477,6 +546,26 @@ impl Redactor {
             _ => {}
         }
     }
+}
+
+/// The longest line [`Redactor::scrub_document`] judges whole, and the
+/// window it looks at around a line break.
+const DOCUMENT_PIECE: usize = 1024;
+
+/// The last `n` characters of `s`.
+fn tail_chars(s: &str, n: usize) -> &str {
+    let start = s
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    &s[start..]
+}
+
+/// The first `n` characters of `s`.
+fn head_chars(s: &str, n: usize) -> &str {
+    let end = s.char_indices().nth(n).map_or(s.len(), |(i, _)| i);
+    &s[..end]
 }
 
 /// What a text that reveals a secret once decoded loses.
@@ -595,6 +684,34 @@ mod tests {
         }
         // Lines that hide nothing keep their breaks.
         assert_eq!(r.scrub("one\ntwo"), "one\ntwo");
+    }
+
+    #[test]
+    fn a_long_document_is_judged_piece_by_piece_and_across_breaks() {
+        use base64::Engine as _;
+        let r = Redactor::default();
+        r.add("Pw!q7Zr_SECRETpass#42");
+        let filler = r#"{"statusId":"Available","messageText":"x"},"#.repeat(40);
+        let b64 = base64::engine::general_purpose::STANDARD.encode("Pw!q7Zr_SECRETpass#42");
+        for hidden in [
+            "Pw!q7Zr_SECRETpass#42",
+            b64.as_str(),
+            "Pw%21q7Zr_SECRETpass%2342",
+        ] {
+            let doc = format!("[{filler}{{\"echo\":\"say {hidden}\"}}]");
+            let shown = r.scrub_document(&doc);
+            assert!(shown.len() > 1000 && !shown.contains(hidden), "{hidden}");
+            assert!(!shown.contains("SECRETpass"), "{hidden}");
+        }
+        // Broken across a line break, far into a long document.
+        let doc = format!("{filler}Pw!q7Zr_SE\nCRETpass#42{filler}");
+        assert!(
+            !r.scrub_document(&doc)
+                .replace('\n', "")
+                .contains("SECRETpass")
+        );
+        // Nothing to hide: the document as it came.
+        assert_eq!(r.scrub_document(&filler), filler);
     }
 
     #[test]

@@ -243,7 +243,10 @@ fn a_cut_body_says_so() {
     assert!(size > 8192, "{content}");
     // The first 8 KiB, and `…` where the cut is.
     let text = content["text"].as_str().unwrap();
-    assert!(text.len() <= 8192 + '…'.len_utf8() && text.ends_with('…'), "{text}");
+    assert!(
+        text.len() <= 8192 + '…'.len_utf8() && text.ends_with('…'),
+        "{text}"
+    );
     assert!(
         content["comment"]
             .as_str()
