@@ -107,8 +107,19 @@ fn suite(profiles: &BTreeSet<Profile>, fault: Option<Fault>) -> Outcome {
     let url = server.base_url();
     // The runs wait on the server (one profile delays every answer by a
     // second): more cases at once keep this target short.
+    // The hardest combination (every session ended when ended credentials
+    // come back, two logins a second let through) needs some 85 logins and
+    // about 30 s of Retry-After waits: the default --max-wait exactly, so
+    // the run's other timing decided whether it passed. Twice that here.
     let (code, out, err) = run(
-        &["--test-threads", "8", "--origin", ORIGIN],
+        &[
+            "--test-threads",
+            "8",
+            "--origin",
+            ORIGIN,
+            "--max-wait",
+            "60",
+        ],
         &[
             ("ICWS_BASE_URL", url.as_str()),
             ("ICWS_USER", refserver::DEMO_USER),

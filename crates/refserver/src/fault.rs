@@ -276,6 +276,10 @@ pub(crate) type CredentialsCheck = fn(&mut Store, &Creds, &str, Instant, Duratio
 pub(crate) type Fallback = fn(&Store, &Creds, &str, Instant, Duration) -> Option<Rec>;
 /// A hook that gives the login's (token, session id) header values.
 pub(crate) type LoginHeaders = fn(&str, &str) -> Option<(String, String)>;
+/// A hook that may answer an authorized icon request instead of the image,
+/// given the icon's name (the statusId: the path segment, decoded, without
+/// an image extension).
+pub(crate) type IconReply = fn(&str) -> Option<Response>;
 
 /// The places a fault bends the server's handlers. `None` (or `false`) is
 /// the conformant behaviour; the handlers call the hooks of the fault in
@@ -335,6 +339,12 @@ pub(crate) struct Hooks {
     /// Alters the `Access-Control-*` headers of an answer to an allowed
     /// origin (`true`: a preflight's).
     pub cors: Option<fn(&mut axum::http::HeaderMap, bool)>,
+    // Status icons (`icons`).
+    /// Replaces the icon requests' credential check (default: the path
+    /// session's own cookie): `true` lets the request through.
+    pub icon_credentials: Option<CredentialsCheck>,
+    /// Answers an authorized icon request instead of the image.
+    pub icon_reply: Option<IconReply>,
 }
 
 impl Hooks {
@@ -361,6 +371,8 @@ impl Hooks {
         catalogue_shape: None,
         catalogue_reply: None,
         cors: None,
+        icon_credentials: None,
+        icon_reply: None,
     };
 }
 
@@ -1963,6 +1975,37 @@ fn drop_mid_body(text: String) -> Response {
     half_then(&text, broken)
 }
 
+fn cors_fixed_headers(h: &mut axum::http::HeaderMap, preflight: bool) {
+    if preflight {
+        h.insert(
+            axum::http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+            axum::http::HeaderValue::from_static(
+                "ININ-ICWS-CSRF-Token, Content-Type, Accept-Language",
+            ),
+        );
+    }
+}
+
+fn cors_no_credentials(h: &mut axum::http::HeaderMap, _: bool) {
+    h.remove(axum::http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+}
+
+fn cors_session_headers_hidden(h: &mut axum::http::HeaderMap, preflight: bool) {
+    if !preflight {
+        h.insert(
+            axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            axum::http::HeaderValue::from_static("Location"),
+        );
+    }
+}
+
+fn cors_wildcard_origin(h: &mut axum::http::HeaderMap, _: bool) {
+    h.insert(
+        axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        axum::http::HeaderValue::from_static("*"),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1996,35 +2039,4 @@ mod tests {
         );
         assert_eq!(Fault::NullValue(13).name(), "null-systemId");
     }
-}
-
-fn cors_fixed_headers(h: &mut axum::http::HeaderMap, preflight: bool) {
-    if preflight {
-        h.insert(
-            axum::http::header::ACCESS_CONTROL_ALLOW_HEADERS,
-            axum::http::HeaderValue::from_static(
-                "ININ-ICWS-CSRF-Token, Content-Type, Accept-Language",
-            ),
-        );
-    }
-}
-
-fn cors_no_credentials(h: &mut axum::http::HeaderMap, _: bool) {
-    h.remove(axum::http::header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
-}
-
-fn cors_session_headers_hidden(h: &mut axum::http::HeaderMap, preflight: bool) {
-    if !preflight {
-        h.insert(
-            axum::http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            axum::http::HeaderValue::from_static("Location"),
-        );
-    }
-}
-
-fn cors_wildcard_origin(h: &mut axum::http::HeaderMap, _: bool) {
-    h.insert(
-        axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        axum::http::HeaderValue::from_static("*"),
-    );
 }
