@@ -97,7 +97,7 @@ pub fn trial_result(
         return Ok(Completion::ignored_with(reason.clone()));
     }
     let file = ctx.policy.baseline.as_ref().map_or("", |b| b.file.as_str());
-    let record = record.scrubbed(output.redactor());
+    let record = record.scrubbed_without_links(output.redactor());
     let (strict, strict_baseline) = (ctx.policy.strict, ctx.policy.strict_baseline);
     let message = if brief {
         text::trial_failure_brief(&record, strict, strict_baseline, file)

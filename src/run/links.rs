@@ -98,19 +98,21 @@ pub const SHOWN_UNRESOLVED: usize = 5;
 /// (the catalogue's URL). `Err` when the body is not a JSON object with a
 /// `statusMessageList` array (the catalogue case reports that).
 pub fn plan(body: &[u8], base: &Url) -> Result<LinkPlan, String> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
-    let list = value
-        .get("statusMessageList")
-        .and_then(Value::as_array)
-        .ok_or("the body has no statusMessageList array")?;
+    let icons: Icons = serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            "the body has no statusMessageList array".to_owned()
+        } else {
+            format!("the body is not JSON: {e}")
+        }
+    })?;
+    let list = icons.0;
     let mut out = LinkPlan {
         messages: list.len(),
         ..LinkPlan::default()
     };
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (i, message) in list.iter().enumerate() {
-        let Some(uri) = message.get("iconUri").and_then(Value::as_str) else {
+    for (i, uri) in list.iter().enumerate() {
+        let Some(uri) = uri else {
             out.without_icon += 1;
             continue;
         };
@@ -135,6 +137,89 @@ pub fn plan(body: &[u8], base: &Url) -> Result<LinkPlan, String> {
         }
     }
     Ok(out)
+}
+
+/// A catalogue as [`plan`] reads it: each element's `iconUri` when it is a
+/// string (the last, when a message names it twice, as JSON parsers take
+/// it), and nothing else kept — a catalogue of thousands of messages is
+/// parsed without building them.
+struct Icons(Vec<Option<String>>);
+
+impl<'de> serde::Deserialize<'de> for Icons {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, IgnoredAny, MapAccess, Visitor};
+        struct Body;
+        impl<'de> Visitor<'de> for Body {
+            type Value = Icons;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object with a statusMessageList array")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Icons, A::Error> {
+                let mut list = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "statusMessageList" {
+                        list = Some(map.next_value::<Vec<Element>>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                list.map(|l| Icons(l.into_iter().map(|e| e.0).collect()))
+                    .ok_or_else(|| A::Error::missing_field("statusMessageList"))
+            }
+        }
+        d.deserialize_map(Body)
+    }
+}
+
+/// One element of the list: its `iconUri` if it is an object with a
+/// string one.
+struct Element(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for Element {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct E;
+        impl<'de> Visitor<'de> for E {
+            type Value = Element;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Element, A::Error> {
+                let mut icon = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "iconUri" {
+                        icon = map.next_value::<Value>()?.as_str().map(str::to_owned);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Element(icon))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Element(None))
+            }
+            fn visit_bool<Er>(self, _: bool) -> Result<Element, Er> {
+                Ok(Element(None))
+            }
+            fn visit_i64<Er>(self, _: i64) -> Result<Element, Er> {
+                Ok(Element(None))
+            }
+            fn visit_u64<Er>(self, _: u64) -> Result<Element, Er> {
+                Ok(Element(None))
+            }
+            fn visit_f64<Er>(self, _: f64) -> Result<Element, Er> {
+                Ok(Element(None))
+            }
+            fn visit_str<Er>(self, _: &str) -> Result<Element, Er> {
+                Ok(Element(None))
+            }
+            fn visit_unit<Er>(self) -> Result<Element, Er> {
+                Ok(Element(None))
+            }
+        }
+        d.deserialize_any(E)
+    }
 }
 
 /// One request of a link: a hop of its redirect chain.
@@ -489,9 +574,33 @@ mod tests {
     }
 
     #[test]
+    fn elements_of_any_shape_are_counted_and_the_last_icon_uri_counts() {
+        let body = br#"{"x":{"statusMessageList":1},"statusMessageList":[
+            "Away", 7, null, true, [1, {"iconUri": "/a"}], {"iconUri": null},
+            {"iconUri": "/first", "iconUri": "/last", "more": {"iconUri": "/nested"}}
+        ],"after":[1,2]}"#;
+        let plan = plan(body, &base()).unwrap();
+        assert_eq!(plan.messages, 7);
+        assert_eq!(plan.without_icon, 6);
+        let urls: Vec<&str> = plan.links.iter().map(|l| l.url.path()).collect();
+        assert_eq!(urls, ["/last"]);
+        assert_eq!(plan.links[0].pointer, "/statusMessageList/6/iconUri");
+    }
+
+    #[test]
     fn a_body_without_a_list_is_no_plan() {
-        for body in [&b"not json"[..], b"[]", br#"{"statusMessages":[]}"#] {
-            assert!(plan(body, &base()).is_err());
+        for body in [
+            &b"not json"[..],
+            b"[]",
+            br#"{"statusMessages":[]}"#,
+            br#"{"statusMessageList":{}}"#,
+            br#"{"statusMessageList":[{"iconUri":"/a"}]"#,
+        ] {
+            assert!(
+                plan(body, &base()).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 
