@@ -12,7 +12,7 @@ use divan::{Bencher, black_box};
 use icws_conformance::check;
 use icws_conformance::load::Schemas;
 use icws_conformance::load::{self, Case};
-use icws_conformance::run::client::{Exchange, Response};
+use icws_conformance::run::client::{Exchange, Response, SentRecord};
 use icws_refserver::catalogue;
 use reqwest::header::{HeaderMap, HeaderValue};
 
@@ -42,7 +42,7 @@ fn exchange(body: Vec<u8>) -> Exchange {
     );
     Exchange {
         request_line: "GET /icws/300000123/status/status-messages".into(),
-        sent: Default::default(),
+        sent: SentRecord::default(),
         outcome: Ok(Response {
             status: 200,
             headers,

@@ -1,7 +1,8 @@
 //! The floor for the whole-run benchmark: the same HTTP requests the shipped
 //! suite makes (login; features; the catalogue; each case that sends wrong
 //! credentials on a session of its own; fresh and ended sessions; the four
-//! two-session isolation cases; logouts), against the same
+//! two-session isolation cases; the icons case's catalogue and each of its
+//! icons with the cookie; logouts), against the same
 //! embedded reference server, with a bare reqwest client and no checking,
 //! cases concurrently as the suite runs them. `benches/whole-run.sh` times it
 //! next to `icws-conformance`.
@@ -136,7 +137,35 @@ fn main() {
                 logout(c2, b, &a).await;
             }
         };
+        // The icons case: the catalogue again, then each icon with the cookie.
+        let icons = async {
+            let body = c2
+                .get(format!("{b}/icws/{}/status/status-messages", s.id))
+                .header(TOKEN, &s.token)
+                .header("Cookie", &s.cookie)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            let origin = b.split('/').take(3).collect::<Vec<_>>().join("/");
+            for m in v["statusMessageList"].as_array().unwrap() {
+                let uri = m["iconUri"].as_str().unwrap();
+                let _ = c2
+                    .get(format!("{origin}{uri}"))
+                    .header("Accept", "image/*")
+                    .header("Cookie", &s.cookie)
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await;
+            }
+        };
         tokio::join!(
+            icons,
             features,
             get(c2, b, &s.id, Some(&s.token), Some(&s.cookie)),
             own(Some(""), None, None),

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use crate::check::links::LinkResult;
 use crate::finding::{Finding, Level, Place};
 use crate::run::client::{Attempt, Exchange};
 use crate::secret::Redactor;
@@ -81,6 +82,9 @@ pub struct CaseRecord {
     /// Why the case could not run at all (a session it needs could not be
     /// opened): the run then ends with exit 2, not as a server failure.
     pub could_not_run: Option<String>,
+    /// A links case's links, one per distinct link loaded (empty for
+    /// other cases).
+    pub links: Vec<LinkResult>,
 }
 
 /// What a case sent and what came back, as reports show it.
@@ -231,6 +235,14 @@ impl CaseRecord {
         }
         c.notes = c.notes.iter().map(s).collect();
         c.warnings = c.warnings.iter().map(s).collect();
+        // The pointer is the check's own (`/statusMessageList/N/iconUri`).
+        for l in &mut c.links {
+            l.url = s(&l.url);
+            l.final_url = l.final_url.as_ref().map(s);
+            l.media_type = l.media_type.as_ref().map(|m| inert(&r.scrub_value(m)));
+            l.bytes = inert(&r.scrub_value(&l.bytes));
+            l.problem = l.problem.as_ref().map(s);
+        }
         c
     }
 

@@ -167,6 +167,14 @@ pub const REQUIREMENTS: &[Requirement] = &[
                 ININ-ICWS-CSRF-Token to the page (opt-in: --origin)",
     },
     Requirement {
+        id: "POL-ICON-1",
+        source: Source::Policy,
+        title: "every distinct iconUri of the catalogue loads as an image the way a browser's \
+                <img> loads it: GET with the session's cookies (same origin) and no CSRF \
+                header, redirects followed, 200 with an image/… media type whose bytes are \
+                that image (opt-out: --no-links)",
+    },
+    Requirement {
         id: "POL-EXTRA-1",
         source: Source::Policy,
         title: "members the documentation does not list are tolerated, and reported under \
@@ -271,6 +279,10 @@ pub const POLICIES: &[(&str, &str)] = &[
         "opt-in with --origin: cases browser/login (a login of its own, with Origin and the correlation header, ended after: one more login, only when asked for) and browser/catalog (the run's session) check Access-Control-Allow-Origin and Access-Control-Allow-Credentials on the answer, and on the login's 201 that Access-Control-Expose-Headers names ININ-ICWS-Session-ID and ININ-ICWS-CSRF-Token (the page cannot read them otherwise, and the vendor's client reads them only there)",
     ),
     (
+        "POL-ICON-1",
+        "case status-messages/icons reads the catalogue on the run's session and loads each distinct iconUri (resolved against the catalogue's URL, RFC 3986 §5) as a browser's <img> does: GET, Accept: image/*, on the target's origin with the cookies the session's jar applies to that URL and never the ININ-ICWS-CSRF-Token header, elsewhere without credentials; up to 5 redirects, credentials decided again for each hop. It must answer 200 with an image/… media type whose first bytes are an image (PNG, GIF, JPEG, WebP, BMP, ICO, AVIF, JPEG XL, SVG markup); bytes of another image type than the one declared are an interop warning (browsers sniff images). Failures on the target's origin fail; a host elsewhere the run cannot reach (a CDN outside staging) is an interop warning; a link that loads only with the CSRF header fails, because an <img>, the way a web client shows an icon, cannot send a header. A catalogue that is not a usable 200 list is status-messages/catalog's to report: the case is then ignored. Bounded: --max-links distinct links (default 10000, a note says checked N of M), --link-concurrency at once (default 8), the first 1 KiB of each body; --no-links (ICWS_NO_LINKS) skips the check",
+    ),
+    (
         "POL-EXTRA-1",
         "tolerated by default; under --strict every member the schemas do not list fails as an interop finding, except the known vendor extensions (__type anywhere; errorCode and alternateHostList in error bodies), which are named in a note",
     ),
@@ -352,6 +364,10 @@ pub const OPEN_POINTS: &[(&str, &str)] = &[
         "exit 2 (\"could not run\"), not a failure of the server",
     ),
     ("disconnect", "any 2xx (200 or 204)"),
+    (
+        "whether an `iconUri` must load",
+        "yes, as a browser's `<img>` loads it (POL-ICON-1, case `status-messages/icons`): each distinct link once, with the session's cookies on the target's origin and never the CSRF token, redirects followed; 200, an `image/…` media type, and bytes that are an image. A link that needs the `ININ-ICWS-CSRF-Token` header **fails**: an `<img>` cannot send a header, so every agent's client shows a broken icon. A host on another origin that the run cannot reach (a CDN outside the staging network) is an interop **warning**; any answer it gives is judged like the target's. `--no-links` (`ICWS_NO_LINKS`) skips the check, saying so",
+    ),
 ];
 
 /// The policy that applies to a requirement, if one does.

@@ -31,6 +31,8 @@ use icws_refserver::{Config, Fault};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 const CATALOG: &str = "status-messages/catalog";
+/// The links case: every distinct iconUri loads as a browser's <img> loads it.
+const ICONS: &str = "status-messages/icons";
 /// The browser page's origin of the runs that include the browser cases
 /// (the clean server's, and the CORS faults').
 const ORIGIN: &str = "http://agent.example:8080";
@@ -580,6 +582,28 @@ fn expected(f: Fault) -> Expected {
             place: "transport",
             says: None,
             strict: false,
+        },
+        // One icon: the finding points at the first message naming it.
+        IconMissing => Expected {
+            says: Some("the icon does not load: 404"),
+            ..exp(&[ICONS], "POL-ICON-1", "body /statusMessageList/7/iconUri")
+        },
+        IconPngNotPng => Expected {
+            says: Some("declared image/png, but its bytes are not an image"),
+            ..exp(&[ICONS], "POL-ICON-1", "body /statusMessageList/10/iconUri")
+        },
+        // Every icon: each finding points at its message (the first one here).
+        IconsAsHtml => Expected {
+            says: Some("answers text/html; charset=utf-8, not an image type"),
+            ..exp(&[ICONS], "POL-ICON-1", "body /statusMessageList/")
+        },
+        IconsNeedToken => Expected {
+            says: Some("which is all an <img> sends (never the ININ-ICWS-CSRF-Token header)"),
+            ..exp(&[ICONS], "POL-ICON-1", "body /statusMessageList/")
+        },
+        IconsForAnotherSession => Expected {
+            says: Some("the icon does not load: 401"),
+            ..exp(&[ICONS], "POL-ICON-1", "body /statusMessageList/")
         },
     }
 }

@@ -11,6 +11,9 @@
 //! gets its finding from [`setup_failed`]; a catalogue's [`snapshot`]
 //! comparison reads the body this check parsed.
 //!
+//! A links case's links, loaded by the run stage, are judged by [`links`]
+//! (POL-ICON-1), beside the check of the catalogue's exchange.
+//!
 //! Adding a catalogue rule: its function and one line in [`rules::apply`],
 //! its field in the case format (`load::case::Rules`); nothing here
 //! changes (the recipe: `docs/src/recipes/add-a-catalogue-rule.md`).
@@ -20,6 +23,7 @@ pub mod cors;
 pub mod extras;
 pub mod headers;
 pub mod json;
+pub mod links;
 pub mod rules;
 pub mod schema;
 pub mod snapshot;

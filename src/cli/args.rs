@@ -15,6 +15,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::check::snapshot::{self, WriteMode};
 use crate::run::execute::GivenSession;
+use crate::run::links::{DEFAULT_CONCURRENCY, DEFAULT_MAX_LINKS, LinkSettings};
 use crate::run::session::Credentials;
 use crate::run::target::{Transport, display_url};
 use crate::secret::Secret;
@@ -127,6 +128,10 @@ pub struct Cli {
     /// vendor's JavaScript client needs them. One more login.
     #[arg(long, env = "ICWS_ORIGIN", value_name = "URL")]
     pub origin: Option<String>,
+    /// Do not load the catalogue's icon links (case status-messages/icons
+    /// is then ignored, saying so).
+    #[arg(long, env = "ICWS_NO_LINKS", value_parser = parse_switch)]
+    pub no_links: bool,
     /// Per-request timeout in seconds (at most a day).
     #[arg(
         long,
@@ -167,6 +172,25 @@ pub struct Cli {
         value_parser = clap::value_parser!(u32).range(1..=MAX_SESSIONS)
     )]
     pub max_sessions: u32,
+    /// Icon links loaded at once (at most 64).
+    #[arg(
+        long,
+        env = "ICWS_LINK_CONCURRENCY",
+        value_name = "N",
+        default_value_t = DEFAULT_CONCURRENCY as u32,
+        value_parser = clap::value_parser!(u32).range(1..=MAX_LINK_CONCURRENCY)
+    )]
+    pub link_concurrency: u32,
+    /// The most distinct icon links loaded in a run; a note says how many
+    /// of how many were checked.
+    #[arg(
+        long,
+        env = "ICWS_MAX_LINKS",
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_LINKS as u32,
+        value_parser = clap::value_parser!(u32).range(1..=MAX_LINKS)
+    )]
+    pub max_links: u32,
     /// The most body bytes read from one response (e.g. 16MiB, 512KiB, 1000000).
     #[arg(
         long,
@@ -262,7 +286,10 @@ const HEADINGS: [(&str, &[&str]); 6] = [
             "accept_language",
         ],
     ),
-    (HEADING_SELECTION, &["cases", "tags", "skip_tags", "origin"]),
+    (
+        HEADING_SELECTION,
+        &["cases", "tags", "skip_tags", "origin", "no_links"],
+    ),
     (
         HEADING_GATE,
         &[
@@ -292,6 +319,8 @@ const HEADINGS: [(&str, &[&str]); 6] = [
             "retries",
             "max_wait",
             "max_sessions",
+            "link_concurrency",
+            "max_links",
             "max_body",
             "insecure",
             "ca_cert",
@@ -442,6 +471,10 @@ pub fn command() -> clap::Command {
 pub const MAX_RETRIES: i64 = 10;
 /// The most `--max-sessions` taken.
 pub const MAX_SESSIONS: i64 = 64;
+/// The most `--link-concurrency` taken.
+pub const MAX_LINK_CONCURRENCY: i64 = 64;
+/// The most `--max-links` taken.
+pub const MAX_LINKS: i64 = 1_000_000;
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -485,6 +518,8 @@ pub struct Settings {
     /// `--origin`: a browser page's origin (`scheme://host[:port]`), for
     /// the browser cases.
     pub origin: Option<String>,
+    /// `--no-links`, `--link-concurrency`, `--max-links`.
+    pub links: LinkSettings,
     /// Under GitHub Actions: annotations, and the step summary's file.
     pub github: Option<GitHub>,
     /// `ICWS_FORCE_PANIC`: where the tool panics on purpose, if anywhere.
@@ -670,6 +705,11 @@ pub fn settings_in(cli: &Cli, env: &Environment) -> Result<(Settings, Vec<String
         origin: nonempty(&cli.origin)
             .map(|o| parse_origin(&o))
             .transpose()?,
+        links: LinkSettings {
+            enabled: !cli.no_links,
+            concurrency: usize::try_from(cli.link_concurrency).unwrap_or(DEFAULT_CONCURRENCY),
+            max_links: usize::try_from(cli.max_links).unwrap_or(DEFAULT_MAX_LINKS),
+        },
         github: env.github.clone(),
         force_panic: env.force_panic.clone(),
     };

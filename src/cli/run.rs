@@ -88,7 +88,13 @@ fn run_steps(
         };
         let shown = ctx.runner.target.shown();
         let version = env!("CARGO_PKG_VERSION");
-        out.say(text::run_header(version, shown, embedded, &who, &selected));
+        let links = selected
+            .iter()
+            .any(|c| c.links.is_some())
+            .then_some(&settings.links);
+        out.say(text::run_header(
+            version, shown, embedded, &who, &selected, links,
+        ));
     }
     // Under GitHub Actions, nothing printed while the cases run (server text
     // in failure messages) can be taken as a workflow command.
@@ -240,6 +246,7 @@ fn prepare(
         .map_err(|e| setup_error(out, e))?;
     let mut runner = runner;
     runner.origin = settings.origin.clone();
+    runner.links = settings.links;
     let ctx = Context {
         runner,
         schemas,

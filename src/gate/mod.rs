@@ -62,6 +62,7 @@ pub fn verdict(
         notes,
         warnings,
         could_not_run: None,
+        links: Vec::new(),
     };
     let (request, findings) = match checked {
         Checked::Ignored(reason) => {

@@ -49,6 +49,16 @@ pub enum Browser {
     Request,
 }
 
+/// The links of the answer a case loads after its request
+/// (`request.links`), as a browser does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Links {
+    /// Every distinct `iconUri` of the 200 catalogue, loaded as a browser's
+    /// `<img>` loads it (POL-ICON-1).
+    Icons,
+}
+
 /// Which session the request uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -268,6 +278,7 @@ struct RawSnapshot {
 struct RawRequest {
     endpoint: Endpoint,
     browser: Option<Browser>,
+    links: Option<Spanned<Links>>,
     session: Spanned<SessionUse>,
     csrf_token: Option<Spanned<HeaderUse>>,
     cookie: Option<Spanned<HeaderUse>>,
@@ -398,6 +409,9 @@ pub struct Case {
     pub endpoint: Endpoint,
     /// As a browser page on the run's `--origin` makes it (opt-in).
     pub browser: Option<Browser>,
+    /// The links of the answer loaded after the request (on by default;
+    /// `--no-links` skips them).
+    pub links: Option<Links>,
     /// The session it uses.
     pub session: SessionUse,
     /// The CSRF token header.
@@ -438,6 +452,9 @@ impl Case {
     /// whole other session's credentials under B's id REQ-REQ-2, a valid
     /// request the catalogue (REQ-200-1).
     pub fn subject(&self) -> &'static str {
+        if self.links == Some(Links::Icons) {
+            return "POL-ICON-1";
+        }
         match self.browser {
             Some(Browser::Preflight) => return "POL-BROWSER-1",
             Some(Browser::Request) => return "POL-BROWSER-2",
@@ -653,6 +670,7 @@ pub fn parse_cases(
         tags: raw.tags,
         endpoint: request.endpoint,
         browser: request.browser,
+        links: request.links.as_ref().map(|l| *l.get_ref()),
         session: SessionUse::Valid,
         csrf_token: HeaderUse::Send,
         cookie: HeaderUse::Send,
@@ -701,6 +719,7 @@ pub fn parse_cases(
         let merged = RawRequest {
             endpoint: request.endpoint,
             browser: request.browser,
+            links: request.links.clone(),
             session: v.session.clone().unwrap_or_else(|| request.session.clone()),
             csrf_token: v.csrf_token.clone().or_else(|| request.csrf_token.clone()),
             cookie: v.cookie.clone().or_else(|| request.cookie.clone()),
@@ -767,6 +786,26 @@ fn one_request(
                 request.session.span(),
                 "`request.browser`: a browser case uses the run's session (\"valid\", or \
                  \"none\" for login and features) with its own credentials"
+                    .into(),
+            );
+        }
+    }
+    if let Some(links) = &request.links {
+        let plain = [&request.csrf_token, &request.cookie]
+            .into_iter()
+            .flatten()
+            .all(|h| *h.get_ref() == HeaderUse::Send)
+            && request
+                .session_id
+                .as_ref()
+                .is_none_or(|i| *i.get_ref() == IdUse::Send)
+            && *request.session.get_ref() == SessionUse::Valid
+            && request.browser.is_none();
+        if !plain {
+            p.at(
+                links.span(),
+                "`request.links`: a links case reads the catalogue on the run's session \
+                 (session = \"valid\") with its own credentials, not as a browser case"
                     .into(),
             );
         }

@@ -3,7 +3,8 @@
 //! target, tool version, date, duration, verdict and counts; then one
 //! `<details>` row per case (status, level, tags, requirement ids) that
 //! opens to its findings, baseline and flaky marks, interop warnings,
-//! snapshot differences, the request and its attempts; then a pointer to
+//! snapshot differences, the request and its attempts, a links case's
+//! icon links (each as text and a link, never loaded); then a pointer to
 //! the kit's coverage matrix (`--coverage`), which is the same for every
 //! target and is not recomputed for a run's page.
 //!
@@ -14,11 +15,15 @@
 //!
 //! Pure: it returns text. The record it reads has been scrubbed of secrets
 //! by the edge; every value is escaped here ([`escape`]) — server text only
-//! ever lands in element content, never in an attribute, a URL or a style.
+//! ever lands in element content, never in an attribute, a URL or a style,
+//! but for one: an icon link's `href`, an `http(s)` URL as the url crate
+//! serializes it (percent-encoded), escaped, `rel="noreferrer nofollow"`;
+//! the page itself never loads it.
 
 use std::fmt::Write as _;
 
 use super::millis;
+use crate::check::links::LinkState;
 use crate::finding::{Finding, Level};
 use crate::record::{CaseRecord, RunRecord, Verdict};
 use crate::spec;
@@ -97,6 +102,12 @@ pre { margin: .2rem 0; padding: .3rem .5rem; white-space: pre-wrap; overflow-x: 
 .kind { font-weight: 700; }
 ul.plain, ol.attempts { margin: .2rem 0; padding-left: 1.4rem; }
 .flagged { font-weight: 700; }
+ol.links { margin: .2rem 0; padding-left: 1.8rem; }
+ol.links li { overflow-wrap: anywhere; margin: .15rem 0; }
+.link-state { font-weight: 600; white-space: nowrap; }
+[data-state="broken"] > .link-state { color: var(--bad); }
+[data-state="warning"] > .link-state { color: var(--warn); }
+[data-state="loaded"] > .link-state { color: var(--good); }
 @media (max-width: 40rem) {
   body { padding: .5rem; font-size: 14px; }
   .kv { grid-template-columns: minmax(0, 1fr); }
@@ -431,6 +442,7 @@ fn case(out: &mut String, run: &RunRecord, i: usize, c: &CaseRecord) {
         out.push_str("</section>\n");
     }
     request(out, c);
+    links(out, c);
     if !c.warnings.is_empty() || !c.notes.is_empty() {
         out.push_str("<ul class=\"plain case-notes\">\n");
         for w in &c.warnings {
@@ -447,6 +459,72 @@ fn case(out: &mut String, run: &RunRecord, i: usize, c: &CaseRecord) {
         escape(&c.file),
         duration_text(c.duration)
     );
+}
+
+/// A links case's links: each as its URL in text and a link (the page
+/// loads none of them), with where the catalogue names it and what came.
+fn links(out: &mut String, c: &CaseRecord) {
+    if c.links.is_empty() {
+        return;
+    }
+    let count = |state: LinkState| c.links.iter().filter(|l| l.state == state).count();
+    let (broken, warned) = (count(LinkState::Broken), count(LinkState::Warning));
+    let _ = writeln!(
+        out,
+        "<section class=\"links\">\n<h3>Icon links ({} distinct: {} loaded as images, {broken} \
+         broken, {warned} with a warning)</h3>\n<details class=\"link-list\"{}>\n<summary>each \
+         link, as a browser's &lt;img&gt; loaded it (this page loads none)</summary>\n\
+         <ol class=\"links\">",
+        c.links.len(),
+        count(LinkState::Loaded),
+        if broken + warned > 0 { " open" } else { "" }
+    );
+    for l in &c.links {
+        let (symbol, word) = match l.state {
+            LinkState::Loaded => ("✓", "loaded"),
+            LinkState::Broken => ("✗", "broken"),
+            LinkState::Warning => ("⚠", "warning"),
+            LinkState::Skipped => ("–", "skipped"),
+        };
+        let shown = escape(&l.url);
+        let link = if l.url.starts_with("http://") || l.url.starts_with("https://") {
+            format!(
+                "<a class=\"icon-link\" href=\"{shown}\" rel=\"noreferrer nofollow\">{shown}</a>"
+            )
+        } else {
+            format!("<code>{shown}</code>")
+        };
+        let mut facts = vec![escape(&l.pointer)];
+        if l.uses > 1 {
+            facts.push(format!("{} messages", l.uses));
+        }
+        if let Some(to) = &l.final_url {
+            facts.push(format!("{} redirect(s) to {}", l.redirects, escape(to)));
+        }
+        if !l.same_origin {
+            facts.push("another origin (no credentials)".into());
+        }
+        if let Some(status) = l.status {
+            facts.push(status.to_string());
+        }
+        if let Some(m) = &l.media_type {
+            facts.push(escape(m));
+        }
+        facts.push(escape(&l.bytes));
+        facts.push(format!("{} ms", l.elapsed_ms));
+        let _ = write!(
+            out,
+            "<li data-state=\"{}\"><span class=\"link-state\">{symbol} {word}</span> {link} \
+             <span class=\"muted\">{}</span>",
+            l.state.as_str(),
+            facts.join(" · ")
+        );
+        if let Some(p) = &l.problem {
+            let _ = write!(out, "<br><span class=\"link-problem\">{}</span>", escape(p));
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ol>\n</details>\n</section>\n");
 }
 
 /// Why the case came to its status, when findings alone do not say it:

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::millis;
+use crate::check::links::LinkResult;
 use crate::finding::{Finding, Place};
 use crate::record::{CaseRecord, RunRecord};
 use crate::run::client::Received;
@@ -55,8 +56,25 @@ fn received_json(got: &Received) -> Value {
     })
 }
 
-fn case_json(c: &CaseRecord) -> Value {
+fn link_json(l: &LinkResult) -> Value {
     json!({
+        "pointer": l.pointer,
+        "uses": l.uses,
+        "url": l.url,
+        "finalUrl": l.final_url,
+        "redirects": l.redirects,
+        "sameOrigin": l.same_origin,
+        "status": l.status,
+        "mediaType": l.media_type,
+        "bytes": l.bytes,
+        "state": l.state.as_str(),
+        "problem": l.problem,
+        "durationMs": l.elapsed_ms,
+    })
+}
+
+fn case_json(c: &CaseRecord) -> Value {
+    let mut case = json!({
         "name": c.name,
         "folder": c.folder(),
         "file": c.file,
@@ -77,7 +95,12 @@ fn case_json(c: &CaseRecord) -> Value {
         })).collect::<Vec<_>>(),
         "findings": c.findings.iter().zip(&c.failing)
             .map(|(f, failing)| finding_json(f, *failing)).collect::<Vec<_>>(),
-    })
+    });
+    // A links case's links; other cases have no such member.
+    if !c.links.is_empty() {
+        case["links"] = c.links.iter().map(link_json).collect();
+    }
+    case
 }
 
 /// The JSON report (pretty-printed, ends with a newline).

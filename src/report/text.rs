@@ -259,13 +259,15 @@ pub fn explain(
     out
 }
 
-/// The line before the cases: what is tested, against what, as whom.
+/// The line before the cases: what is tested, against what, as whom, and
+/// whether icon links are loaded.
 pub fn run_header(
     version: &str,
     target: &str,
     embedded: bool,
     who: &str,
     cases: &[crate::load::case::Case],
+    links: Option<&crate::run::links::LinkSettings>,
 ) -> String {
     let mut reqs: Vec<&str> = cases.iter().flat_map(|c| c.reqs.iter().copied()).collect();
     reqs.sort_unstable();
@@ -275,9 +277,18 @@ pub fn run_header(
     } else {
         target.to_owned()
     };
+    // Whether the catalogue's icons are loaded, when a selected case would.
+    let links = match links {
+        None => String::new(),
+        Some(l) if !l.enabled => "; icon links not loaded (--no-links)".into(),
+        Some(l) => format!(
+            "; icon links loaded as a browser does ({} at once, at most {})",
+            l.concurrency, l.max_links
+        ),
+    };
     format!(
         "icws-conformance {version}: {} case(s) checking {} requirement(s) of GET \
-         /icws/{{sessionId}}/status/status-messages against {target}, as {who}",
+         /icws/{{sessionId}}/status/status-messages against {target}, as {who}{links}",
         cases.len(),
         reqs.len()
     )

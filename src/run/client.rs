@@ -319,7 +319,7 @@ pub fn server_message(body: &[u8]) -> Option<String> {
 
 /// True when the connection was closed before any byte of an answer: what
 /// a pooled connection the server closed while idle looks like.
-fn closed_before_answer(e: &reqwest::Error) -> bool {
+pub(crate) fn closed_before_answer(e: &reqwest::Error) -> bool {
     if e.is_timeout() || e.is_connect() {
         return false;
     }
@@ -396,7 +396,7 @@ async fn read_body(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, B
     Ok(body)
 }
 
-fn describe_transport(e: &reqwest::Error, timeout: Duration) -> String {
+pub(crate) fn describe_transport(e: &reqwest::Error, timeout: Duration) -> String {
     let text = if e.is_timeout() {
         format!(
             "no complete answer within the timeout of {}s",

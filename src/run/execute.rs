@@ -3,12 +3,14 @@
 //! user gave); for each case it takes the sessions the case uses, builds the
 //! case's request (path, token, cookie as the case says), restores what a
 //! refused request may have ended, and returns the [`Outcome`]: the
-//! exchange, the reason it was not run, or the session step that failed. It
-//! never judges a response and never prints.
+//! exchange, the reason it was not run, or the session step that failed;
+//! for a links case, the catalogue's exchange and its links loaded
+//! ([`super::links`]). It never judges a response and never prints.
 
 use reqwest::Method;
 
 use super::client::{CSRF_HEADER, Exchange, Request, Sent};
+use super::links::{self, LinkRun, LinkSettings};
 use super::nearmiss;
 use super::plan::{self, Opening, Pool, Role, SessionPlan, Unavailable};
 use super::session::{Credentials, Session, SessionCookie, SessionError, encode_segment};
@@ -85,6 +87,17 @@ pub enum Outcome {
         /// session could not be ended).
         warnings: Vec<String>,
     },
+    /// A links case: the catalogue's request, then its links loaded.
+    Linked {
+        /// The catalogue's request and what came back (a 200).
+        exchange: Exchange,
+        /// The session id in the request's path.
+        session_id: String,
+        /// Problems around the request that are not findings.
+        warnings: Vec<String>,
+        /// The links, loaded.
+        links: LinkRun,
+    },
 }
 
 /// The prepared target and the run's sessions, shared by every case.
@@ -104,6 +117,8 @@ pub struct Runner {
     /// `--origin`: the browser page's origin the `browser` cases act from
     /// (`None`: they are ignored).
     pub origin: Option<String>,
+    /// `--no-links`, `--link-concurrency`, `--max-links`.
+    pub links: LinkSettings,
 }
 
 impl std::fmt::Debug for Runner {
@@ -159,6 +174,7 @@ impl Runner {
             login_features,
             accept_language: accept_language.to_owned(),
             origin: None,
+            links: LinkSettings::default(),
         })
     }
 
@@ -185,6 +201,10 @@ impl Runner {
     /// Runs one case: takes the sessions it uses, sends its request, and
     /// restores the sessions a refused request may have ended.
     pub async fn execute(&self, case: &Case) -> Outcome {
+        if case.links.is_some() {
+            let outcome = self.links_case(case).await;
+            return self.not_busy(case, outcome);
+        }
         if let Some(browser) = case.browser {
             let Some(origin) = &self.origin else {
                 return Outcome::Ignored(
@@ -314,6 +334,65 @@ impl Runner {
         }
     }
 
+    /// A links case: the catalogue on the run's session, then (with the
+    /// session still held, [`Runner::load_links`]) each distinct link of a
+    /// usable 200 list loaded as a browser does.
+    async fn links_case(&self, case: &Case) -> Outcome {
+        if !self.links.enabled {
+            return Outcome::Ignored(
+                "links are not loaded in this run: --no-links (ICWS_NO_LINKS)".into(),
+            );
+        }
+        self.session_case(case).await
+    }
+
+    /// The links of a links case's catalogue, loaded while the case holds
+    /// its session (no case that may end it runs meanwhile). The
+    /// catalogue's own rules are another case's: when it is not a usable
+    /// 200 list, the case is ignored, saying why.
+    async fn load_links(&self, outcome: Outcome, session: &Session) -> Outcome {
+        let Outcome::Done {
+            exchange,
+            session_id,
+            warnings,
+        } = outcome
+        else {
+            return outcome;
+        };
+        if exchange.busy.is_some() {
+            return Outcome::Done {
+                exchange,
+                session_id,
+                warnings,
+            };
+        }
+        let resp = match &exchange.outcome {
+            Ok(r) if r.status == 200 => r,
+            Ok(r) => {
+                return Outcome::Ignored(no_links(&format!("the catalogue answered {}", r.status)));
+            }
+            Err(e) => return Outcome::Ignored(no_links(&format!("no catalogue came ({e})"))),
+        };
+        let path = format!(
+            "/icws/{}/status/status-messages",
+            encode_segment(&session_id)
+        );
+        let plan = url::Url::parse(&self.target.url(&path))
+            .map_err(|e| e.to_string())
+            .and_then(|base| links::plan(&resp.body, &base));
+        let plan = match plan {
+            Ok(p) => p,
+            Err(why) => return Outcome::Ignored(no_links(&why)),
+        };
+        let run = links::fetch(&self.target, Some(session), plan, &self.links).await;
+        Outcome::Linked {
+            exchange,
+            session_id,
+            warnings,
+            links: run,
+        }
+    }
+
     /// An exchange the server kept asking to come back later is not a
     /// verdict on the server: the case could not run.
     fn not_busy(&self, case: &Case, outcome: Outcome) -> Outcome {
@@ -430,10 +509,15 @@ impl Runner {
                 }
                 continue;
             }
-            return Once::Done(Outcome::Done {
+            let outcome = Outcome::Done {
                 exchange,
                 session_id,
                 warnings,
+            };
+            // A links case loads its links on the session it holds.
+            return Once::Done(match case.links {
+                Some(_) => self.load_links(outcome, session).await,
+                None => outcome,
             });
         }
     }
@@ -453,6 +537,14 @@ impl Runner {
             ),
         }
     }
+}
+
+/// Why a links case has no links to load, for its ignored line.
+fn no_links(why: &str) -> String {
+    format!(
+        "{why}, so there is no list of icons to load (status-messages/catalog judges the \
+         catalogue)"
+    )
 }
 
 /// The header the vendor's generated JavaScript client adds to every

@@ -181,6 +181,22 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The `Cookie` header value a browser sends with a request it makes on
+    /// its own, such as an `<img>`'s: exactly the cookies the jar applies
+    /// to `url` (name, path, domain, expiry; the session cookie too only
+    /// where its path matches), and the pairs the user gave. `None` when
+    /// none apply. The value is a secret: it is sent, never shown.
+    pub fn browser_cookies(&self, url: &str) -> Option<Secret> {
+        let pairs = self.jar.pairs_for(url);
+        if pairs.is_empty() {
+            return None;
+        }
+        let wire: Vec<String> = pairs.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        Some(Secret::new(wire.join("; ")))
+    }
+}
+
 /// The session cookie among `name=value` pairs: `icws_<id>` (any letter
 /// case), else the first `icws_…`, else the first pair. Another cookie
 /// that happens to start with `icws_` (a preference) is not taken for it.

@@ -78,8 +78,15 @@ fn base_url_may_carry_a_path_prefix() {
         ("ICWS_USER", refserver::DEMO_USER),
         ("ICWS_PASSWORD", refserver::DEMO_PASSWORD),
     ];
-    let (code, out, err) = run(&[], &env);
+    let (code, out, err) = run(&["--skip", "status-messages/icons"], &env);
     assert_eq!(code, 0, "{out}\n{err}");
+    // This gateway moves the server under /gw/cic without rewriting its
+    // catalogue, whose iconUris (`/icws/…`, from the root) then reach
+    // nothing: a browser shows no icon, and the links case says so (the
+    // reference server's path-prefix profile sends them with the prefix).
+    let (code, out, err) = run(&["status-messages/icons"], &env);
+    assert_eq!(code, 101, "{out}\n{err}");
+    assert!(out.contains("the icon does not load: 404"), "{out}");
 }
 
 #[test]
@@ -515,7 +522,7 @@ fn a_mistyped_filter_gets_the_closest_case_names() {
         ),
         (
             &["--list", "statsu-messages"][..],
-            "did you mean \"status-messages/catalog\"?",
+            "did you mean \"status-messages/icons\" or \"status-messages/catalog\"?",
         ),
     ] {
         let (code, out, err) = run(args, &[]);

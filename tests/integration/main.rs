@@ -17,6 +17,7 @@ mod gate;
 mod hostile;
 mod html;
 mod layout;
+mod links;
 mod loader;
 mod mock_browser;
 mod mock_catalogue;

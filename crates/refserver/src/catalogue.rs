@@ -1,8 +1,9 @@
 //! The reference server's catalogue: twenty-one statuses as an Interaction
 //! Center ships them, quirks included (irregular casing such as
-//! `Do Not disturb`, icons as paths relative to the server root); or a
-//! catalogue it is given ([`instantiate`]), with placeholders for what
-//! changes from session to session.
+//! `Do Not disturb`, icons as paths relative to the server root, each a
+//! path the server serves an image at: [`crate::icons`]); or a catalogue
+//! it is given ([`instantiate`]), with placeholders for what changes from
+//! session to session.
 
 use serde_json::{Value, json};
 
@@ -109,24 +110,35 @@ const ROWS: &[Row] = &[
     ("Sick", "Out of Office", "1001", [T, F, F, T, T, F, F, F, F]),
 ];
 
+/// The number of statuses of the shipped catalogue.
+pub const SHIPPED: usize = ROWS.len();
+
 /// The catalogue for session `session_id`: the JSON a conformant server sends.
 pub fn catalogue(session_id: &str) -> Value {
-    sized(session_id, ROWS.len())
+    sized(session_id, SHIPPED)
 }
 
 /// A conformant catalogue of `n` messages: the shipped ones first, then
-/// site-defined statuses modelled on them (unique statusIds and systemIds),
-/// about 500 bytes each. For benchmarks and load tests.
+/// site-defined statuses modelled on them (unique statusIds and systemIds,
+/// so each has an icon of its own), about 500 bytes each. For benchmarks
+/// and load tests.
 pub fn sized(session_id: &str, n: usize) -> Value {
+    sized_with_icons(session_id, n, "")
+}
+
+/// [`sized`], each `iconUri` starting with `icons` (a path prefix, or an
+/// origin and prefix: `http://host:port/gw/cic`) before `/icws/…`.
+pub fn sized_with_icons(session_id: &str, n: usize, icons: &str) -> Value {
     let list: Vec<Value> = (0..n)
         .map(|i| {
             let (id, group, sys, f) = ROWS[i % ROWS.len()];
             if i < ROWS.len() {
-                message(session_id, id, id, group, sys, f)
+                message(icons, session_id, id, id, group, sys, f)
             } else {
                 let custom = format!("{id} ({i})");
                 let text = format!("{id}: site status number {i}, defined by an administrator");
                 message(
+                    icons,
                     session_id,
                     &custom,
                     &text,
@@ -140,12 +152,29 @@ pub fn sized(session_id: &str, n: usize) -> Value {
     json!({ "__type": "urn:inin.com:status:statusMessages", "statusMessageList": list })
 }
 
-fn message(session_id: &str, id: &str, text: &str, group: &str, sys: &str, f: [bool; 9]) -> Value {
+/// The `iconUri` of status `id`: where [`crate::icons`] serves its image.
+pub fn icon_uri(icons: &str, session_id: &str, id: &str) -> String {
+    format!(
+        "{icons}/icws/{session_id}/status/{}/{}",
+        crate::icons::ICONS_RESOURCE,
+        encode_segment(id)
+    )
+}
+
+fn message(
+    icons: &str,
+    session_id: &str,
+    id: &str,
+    text: &str,
+    group: &str,
+    sys: &str,
+    f: [bool; 9],
+) -> Value {
     json!({
         "__type": "urn:inin.com:status:statusMessage",
         "statusId": id,
         "messageText": text,
-        "iconUri": format!("/icws/{session_id}/status/status-message-icons/{}", encode_segment(id)),
+        "iconUri": icon_uri(icons, session_id, id),
         "groupTag": group,
         "canHaveDate": f[0],
         "canHaveTime": f[1],
@@ -197,8 +226,9 @@ pub fn instantiate(given: &Value, session_id: &str, origin: &str) -> Value {
 /// `messageText` and, when the password is digits and no message has that
 /// systemId yet, as its `systemId` (a digits password already used as a
 /// systemId is in the catalogue already). The catalogue stays conformant:
-/// statusIds and systemIds stay unique.
-pub fn add_password_status(body: &mut Value, session_id: &str, password: &str) {
+/// statusIds and systemIds stay unique. Its `iconUri` starts with `icons`
+/// (see [`sized_with_icons`]).
+pub fn add_password_status(body: &mut Value, session_id: &str, password: &str, icons: &str) {
     let Some(list) = body
         .get_mut("statusMessageList")
         .and_then(Value::as_array_mut)
@@ -224,6 +254,7 @@ pub fn add_password_status(body: &mut Value, session_id: &str, password: &str) {
     };
     let text = format!("Room {password} (training)");
     list.push(message(
+        icons,
         session_id,
         "Training Room",
         &text,
@@ -235,7 +266,7 @@ pub fn add_password_status(body: &mut Value, session_id: &str, password: &str) {
 
 /// Percent-encodes a path segment: letters, digits and `-._*` stay, every
 /// other byte becomes `%XX` (a space too).
-fn encode_segment(text: &str) -> String {
+pub(crate) fn encode_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*') {
@@ -305,7 +336,7 @@ mod tests {
     fn the_password_status_keeps_ids_unique() {
         for pw in ["8675309", "1", "icws-demo", ""] {
             let mut body = catalogue("1");
-            add_password_status(&mut body, "1", pw);
+            add_password_status(&mut body, "1", pw, "");
             let text = body.to_string();
             assert!(text.contains(&format!("Room {pw} ")), "{pw}");
             for key in ["statusId", "systemId"] {

@@ -212,7 +212,28 @@ pub enum Fault {
     /// The path session id read as a number: an id of digits is taken as
     /// the live session whose id is the same number (`0301…` as `301…`).
     SessionIdAsNumber,
+    // Status icons (the iconUris of the catalogue).
+    /// The icon of one status ([`BROKEN_ICON`]) answers 404.
+    IconMissing,
+    /// Every icon answers 200 `text/html`: a sign-in page.
+    IconsAsHtml,
+    /// The icon of one status ([`NOT_PNG_ICON`]) is declared `image/png`,
+    /// but its bytes are an HTML page.
+    IconPngNotPng,
+    /// The icons answer 401 without the `ININ-ICWS-CSRF-Token` header,
+    /// which a browser's `<img>` cannot send.
+    IconsNeedToken,
+    /// The icons load only with the session cookie of a live session other
+    /// than the one in the path.
+    IconsForAnotherSession,
 }
+
+/// The statusId whose icon [`Fault::IconMissing`] answers 404: the eighth
+/// message of the built-in catalogue.
+pub const BROKEN_ICON: &str = "At Break";
+/// The statusId whose icon [`Fault::IconPngNotPng`] sends as HTML declared
+/// `image/png`: the eleventh message of the built-in catalogue.
+pub const NOT_PNG_ICON: &str = "Gone Home";
 
 /// How many characters [`Fault::TokenPrefixCompared`] and
 /// [`Fault::CookiePrefixCompared`] compare (and their `…SuffixCompared`
@@ -276,6 +297,10 @@ pub(crate) type CredentialsCheck = fn(&mut Store, &Creds, &str, Instant, Duratio
 pub(crate) type Fallback = fn(&Store, &Creds, &str, Instant, Duration) -> Option<Rec>;
 /// A hook that gives the login's (token, session id) header values.
 pub(crate) type LoginHeaders = fn(&str, &str) -> Option<(String, String)>;
+/// A hook that may answer an authorized icon request instead of the image,
+/// given the icon's name (the statusId: the path segment, decoded, without
+/// an image extension).
+pub(crate) type IconReply = fn(&str) -> Option<Response>;
 
 /// The places a fault bends the server's handlers. `None` (or `false`) is
 /// the conformant behaviour; the handlers call the hooks of the fault in
@@ -335,6 +360,12 @@ pub(crate) struct Hooks {
     /// Alters the `Access-Control-*` headers of an answer to an allowed
     /// origin (`true`: a preflight's).
     pub cors: Option<fn(&mut axum::http::HeaderMap, bool)>,
+    // Status icons (`icons`).
+    /// Replaces the icon requests' credential check (default: the path
+    /// session's own cookie): `true` lets the request through.
+    pub icon_credentials: Option<CredentialsCheck>,
+    /// Answers an authorized icon request instead of the image.
+    pub icon_reply: Option<IconReply>,
 }
 
 impl Hooks {
@@ -361,6 +392,8 @@ impl Hooks {
         catalogue_shape: None,
         catalogue_reply: None,
         cors: None,
+        icon_credentials: None,
+        icon_reply: None,
     };
 }
 
@@ -1239,6 +1272,61 @@ const TABLE: &[Row] = &[
             ..NONE
         },
     },
+    Row {
+        kind: Kind::One(Fault::IconMissing),
+        name: "icon-missing",
+        about: "the icon of one status (At Break, the built-in catalogue's eighth message) answers 404",
+        claims: &[("POL-ICON-1", "body /statusMessageList/7/iconUri")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            icon_reply: Some(icon_missing),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::IconsAsHtml),
+        name: "icons-as-html",
+        about: "every icon answers 200 text/html, a sign-in page",
+        claims: &[("POL-ICON-1", "body /statusMessageList/0/iconUri")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            icon_reply: Some(icons_as_html),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::IconPngNotPng),
+        name: "icon-png-not-png",
+        about: "the icon of one status (Gone Home, the built-in catalogue's eleventh message) is declared image/png, but its bytes are an HTML page",
+        claims: &[("POL-ICON-1", "body /statusMessageList/10/iconUri")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            icon_reply: Some(icon_png_not_png),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::IconsNeedToken),
+        name: "icons-need-token",
+        about: "the icons answer 401 without the ININ-ICWS-CSRF-Token header, which a browser's <img> cannot send",
+        claims: &[("POL-ICON-1", "body /statusMessageList/0/iconUri")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            icon_credentials: Some(icon_with_token),
+            ..NONE
+        },
+    },
+    Row {
+        kind: Kind::One(Fault::IconsForAnotherSession),
+        name: "icons-for-another-session",
+        about: "the icons load only with the session cookie of a live session other than the one in the path (the comparison the wrong way round)",
+        claims: &[("POL-ICON-1", "body /statusMessageList/0/iconUri")],
+        changes_catalogue: false,
+        hooks: Hooks {
+            icon_credentials: Some(icon_for_another_session),
+            ..NONE
+        },
+    },
 ];
 
 impl Fault {
@@ -1961,6 +2049,63 @@ fn drop_mid_body(text: String) -> Response {
         Err(std::io::Error::other("dropped by fault drop-mid-body"))
     });
     half_then(&text, broken)
+}
+
+/// The path session's own token and cookie, as a session request needs
+/// them ([`Fault::IconsNeedToken`]).
+fn icon_with_token(
+    store: &mut Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> bool {
+    store.get_live(sid, now, idle).is_some_and(|rec| {
+        creds.token.as_deref() == Some(rec.token.as_str())
+            && creds.has_cookie(&rec.cookie_name, &rec.cookie_value)
+    })
+}
+
+/// The cookie of some live session other than the path's
+/// ([`Fault::IconsForAnotherSession`]).
+fn icon_for_another_session(
+    store: &mut Store,
+    creds: &Creds,
+    sid: &str,
+    now: Instant,
+    idle: Duration,
+) -> bool {
+    let own = store
+        .get_live(sid, now, idle)
+        .map(|r| (r.cookie_name.clone(), r.cookie_value.clone()));
+    creds.cookies.iter().any(|(n, v)| {
+        own.as_ref().is_none_or(|(on, ov)| on != n || ov != v)
+            && store.find_by_cookie(n, v).is_some()
+    })
+}
+
+fn icon_missing(name: &str) -> Option<Response> {
+    (name == BROKEN_ICON).then(|| {
+        let body = json!({"errorId": "error.request.notFound", "message": "No such icon."});
+        let mut r = raw(body.to_string().into_bytes(), ICWS_MEDIA_TYPE);
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        r
+    })
+}
+
+/// A gateway's sign-in page, as an icon request may get it.
+const SIGN_IN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>\n\
+    <body><form method=\"post\" action=\"/login\"><input name=\"user\"></form></body></html>\n";
+
+fn icons_as_html(_name: &str) -> Option<Response> {
+    Some(raw(
+        SIGN_IN_PAGE.as_bytes().to_vec(),
+        "text/html; charset=utf-8",
+    ))
+}
+
+fn icon_png_not_png(name: &str) -> Option<Response> {
+    (name == NOT_PNG_ICON).then(|| raw(SIGN_IN_PAGE.as_bytes().to_vec(), "image/png"))
 }
 
 fn cors_fixed_headers(h: &mut axum::http::HeaderMap, preflight: bool) {

@@ -1,5 +1,6 @@
 //! The embedded reference server: a conformant ICWS server for connect,
-//! features, status-messages and disconnect, as the spec files describe it.
+//! features, status-messages (with the status icons its `iconUri`s point
+//! at, [`icons`]) and disconnect, as the spec files describe it.
 //! [`app`] is the whole server as an axum `Router` (testable in-process);
 //! [`spawn`] serves it on `127.0.0.1:0` through its own accept loop
 //! (`serve`: header-read timeout, connection cap). It is the harness's
@@ -41,6 +42,7 @@ pub mod catalogue;
 pub mod cors;
 pub mod fault;
 pub mod gate;
+pub mod icons;
 mod layers;
 pub mod notes;
 pub mod profile;
@@ -105,7 +107,10 @@ pub struct Config {
     /// `{origin}` the origin the request was sent to
     /// ([`catalogue::instantiate`]). Served as given: checking it is the
     /// caller's job (`icws-refserver --catalogue FILE` does). Takes
-    /// precedence over `catalogue_size`.
+    /// precedence over `catalogue_size`. Its icon paths
+    /// (`/icws/{id}/status/status-message-icons/{name}`) need the session's
+    /// cookie when `{id}` is a live session here, and are served to anyone
+    /// otherwise: the ids in a copied file are another server's.
     pub catalogue: Option<Arc<Value>>,
     /// The conformant deployment variations in effect (see [`Profile`]).
     pub profiles: BTreeSet<Profile>,
@@ -440,6 +445,10 @@ pub fn app_with_handle(config: Config) -> (Router, Handle) {
         .route("/icws/connection", post(connect))
         .route("/icws/connection/features", get(features))
         .route("/icws/{sid}/status/{resource}", get(status_resource))
+        .route(
+            "/icws/{sid}/status/status-message-icons/{name}",
+            get(icons::icon),
+        )
         .route("/icws/{sid}/connection", delete(disconnect))
         .with_state(state.clone());
     let router = match state.config.prefix() {
@@ -1048,13 +1057,13 @@ async fn status_messages(state: AppState, sid: String, headers: HeaderMap) -> Re
     if let Some(instead) = hooks.instead_of_catalogue {
         return instead(&state);
     }
+    let icons = icons::base(&state, &headers);
     let mut body = match (&state.config.catalogue, state.config.catalogue_size) {
         (Some(given), _) => catalogue::instantiate(given, &sid, &request_origin(&state, &headers)),
-        (None, Some(n)) => catalogue::sized(&sid, n),
-        (None, None) => catalogue::catalogue(&sid),
+        (None, n) => catalogue::sized_with_icons(&sid, n.unwrap_or(catalogue::SHIPPED), &icons),
     };
     if state.has(Profile::PasswordInCatalogue) {
-        catalogue::add_password_status(&mut body, &sid, &state.config.password);
+        catalogue::add_password_status(&mut body, &sid, &state.config.password, &icons);
     }
     if let Some(f) = state.config.fault {
         f.mutate_catalogue(&mut body);

@@ -86,6 +86,16 @@ pub enum Profile {
     /// client sends, the vendor's correlation header among them), and the
     /// exposed headers are listed in lower case.
     CorsListed,
+    /// The catalogue's icon paths answer `302 Found` to the image on
+    /// another path (`Location: <name>.png`, a relative reference); both
+    /// hops need the session cookie.
+    RedirectedIcons,
+    /// Status icons are SVG (`image/svg+xml`, an XML declaration and a
+    /// comment before the `<svg>` element).
+    SvgIcons,
+    /// The catalogue's iconUris are absolute (`http://host:port/icws/…`,
+    /// the origin the catalogue request was sent to).
+    AbsoluteIconUris,
 }
 
 /// The path prefix of [`Profile::PathPrefix`].
@@ -241,6 +251,24 @@ const TABLE: &[(Profile, &str, &str, &str)] = &[
         "cors-listed",
         "with --cors: a preflight is answered 200 (not 204) with fixed lists, Access-Control-Allow-Headers: accept-language, CONTENT-TYPE, Inin-Icws-Csrf-Token, X-ICWS-DevTools-CorrelationId, X-Requested-With and methods GET, POST, DELETE, OPTIONS; exposed headers in lower case",
         "a preflight's status only needs to be 2xx, and header names compare case-insensitively (Fetch, CORS protocol)",
+    ),
+    (
+        Profile::RedirectedIcons,
+        "redirected-icons",
+        "each iconUri answers 302 Found with Location: <name>.png (a relative reference), where the image is; both hops need the session cookie, neither the token",
+        "an iconUri is a URI reference; a browser's <img> follows redirects and sends the cookies that apply to each hop",
+    ),
+    (
+        Profile::SvgIcons,
+        "svg-icons",
+        "status icons are SVG: image/svg+xml, an XML declaration and a comment before the <svg> element",
+        "the documentation does not say which image format an icon is in",
+    ),
+    (
+        Profile::AbsoluteIconUris,
+        "absolute-icon-uris",
+        "the catalogue's iconUris are absolute: http://host:port/icws/…, the origin the catalogue request was sent to (from its Host)",
+        "iconUri is a URI reference: absolute or relative (RFC 3986)",
     ),
 ];
 
