@@ -377,14 +377,7 @@ impl Redactor {
         let Ok(spans) = state.literal.spans(text) else {
             return WITHHELD.to_owned();
         };
-        let mut replaced = String::with_capacity(text.len());
-        let mut at = 0;
-        for (s, e) in spans {
-            replaced.push_str(&text[at..s]);
-            replaced.push_str(REDACTED);
-            at = e;
-        }
-        replaced.push_str(&text[at..]);
+        let mut replaced = redacted_at(text, spans);
         if replaced.contains('…') {
             replaced = cut_partial_secrets(&replaced, state.literal.patterns());
         }
@@ -494,18 +487,10 @@ impl Redactor {
     /// decoding.
     fn scrub_as_literal(&self, text: &str) -> String {
         let state = self.ready();
-        let Ok(spans) = state.literal.spans(text) else {
-            return WITHHELD.to_owned();
-        };
-        let mut replaced = String::with_capacity(text.len());
-        let mut at = 0;
-        for (s, e) in spans {
-            replaced.push_str(&text[at..s]);
-            replaced.push_str(REDACTED);
-            at = e;
+        match state.literal.spans(text) {
+            Ok(spans) => redacted_at(text, spans),
+            Err(_) => WITHHELD.to_owned(),
         }
-        replaced.push_str(&text[at..]);
-        replaced
     }
 
     /// Scrubs one value that stands alone (a JSON string, a header value):
@@ -546,6 +531,20 @@ impl Redactor {
             _ => {}
         }
     }
+}
+
+/// `text` with each of its byte ranges `spans` (in order, apart) replaced
+/// by [`REDACTED`].
+fn redacted_at(text: &str, spans: impl IntoIterator<Item = (usize, usize)>) -> String {
+    let mut replaced = String::with_capacity(text.len());
+    let mut at = 0;
+    for (s, e) in spans {
+        replaced.push_str(&text[at..s]);
+        replaced.push_str(REDACTED);
+        at = e;
+    }
+    replaced.push_str(&text[at..]);
+    replaced
 }
 
 /// The longest line [`Redactor::scrub_document`] judges whole, and the
